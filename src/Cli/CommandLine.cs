@@ -1,0 +1,207 @@
+namespace Atelier.Cli;
+
+/// <summary>What <c>pbm</c> was asked to do.</summary>
+internal enum CommandKind
+{
+    Help,
+    Version,
+    SweepSubmit,
+    SweepList,
+    SweepShow,
+}
+
+/// <summary>The outcome of parsing the command line: a command, or a usage error.</summary>
+internal abstract record ParseResult;
+
+/// <summary>A well-formed command.</summary>
+/// <param name="Server">The coordinator's base URL (ends with '/').</param>
+/// <param name="Argument">FILE for submit, ID for show.</param>
+/// <param name="HelpTopic">For <see cref="CommandKind.Help"/>: "", "sweep", "sweep submit", …</param>
+internal sealed record ParsedCommand(
+    CommandKind Kind,
+    Uri Server,
+    bool Json = false,
+    string? Argument = null,
+    bool Wait = false,
+    string HelpTopic = "") : ParseResult;
+
+/// <summary>The command line is wrong; <paramref name="Message"/> says how, with a usage hint.</summary>
+internal sealed record UsageError(string Message) : ParseResult;
+
+/// <summary>
+/// Hand-written parsing: global options anywhere, Petabridge.Cmd's <c>pbm HOST:PORT …</c> form,
+/// <c>--name value</c> and <c>--name=value</c>, and <c>--</c> to end the options.
+/// </summary>
+internal static class CommandLine
+{
+    /// <summary>The environment variable that names the coordinator when <c>--server</c> is not given.</summary>
+    public const string ServerVariable = "ATELIER_SERVER";
+
+    private static readonly string[] SweepCommands = ["submit", "list", "show"];
+
+    public static ParseResult Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    {
+        string? serverArgument = null;
+        string? serverOption = null;
+        bool json = false, help = false, version = false, wait = false;
+        string? error = null;
+        var positionals = new List<string>();
+
+        var start = 0;
+        if (args.Count > 0 && ServerAddress.LooksLikeServer(args[0]))
+        {
+            serverArgument = args[0];
+            start = 1;
+        }
+
+        var optionsEnded = false;
+        for (var i = start; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (optionsEnded || arg == "-" || !arg.StartsWith('-'))
+            {
+                positionals.Add(arg);
+                continue;
+            }
+            if (arg == "--")
+            {
+                optionsEnded = true;
+                continue;
+            }
+
+            var equals = arg.IndexOf('=');
+            var name = equals > 0 ? arg[..equals] : arg;
+            var inline = equals > 0 ? arg[(equals + 1)..] : null;
+            if (name == "--server")
+            {
+                if (inline is not null)
+                    serverOption = inline;
+                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    serverOption = args[++i];
+                else
+                    error ??= "option --server needs a value, e.g. --server 10.0.0.5:9110";
+                continue;
+            }
+
+            switch (name)
+            {
+                case "-h" or "--help": help = true; break;
+                case "--json": json = true; break;
+                case "--version": version = true; break;
+                case "--wait": wait = true; break;
+                default:
+                    error ??= $"unknown option '{arg}'";
+                    continue;
+            }
+            if (inline is not null)
+                error ??= $"option {name} takes no value (remove '={inline}')";
+        }
+
+        var (kind, topic, operands, commandError) = ResolveCommand(positionals);
+        if (help || kind == CommandKind.Help)
+            return new ParsedCommand(CommandKind.Help, ServerAddress.Default, HelpTopic: topic);
+        if (version)
+            return new ParsedCommand(CommandKind.Version, ServerAddress.Default);
+
+        error ??= commandError;
+        if (error is null && wait && kind != CommandKind.SweepSubmit)
+            error = "option --wait is only for pbm sweep submit";
+        error ??= CheckOperands(kind, operands);
+        if (error is not null)
+            return Failure(error, topic);
+
+        var server = ResolveServer(serverOption, serverArgument, environment, out var serverError);
+        if (server is null)
+            return Failure(serverError!, topic);
+
+        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic);
+    }
+
+    private static UsageError Failure(string error, string topic) =>
+        new($"{error}. Usage: {Usage.Synopsis(topic)} (more: {Usage.HelpCommand(topic)})");
+
+    /// <summary>Which command the positional words name, the help topic they reach, and what is left over.</summary>
+    private static (CommandKind? Kind, string Topic, List<string> Operands, string? Error) ResolveCommand(List<string> words)
+    {
+        if (words.Count == 0)
+            return (null, "", [], "no command given");
+
+        if (words[0] == "help")
+        {
+            var topic = string.Join(' ', words.Skip(1));
+            return Usage.Topics.Contains(topic)
+                ? (CommandKind.Help, topic, [], null)
+                : (null, "", [], $"no help for '{topic}': the commands are sweep submit, sweep list and sweep show");
+        }
+
+        if (words[0] != "sweep")
+            return (null, "", [], $"unknown command '{words[0]}'{Suggest(words[0], ["sweep", "help"])}");
+
+        if (words.Count == 1)
+            return (null, "sweep", [], "missing the sweep command: submit, list or show");
+
+        var operands = words.Skip(2).ToList();
+        return words[1] switch
+        {
+            "submit" => (CommandKind.SweepSubmit, "sweep submit", operands, null),
+            "list" => (CommandKind.SweepList, "sweep list", operands, null),
+            "show" => (CommandKind.SweepShow, "sweep show", operands, null),
+            var other => (null, "sweep", [], $"unknown sweep command '{other}'{Suggest(other, SweepCommands)}"),
+        };
+    }
+
+    private static string? CheckOperands(CommandKind? kind, List<string> operands) => kind switch
+    {
+        CommandKind.SweepSubmit when operands.Count == 0 => "missing the spec FILE to submit",
+        CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
+        CommandKind.SweepSubmit or CommandKind.SweepShow when operands.Count > 1 =>
+            $"unexpected argument '{operands[1]}': give one {(kind == CommandKind.SweepSubmit ? "FILE" : "ID")}",
+        CommandKind.SweepList when operands.Count > 0 => $"unexpected argument '{operands[0]}'",
+        _ => null,
+    };
+
+    private static Uri? ResolveServer(string? option, string? argument, Func<string, string?> environment, out string? error)
+    {
+        error = null;
+        if (option is not null && argument is not null && !SameServer(option, argument))
+        {
+            error = $"the server is given twice, as '{argument}' and as --server {option}: give it once";
+            return null;
+        }
+
+        var (text, source) = option is not null ? (option, $"--server {option}")
+            : argument is not null ? (argument, $"'{argument}'")
+            : environment(ServerVariable) is { Length: > 0 } fromEnvironment
+                ? (fromEnvironment, $"{ServerVariable}={fromEnvironment}")
+                : (null, "");
+        if (text is null)
+            return ServerAddress.Default;
+        if (ServerAddress.TryParse(text, out var uri, out var why))
+            return uri;
+        error = $"{source} {why}";
+        return null;
+    }
+
+    private static bool SameServer(string a, string b) =>
+        ServerAddress.TryParse(a, out var x, out _) && ServerAddress.TryParse(b, out var y, out _) && x == y;
+
+    private static string Suggest(string word, IEnumerable<string> known)
+    {
+        var best = known.MinBy(k => Distance(word, k));
+        return best is not null && Distance(word, best) <= 2 ? $" (did you mean '{best}'?)" : "";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,63 @@
+using Atelier.Shared.Api;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Coordinator.Api;
+
+/// <summary>
+/// <c>POST /api/sweeps</c> (body: the YAML spec), <c>GET /api/sweeps</c>,
+/// <c>GET /api/sweeps/{id}[?history=true]</c>. Every error is an <see cref="ApiError"/>.
+/// </summary>
+public static class SweepEndpoints
+{
+    /// <summary>Largest spec body accepted.</summary>
+    public const int MaxSpecBytes = 1 << 20;
+
+    public static IEndpointRouteBuilder MapSweepEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/sweeps", SubmitAsync);
+        app.MapGet("/api/sweeps", async (SweepService sweeps, CancellationToken ct) => Results.Json(await sweeps.ListAsync(ct), ApiJson.Options));
+        app.MapGet("/api/sweeps/{id}", GetAsync);
+        return app;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, SweepService sweeps, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxSpecBytes)
+            return Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}");
+        using var reader = new StreamReader(request.Body);
+        var buffer = new char[MaxSpecBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer, ct);
+        if (read > MaxSpecBytes)
+            return Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is larger than the limit of {MaxSpecBytes} bytes");
+        var yaml = new string(buffer, 0, read);
+        if (string.IsNullOrWhiteSpace(yaml))
+            return Error(StatusCodes.Status400BadRequest, "the request body is empty: send the sweep spec YAML as the body");
+
+        var parsed = SweepSpecParser.Parse(yaml);
+        if (!parsed.IsValid || parsed.Spec is null)
+        {
+            var details = parsed.Errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
+            var noun = details.Count == 1 ? "problem" : "problems";
+            return Results.Json(new ApiError($"the sweep spec is invalid ({details.Count} {noun}): {parsed.Errors[0]}", details),
+                ApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
+        }
+
+        var reply = await sweeps.SubmitAsync(parsed.Spec, yaml, ct);
+        if (!reply.Created) return Error(StatusCodes.Status409Conflict, reply.Error ?? "the sweep was not created");
+        return Results.Json(new SubmitSweepResponse(reply.SweepId.Value, parsed.Spec.Name, reply.Trials), ApiJson.Options,
+            statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> GetAsync(string id, bool? history, SweepService sweeps, CancellationToken ct)
+    {
+        if (!SweepId.IsValid(id))
+            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+        var sweep = await sweeps.GetAsync(new SweepId(id), history ?? false, ct);
+        return sweep is null
+            ? Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)")
+            : Results.Json(sweep, ApiJson.Options);
+    }
+
+    public static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);
+}

@@ -1,0 +1,52 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Atelier.Coordinator.Hosting;
+using Atelier.Shared.Api;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Coordinator.Api;
+
+/// <summary>What the HTTP API does, in terms of messages to sweep entities.</summary>
+public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion> region)
+{
+    public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
+    private const string PersistenceIdPrefix = "sweep-";
+
+    public async Task<SweepCommands.CreateSweepReply> SubmitAsync(SweepSpec spec, string yaml, CancellationToken ct)
+    {
+        var id = SweepId.New(spec.Name, DateTimeOffset.UtcNow);
+        var seed = spec.Seed ?? Random.Shared.NextInt64(0, long.MaxValue);
+        var command = new SweepCommands.CreateSweep(id, spec, yaml, seed, DateTimeOffset.UtcNow);
+        return await region.ActorRef.Ask<SweepCommands.CreateSweepReply>(command, AskTimeout, ct);
+    }
+
+    public async Task<SweepDto?> GetAsync(SweepId id, bool includeHistory, CancellationToken ct)
+    {
+        var reply = await region.ActorRef.Ask<object>(new SweepQueries.GetSweep(id, includeHistory), AskTimeout, ct);
+        return reply is SweepQueries.SweepDetails d ? d.Sweep : null;
+    }
+
+    /// <summary>Every sweep in the journal (so every coordinator lists the same), newest first.</summary>
+    public async Task<IReadOnlyList<SweepSummaryDto>> ListAsync(CancellationToken ct)
+    {
+        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
+        var ids = await journal.CurrentPersistenceIds()
+            .Where(p => p.StartsWith(PersistenceIdPrefix, StringComparison.Ordinal))
+            .Select(p => p[PersistenceIdPrefix.Length..])
+            .Where(SweepId.IsValid)
+            .RunWith(Sink.Seq<string>(), system.Materializer());
+
+        var sweeps = new List<SweepSummaryDto>();
+        foreach (var chunk in ids.Chunk(32))
+        {
+            var found = await Task.WhenAll(chunk.Select(id => GetAsync(new SweepId(id), false, ct)));
+            sweeps.AddRange(found.OfType<SweepDto>().Select(Sweeps.SweepView.ToSummary));
+        }
+        return sweeps.OrderByDescending(s => s.CreatedAt).ToList();
+    }
+}

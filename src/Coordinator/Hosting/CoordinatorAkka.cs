@@ -1,0 +1,53 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Sharding;
+using Akka.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Atelier.Coordinator.Sweeps;
+using Atelier.Coordinator.Work;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+using LinqToDB;
+
+namespace Atelier.Coordinator.Hosting;
+
+/// <summary>Registry key of the sweep shard region.</summary>
+public sealed class SweepRegion;
+
+/// <summary>The coordinator's actors: journal, sweep shard region, work broker singleton.</summary>
+public static class CoordinatorAkka
+{
+    public static IServiceCollection AddCoordinatorAkka(this IServiceCollection services, CoordinatorSettings settings) =>
+        services.AddAkka(ClusterNames.ActorSystem, builder => builder
+            .WithAtelierCluster(settings.Node, ClusterNames.CoordinatorRole)
+            .WithSqliteJournal(settings.DataDirectory)
+            .WithWorkBroker()
+            .WithSweeps(settings.Sweeps));
+
+    /// <summary>Event journal and snapshots in one SQLite file under the data directory.</summary>
+    public static AkkaConfigurationBuilder WithSqliteJournal(this AkkaConfigurationBuilder builder, string dataDirectory)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var connection = $"Data Source={Path.Combine(dataDirectory, "journal.db")}";
+        return builder.WithSqlPersistence(connection, ProviderName.SQLiteMS);
+    }
+
+    public static AkkaConfigurationBuilder WithSweeps(this AkkaConfigurationBuilder builder, SweepSettings settings) =>
+        builder.WithShardRegion<SweepRegion>(
+            ClusterNames.SweepShardRegion,
+            (_, registry, _) => entityId => Props.Create(() => new SweepActor(entityId, registry, settings)),
+            new SweepMessageExtractor(),
+            new ShardOptions
+            {
+                Role = ClusterNames.CoordinatorRole,
+                RememberEntities = true,
+                RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
+                StateStoreMode = StateStoreMode.Persistence,
+            });
+
+    public static AkkaConfigurationBuilder WithWorkBroker(this AkkaConfigurationBuilder builder) =>
+        builder.WithSingleton<WorkBroker>(
+            ClusterNames.WorkBrokerSingleton,
+            (_, registry, _) => Props.Create(() => new WorkBroker(registry)),
+            new ClusterSingletonOptions { Role = ClusterNames.CoordinatorRole });
+}

@@ -1,0 +1,44 @@
+using Atelier.Coordinator.Sweeps;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+
+namespace Atelier.Coordinator.Hosting;
+
+/// <summary>Everything the coordinator process is configured with (options, env vars, appsettings).</summary>
+public sealed record CoordinatorSettings(
+    string ApiHost,
+    int ApiPort,
+    ClusterNodeSettings Node,
+    string DataDirectory,
+    SweepSettings Sweeps)
+{
+    public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
+        "address the HTTP API listens on");
+    public static readonly Setting ApiPortSetting = new("Atelier:Api:Port", "--api-port", "ATELIER_API_PORT", ClusterNames.DefaultApiPort.ToString(),
+        "HTTP API port");
+    public static readonly Setting PortSetting = new("Atelier:Cluster:Port", "--port", "ATELIER_PORT", ClusterNames.DefaultRemotingPort.ToString(),
+        "remoting port");
+    public static readonly Setting DataDirectorySetting = new("Atelier:DataDirectory", "--data-dir", "ATELIER_DATA_DIR", "atelier-data",
+        "directory for the SQLite journal (created on first start)");
+    public static readonly Setting LeaseTimeoutSetting = new("Atelier:Sweeps:LeaseTimeout", "--lease-timeout", "ATELIER_LEASE_TIMEOUT", "30s",
+        "a running trial whose slot is silent this long goes back to the queue");
+
+    public static readonly IReadOnlyList<Setting> All =
+    [
+        ApiHostSetting, ApiPortSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
+        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, LeaseTimeoutSetting,
+    ];
+
+    public static CoordinatorSettings From(IConfiguration configuration)
+    {
+        var apiPort = configuration.GetInt(ApiPortSetting);
+        if (apiPort is < 0 or > 65535) throw new SettingException(ApiPortSetting, apiPort.ToString(), "a port from 0 to 65535");
+        var provisional = ClusterNodeSettings.From(configuration, PortSetting, "");
+        // A coordinator with no seed nodes given seeds itself: it forms the cluster the workers join.
+        var node = provisional.SeedNodes.Count > 0 ? provisional : provisional with { SeedNodes = [provisional.SelfAddress] };
+        return new CoordinatorSettings(
+            configuration.Get(ApiHostSetting), apiPort, node,
+            Path.GetFullPath(configuration.Get(DataDirectorySetting)),
+            new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) });
+    }
+}

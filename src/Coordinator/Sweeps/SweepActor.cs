@@ -1,0 +1,121 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Hosting;
+using Akka.Persistence;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.SweepCommands;
+
+namespace Atelier.Coordinator.Sweeps;
+
+/// <summary>
+/// The sweep entity: persists what <see cref="SweepState"/> decides, then tells. It announces
+/// leasable work to the broker and requeues trials whose lease expired.
+/// </summary>
+public sealed class SweepActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly SweepState _state;
+    private readonly IReadOnlyActorRegistry _registry;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TimeSpan _tick;
+
+    public SweepActor(string sweepId, IReadOnlyActorRegistry registry, SweepSettings settings)
+    {
+        PersistenceId = "sweep-" + sweepId;
+        _registry = registry;
+        _state = new SweepState(settings.LeaseTimeout);
+        _tick = settings.TickInterval;
+
+        Recover<Shared.Protocol.ISweepEvent>(e => _state.Apply(e));
+        Recover<RecoveryCompleted>(_ =>
+        {
+            _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
+            if (_state.IsCreated) Started();
+        });
+
+        Command<SweepQueries.GetSweep>(q =>
+        {
+            if (_state.IsCreated) Sender.Tell(new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory)));
+            else NotCreated(new SweepQueries.SweepNotFound(q.SweepId));
+        });
+        Command<TickLeases>(_ =>
+        {
+            Handle(new CheckLeases(DateTimeOffset.UtcNow));
+            // Re-announcing on every tick lets a restarted broker learn of this sweep again.
+            if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
+        });
+        Command<CreateSweep>(Handle);
+        Command<ReportProgress>(c =>
+        {
+            _state.Touch(c.TrialIndex, c.Attempt, DateTimeOffset.UtcNow);
+            Handle(c);
+        });
+        Command<IWithSweepId>(c =>
+        {
+            if (!_state.IsCreated)
+            {
+                // Work messages for a sweep that does not exist: answer so nobody waits, then stop.
+                NotCreated(c switch
+                {
+                    LeaseTrial l => new WorkerProtocol.NoWork(l.SweepId, new WorkerProtocol.RequestWork(l.Slot, l.SlotRef)),
+                    FinishTrial f => new WorkerProtocol.FinishAck(f.SweepId, f.TrialIndex, f.Attempt),
+                    _ => null,
+                });
+                return;
+            }
+            Handle(c);
+        });
+    }
+
+    public override string PersistenceId { get; }
+
+    // Looked up on use: remember-entities may start a sweep before the broker proxy is registered;
+    // an announcement lost then is repeated on the next tick.
+    private IActorRef Broker => _registry.TryGet<Work.WorkBroker>(out var broker) ? broker : ActorRefs.Nobody;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private void Handle(object command)
+    {
+        var wasCreated = _state.IsCreated;
+        var decision = _state.Process(command, Sender, DateTimeOffset.UtcNow);
+        if (decision.Events.Count == 0)
+        {
+            Send(decision);
+            return;
+        }
+
+        PersistAll(decision.Events, e => _state.Apply(e));
+        DeferAsync(decision, d =>
+        {
+            Send(d);
+            if (!wasCreated && _state.IsCreated)
+            {
+                _log.Info("sweep {0} created with {1} trials", _state.Id, _state.Trials.Count);
+                Started();
+            }
+            if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
+            if (_state.IsFinished && d.Events.Any(e => e is Shared.Protocol.SweepEvents.TrialFinished))
+                _log.Info("sweep {0} finished", _state.Id);
+        });
+    }
+
+    private static void Send(SweepDecision d)
+    {
+        foreach (var o in d.Replies) o.To.Tell(o.Message);
+    }
+
+    private void Started()
+    {
+        Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
+        if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
+    }
+
+    private void NotCreated(object? reply)
+    {
+        if (reply is not null) Sender.Tell(reply);
+        // Passivating (not just stopping) keeps remember-entities from restarting an empty sweep.
+        Context.Parent.Tell(new Passivate(PoisonPill.Instance));
+    }
+
+    private sealed record TickLeases;
+}

@@ -1,0 +1,34 @@
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Coordinator.Sweeps;
+
+/// <summary>One trial of a sweep as recovered from its events, plus its lease clock.</summary>
+public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue> parameters)
+{
+    public int Index { get; } = index;
+    public IReadOnlyDictionary<string, ParamValue> Parameters { get; } = parameters;
+    public TrialStatus Status { get; internal set; } = TrialStatus.Pending;
+
+    /// <summary>Number of the latest attempt (0 before the first lease).</summary>
+    public int Attempt { get; internal set; }
+
+    /// <summary>Attempts that failed on their own (lost leases do not count).</summary>
+    public int Failures { get; internal set; }
+
+    public SlotInfo? Slot { get; internal set; }
+    public IReadOnlyDictionary<string, double> Metrics { get; internal set; } = new Dictionary<string, double>();
+    public string? Error { get; internal set; }
+    public DateTimeOffset? StartedAt { get; internal set; }
+    public DateTimeOffset? FinishedAt { get; internal set; }
+
+    /// <summary>Latest values per step; a resumed attempt overwrites the steps it repeats.</summary>
+    public SortedDictionary<long, IReadOnlyDictionary<string, double>> History { get; } = new();
+
+    /// <summary>When the running attempt was last heard of. Not persisted: reset on recovery.</summary>
+    public DateTimeOffset LastSeen { get; internal set; }
+
+    public bool IsTerminal => Status is TrialStatus.Completed or TrialStatus.Failed;
+
+    public long LastStep => History.Count == 0 ? -1 : History.Keys.Max();
+}

@@ -1,0 +1,67 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.Coordinator.Work;
+
+/// <summary>
+/// Matches idle slots with sweeps that have pending trials (a cluster singleton). Slots pull:
+/// each request goes to the next sweep in a round robin, so concurrent sweeps share the slots
+/// fairly; a sweep with nothing to lease answers <see cref="NoWork"/> and leaves the ring until it
+/// announces work again. Requests nobody can serve wait here until work is announced.
+/// </summary>
+public sealed class WorkBroker : ReceiveActor
+{
+    private readonly IReadOnlyActorRegistry _registry;
+    private readonly LinkedList<SweepId> _ring = new();
+    private readonly Dictionary<IActorRef, RequestWork> _waiting = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public WorkBroker(IReadOnlyActorRegistry registry)
+    {
+        _registry = registry;
+
+        Receive<RequestWork>(r =>
+        {
+            _waiting.Remove(r.SlotRef);
+            Context.Watch(r.SlotRef);
+            Dispatch(r);
+        });
+        Receive<WorkAvailable>(w =>
+        {
+            if (_ring.Contains(w.SweepId)) return;
+            _ring.AddLast(w.SweepId);
+            var waiting = _waiting.Values.ToList();
+            _waiting.Clear();
+            foreach (var r in waiting) Dispatch(r);
+        });
+        Receive<NoWork>(n =>
+        {
+            _ring.Remove(n.SweepId);
+            Dispatch(n.Request);
+        });
+        Receive<Terminated>(t => _waiting.Remove(t.ActorRef));
+        Receive<GetBrokerState>(_ => Sender.Tell(new BrokerState(_ring.Count, _waiting.Count)));
+    }
+
+    private void Dispatch(RequestWork request)
+    {
+        if (_ring.First is not { } next)
+        {
+            _waiting[request.SlotRef] = request;
+            return;
+        }
+        // Rotate: the sweep served now goes to the back of the ring.
+        _ring.RemoveFirst();
+        _ring.AddLast(next);
+        _registry.Get<Hosting.SweepRegion>().Tell(new SweepCommands.LeaseTrial(next.Value, request.Slot, request.SlotRef));
+        _log.Debug("slot {0} offered to sweep {1}", request.Slot.SlotId, next.Value);
+    }
+
+    /// <summary>Diagnostics: how many sweeps have work and how many slots wait.</summary>
+    public sealed record GetBrokerState;
+
+    public sealed record BrokerState(int SweepsWithWork, int WaitingSlots);
+}

@@ -1,0 +1,44 @@
+using Atelier.Shared.Jobs;
+
+namespace Atelier.GpuWorker.Jobs;
+
+/// <summary>
+/// A kind of work a slot can run. <see cref="Run"/> is called on a dedicated thread (never an
+/// actor's), blocks until the job ends, reports progress through <see cref="JobContext.Reporter"/>
+/// and stops promptly when <see cref="JobContext.Cancellation"/> fires (by throwing
+/// <see cref="OperationCanceledException"/>).
+/// </summary>
+public interface IJob
+{
+    JobDefinition Definition { get; }
+
+    JobResult Run(JobContext context);
+}
+
+/// <summary>What a job ends with: its final metrics (the sweep's metric among them).</summary>
+public sealed record JobResult(IReadOnlyDictionary<string, double> FinalMetrics);
+
+/// <summary>
+/// Everything a job gets: its checked parameters, which attempt this is, where to write, how to report, whether it
+/// resumes, and its cancellation.
+/// </summary>
+public sealed record JobContext(
+    string TrialName,
+    int Attempt,
+    JobParameters Parameters,
+    string WorkDirectory,
+    IJobReporter Reporter,
+    bool Resume,
+    CancellationToken Cancellation);
+
+/// <summary>Where a job's progress goes: metrics per step, artifacts and checkpoints it wrote.</summary>
+public interface IJobReporter
+{
+    void Metrics(long step, IReadOnlyDictionary<string, double> values);
+
+    /// <summary>A file the job produced (a picture, a result); <paramref name="kind"/> says what it is.</summary>
+    void Artifact(string kind, string path);
+
+    /// <summary>A checkpoint from which the job can resume after <paramref name="step"/>.</summary>
+    void Checkpoint(long step, string path);
+}

@@ -1,0 +1,37 @@
+using Atelier.GpuWorker.Hosting;
+using Atelier.GpuWorker.Jobs;
+using Atelier.GpuWorker.Standalone;
+using Atelier.Shared.Hosting;
+using Microsoft.Extensions.Hosting;
+
+if (args.Length > 0 && args[0] == "run")
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+    return RunCommand.Execute(args[1..], JobRegistry.Default(), Console.Out, Console.Error, cancel.Token);
+}
+
+// Each pass is one actor system; the watchdog ends a pass when the cluster lost its coordinators.
+while (true)
+{
+    var builder = Host.CreateApplicationBuilder(args);
+    builder.Configuration.AddAtelierSettings(WorkerSettings.All, args);
+    WorkerSettings settings;
+    IReadOnlyList<string> devices;
+    try
+    {
+        settings = WorkerSettings.From(builder.Configuration);
+        devices = Devices.SlotDevices(settings);
+    }
+    catch (Exception e) when (e is SettingException or InvalidOperationException)
+    {
+        Console.Error.WriteLine($"worker: {e.Message}");
+        return 2;
+    }
+
+    var lifetime = new WorkerLifetime();
+    builder.Services.AddWorkerAkka(settings, devices, lifetime);
+    await builder.Build().RunAsync();
+    if (!lifetime.Rejoin) return 0;
+    Console.Error.WriteLine($"worker: {lifetime.Reason}; starting a fresh actor system to rejoin");
+}

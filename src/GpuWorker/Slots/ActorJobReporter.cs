@@ -1,0 +1,18 @@
+using Akka.Actor;
+using Atelier.GpuWorker.Jobs;
+using Atelier.Shared.Protocol;
+using static Atelier.GpuWorker.Slots.SlotMessages;
+
+namespace Atelier.GpuWorker.Slots;
+
+/// <summary>Forwards a job's reports from its thread to the slot actor as messages.</summary>
+internal sealed class ActorJobReporter(IActorRef slot, RunKey run) : IJobReporter
+{
+    public void Metrics(long step, IReadOnlyDictionary<string, double> values) =>
+        slot.Tell(new JobMetrics(run, new MetricPoint(step, new Dictionary<string, double>(values))));
+
+    // Artifacts and checkpoints stay in the trial's work directory on this node for now.
+    public void Artifact(string kind, string path) { }
+
+    public void Checkpoint(long step, string path) { }
+}

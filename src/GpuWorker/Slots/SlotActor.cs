@@ -1,0 +1,154 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Hosting;
+using Atelier.GpuWorker.Hosting;
+using Atelier.GpuWorker.Jobs;
+using Atelier.Shared.Protocol;
+using static Atelier.GpuWorker.Slots.SlotMessages;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.GpuWorker.Slots;
+
+/// <summary>
+/// One device (a GPU, or one CPU slot). Idle, it pulls work from the broker; busy, it runs the job
+/// on a dedicated thread, streams its metrics to the sweep (which renews the lease) and reports the
+/// end until the sweep acknowledges it. It never holds more than one trial.
+/// </summary>
+public sealed class SlotActor : ReceiveActor, IWithTimers
+{
+    private readonly SlotInfo _slot;
+    private readonly IReadOnlyActorRegistry _registry;
+    private readonly JobRegistry _jobs;
+    private readonly SlotSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly List<MetricPoint> _buffer = [];
+    private readonly Dictionary<(SweepId, int, int), FinishTrial> _unacked = new();
+    private long _runNumber;
+    private RunKey? _current;
+    private CancellationTokenSource? _cancel;
+
+    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings)
+    {
+        _slot = slot;
+        _registry = registry;
+        _jobs = jobs;
+        _settings = settings;
+        Idle();
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private IActorRef Sweeps => _registry.Get<SweepRegionProxy>();
+
+    private IActorRef Broker => _registry.Get<WorkBrokerProxy>();
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("resend", new ResendTick(), _settings.ResendInterval);
+        Self.Tell(new RequestTick());
+    }
+
+    protected override void PostStop()
+    {
+        if (_current is { } run)
+        {
+            _cancel?.Cancel();
+            Sweeps.Tell(new RejectTrial(run.SweepId, run.TrialIndex, run.Attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
+        }
+    }
+
+    private void Idle()
+    {
+        Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
+        Receive<RequestTick>(_ => Broker.Tell(new RequestWork(_slot, Self)));
+        Receive<AssignTrial>(Start);
+        Common();
+    }
+
+    private void Busy()
+    {
+        Timers.Cancel("request");
+        Receive<RequestTick>(_ => { });
+        Receive<AssignTrial>(a =>
+        {
+            // Two answers to one request (a re-sent request crossed a slow reply): give the extra back.
+            if (_current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt)) return;
+            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} is busy"));
+        });
+        Receive<JobMetrics>(m => m.Run == _current, m => _buffer.Add(m.Point));
+        Receive<FlushTick>(_ => Flush());
+        Receive<JobEnded>(e => e.Run == _current, Ended);
+        Common();
+    }
+
+    private void Common()
+    {
+        Receive<FinishAck>(a => _unacked.Remove((a.SweepId, a.TrialIndex, a.Attempt)));
+        Receive<ResendTick>(_ =>
+        {
+            foreach (var finish in _unacked.Values) Sweeps.Tell(finish);
+        });
+        Receive<JobMetrics>(_ => { });
+        Receive<JobEnded>(_ => { });
+        Receive<FlushTick>(_ => { });
+    }
+
+    private void Start(AssignTrial a)
+    {
+        var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
+        _current = run;
+        _buffer.Clear();
+        _cancel = new CancellationTokenSource();
+        Become(Busy);
+        Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
+        _log.Info("slot {0}: running {1} trial {2} attempt {3}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt);
+
+        var self = Self;
+        var workDirectory = Path.Combine(_settings.WorkDirectory, a.SweepId.Value, $"trial-{a.TrialIndex:D5}");
+        var token = _cancel.Token;
+        // The job runs on its own thread: it may block for hours and must never stall this actor.
+        Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                Directory.CreateDirectory(workDirectory);
+                var job = _jobs.Get(a.Job);
+                var parameters = new JobParameters(job.Definition, a.Parameters);
+                var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
+                    new ActorJobReporter(self, run), a.LastStep >= 0, token);
+                return new JobEnded(run, job.Run(context).FinalMetrics, null);
+            }
+            catch (Exception e)
+            {
+                return new JobEnded(run, null, $"{e.GetType().Name}: {e.Message}");
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).PipeTo(self);
+    }
+
+    private void Ended(JobEnded e)
+    {
+        var run = e.Run;
+        Timers.Cancel("flush");
+        var outcome = e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
+        var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
+            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _buffer.ToList());
+        if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
+        _unacked[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
+        Sweeps.Tell(finish);
+        _buffer.Clear();
+        _current = null;
+        _cancel?.Dispose();
+        _cancel = null;
+        Become(Idle);
+        Broker.Tell(new RequestWork(_slot, Self));
+    }
+
+    private void Flush()
+    {
+        if (_current is not { } run) return;
+        // Sent even when empty: it is the heartbeat that keeps the lease.
+        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, _buffer.ToList()));
+        _buffer.Clear();
+    }
+}

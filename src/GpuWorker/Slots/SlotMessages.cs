@@ -1,0 +1,20 @@
+using Atelier.Shared.Protocol;
+
+namespace Atelier.GpuWorker.Slots;
+
+/// <summary>Messages a running job's thread sends to its slot actor (local only, never on the wire).</summary>
+internal static class SlotMessages
+{
+    /// <summary>Identifies one run of one attempt, so messages of an earlier run are ignored.</summary>
+    public sealed record RunKey(SweepId SweepId, int TrialIndex, int Attempt, long RunNumber);
+
+    public sealed record JobMetrics(RunKey Run, MetricPoint Point);
+
+    public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error);
+
+    public sealed record RequestTick;
+
+    public sealed record FlushTick;
+
+    public sealed record ResendTick;
+}

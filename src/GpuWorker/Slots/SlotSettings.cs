@@ -1,0 +1,14 @@
+namespace Atelier.GpuWorker.Slots;
+
+/// <summary>Timing and place of a slot's work.</summary>
+public sealed record SlotSettings(string WorkDirectory)
+{
+    /// <summary>An idle slot repeats its request this often, in case the broker lost it (e.g. moved).</summary>
+    public TimeSpan RequestInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Metrics are batched and sent this often; an empty batch is the lease heartbeat.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>An unacknowledged trial result is re-sent this often.</summary>
+    public TimeSpan ResendInterval { get; init; } = TimeSpan.FromSeconds(3);
+}

@@ -1,0 +1,55 @@
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Shared.Api;
+
+/// <summary>A sweep as the HTTP API shows it (<c>GET /api/sweeps/{id}</c>).</summary>
+public sealed record SweepDto(
+    string Id,
+    string Name,
+    string Job,
+    string Method,
+    MetricSpec Metric,
+    SweepStatus Status,
+    TrialCountsDto Counts,
+    TrialDto? Best,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt,
+    string SpecYaml,
+    IReadOnlyList<TrialDto> Trials);
+
+/// <summary>One line of <c>GET /api/sweeps</c>.</summary>
+public sealed record SweepSummaryDto(
+    string Id,
+    string Name,
+    string Job,
+    string Method,
+    SweepStatus Status,
+    TrialCountsDto Counts,
+    double? BestValue,
+    DateTimeOffset CreatedAt);
+
+/// <summary>How many trials are in each state.</summary>
+public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed);
+
+/// <summary>One trial: its parameters, state, final metrics and (on request) its metric history.</summary>
+public sealed record TrialDto(
+    int Index,
+    TrialStatus Status,
+    IReadOnlyDictionary<string, ParamValue> Parameters,
+    int Attempts,
+    string? Slot,
+    IReadOnlyDictionary<string, double> Metrics,
+    string? Error,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    IReadOnlyList<MetricPoint>? History);
+
+/// <summary>What <c>POST /api/sweeps</c> answers on success.</summary>
+public sealed record SubmitSweepResponse(string Id, string Name, int Trials);
+
+/// <summary>Every API error: a message that says what was wrong and what to do, and per-field details.</summary>
+public sealed record ApiError(string Error, IReadOnlyList<ApiErrorDetail>? Details = null);
+
+/// <summary>One problem with one field of a request.</summary>
+public sealed record ApiErrorDetail(string Field, string Message, int? Line);

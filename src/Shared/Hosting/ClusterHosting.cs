@@ -1,0 +1,27 @@
+using Akka.Cluster.Hosting;
+using Akka.Cluster.Hosting.SBR;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Serialization;
+
+namespace Atelier.Shared.Hosting;
+
+/// <summary>The remoting, clustering and serialization every Atelier node shares.</summary>
+public static class ClusterHosting
+{
+    public static AkkaConfigurationBuilder WithAtelierCluster(
+        this AkkaConfigurationBuilder builder, ClusterNodeSettings node, string role)
+    {
+        return builder
+            .WithRemoting(new RemoteOptions { HostName = node.Host, PublicHostName = node.PublicHost, Port = node.Port })
+            .WithClustering(new ClusterOptions
+            {
+                Roles = [role],
+                SeedNodes = node.SeedNodes.ToArray(),
+                // Keep-majority: a lone node cut off from the rest downs itself rather than split the cluster.
+                SplitBrainResolver = SplitBrainResolverOption.Default,
+            })
+            .WithCustomSerializer(AtelierSerializer.Id, [typeof(IAtelierMessage)], system => new AtelierSerializer(system));
+    }
+}

@@ -1,0 +1,16 @@
+namespace Atelier.Shared.Protocol;
+
+/// <summary>
+/// Root marker: every message that crosses the wire or is persisted implements it, and the one
+/// <see cref="Serialization.AtelierSerializer"/> is bound to it.
+/// </summary>
+public interface IAtelierMessage;
+
+/// <summary>Messages routed to one sweep entity of the sweep shard region.</summary>
+public interface IWithSweepId : IAtelierMessage
+{
+    SweepId SweepId { get; }
+}
+
+/// <summary>Events persisted by a sweep entity.</summary>
+public interface ISweepEvent : IAtelierMessage;

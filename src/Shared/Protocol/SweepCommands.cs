@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Shared.Protocol;
+
+/// <summary>Commands handled by a sweep entity.</summary>
+public static class SweepCommands
+{
+    /// <summary>Create the sweep from a validated spec; replies <see cref="CreateSweepReply"/>.</summary>
+    public sealed record CreateSweep(SweepId SweepId, SweepSpec Spec, string SpecYaml, long Seed, DateTimeOffset SubmittedAt)
+        : IWithSweepId;
+
+    /// <summary>Reply to <see cref="CreateSweep"/>: created, or why not.</summary>
+    public sealed record CreateSweepReply(SweepId SweepId, bool Created, int Trials, string? Error) : IAtelierMessage;
+
+    /// <summary>
+    /// The broker asks the sweep to lease one pending trial to <paramref name="SlotRef"/>. The sweep
+    /// answers the slot with <see cref="WorkerProtocol.AssignTrial"/>, or the broker with
+    /// <see cref="WorkerProtocol.NoWork"/>.
+    /// </summary>
+    public sealed record LeaseTrial(SweepId SweepId, SlotInfo Slot, IActorRef SlotRef) : IWithSweepId;
+
+    /// <summary>Metrics of a running attempt; also renews its lease. Points may be empty (a heartbeat).</summary>
+    public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points)
+        : IWithSweepId;
+
+    /// <summary>An attempt ended. The sweep acknowledges with <see cref="WorkerProtocol.FinishAck"/>.</summary>
+    public sealed record FinishTrial(
+        SweepId SweepId,
+        int TrialIndex,
+        int Attempt,
+        TrialOutcome Outcome,
+        IReadOnlyDictionary<string, double> FinalMetrics,
+        string? Error,
+        IReadOnlyList<MetricPoint> Points) : IWithSweepId;
+
+    /// <summary>A slot could not take an assigned trial (it was busy); the trial goes back to the queue.</summary>
+    public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId;
+}

@@ -1,0 +1,32 @@
+using Atelier.Shared.Specs;
+
+namespace Atelier.Shared.Protocol;
+
+/// <summary>Events a sweep entity persists; <c>SweepState.Apply</c> folds them into state.</summary>
+public static class SweepEvents
+{
+    public sealed record SweepCreated(
+        SweepId SweepId,
+        SweepSpec Spec,
+        string SpecYaml,
+        long Seed,
+        IReadOnlyList<TrialPlan> Trials,
+        DateTimeOffset At) : ISweepEvent;
+
+    public sealed record TrialLeased(int TrialIndex, int Attempt, SlotInfo Slot, DateTimeOffset At) : ISweepEvent;
+
+    public sealed record TrialMetricsRecorded(int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points) : ISweepEvent;
+
+    /// <summary>An attempt ended; <paramref name="WillRetry"/> puts a failed trial back in the queue.</summary>
+    public sealed record TrialFinished(
+        int TrialIndex,
+        int Attempt,
+        TrialOutcome Outcome,
+        IReadOnlyDictionary<string, double> FinalMetrics,
+        string? Error,
+        bool WillRetry,
+        DateTimeOffset At) : ISweepEvent;
+
+    /// <summary>A running attempt was lost (lease expired, slot rejected it); the trial is pending again.</summary>
+    public sealed record TrialRequeued(int TrialIndex, int Attempt, string Reason, DateTimeOffset At) : ISweepEvent;
+}

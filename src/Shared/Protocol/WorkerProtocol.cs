@@ -1,0 +1,29 @@
+using Akka.Actor;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Shared.Protocol;
+
+/// <summary>Messages between worker slots, the work broker and sweeps (work pulling).</summary>
+public static class WorkerProtocol
+{
+    /// <summary>An idle slot asks the broker for a trial. Re-sent until a trial arrives.</summary>
+    public sealed record RequestWork(SlotInfo Slot, IActorRef SlotRef) : IAtelierMessage;
+
+    /// <summary>A sweep tells the broker it has trials to lease.</summary>
+    public sealed record WorkAvailable(SweepId SweepId) : IAtelierMessage;
+
+    /// <summary>A sweep could not serve <paramref name="Request"/>; the broker tries another sweep.</summary>
+    public sealed record NoWork(SweepId SweepId, RequestWork Request) : IAtelierMessage;
+
+    /// <summary>A sweep leases one trial attempt to a slot.</summary>
+    public sealed record AssignTrial(
+        SweepId SweepId,
+        int TrialIndex,
+        int Attempt,
+        string Job,
+        IReadOnlyDictionary<string, ParamValue> Parameters,
+        long LastStep) : IAtelierMessage;
+
+    /// <summary>The sweep has recorded the end of an attempt; the slot stops re-sending it.</summary>
+    public sealed record FinishAck(SweepId SweepId, int TrialIndex, int Attempt) : IAtelierMessage;
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Serialization;
+using Atelier.Shared.Api;
+
+namespace Atelier.Shared.Serialization;
+
+/// <summary>
+/// The one serializer for every <see cref="Protocol.IAtelierMessage"/>: System.Text.Json payloads
+/// with a versioned string manifest from <see cref="MessageRegistry"/>.
+/// </summary>
+public sealed class AtelierSerializer : SerializerWithStringManifest
+{
+    public const string Id = "atelier";
+    private readonly JsonSerializerOptions _options;
+
+    public AtelierSerializer(ExtendedActorSystem system) : base(system)
+    {
+        _options = ApiJson.Create();
+        _options.Converters.Add(new ActorRefJsonConverter(system));
+    }
+
+    public override int Identifier => 4711;
+
+    public override string Manifest(object o) => MessageRegistry.ManifestOf(o.GetType());
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        JsonSerializer.Deserialize(bytes, MessageRegistry.TypeOf(manifest), _options)
+        ?? throw new System.Runtime.Serialization.SerializationException($"empty payload for {manifest}");
+}

@@ -1,0 +1,27 @@
+namespace Atelier.Shared.Specs;
+
+/// <summary>
+/// A validated sweep: which job to run, how to choose trials, and what to optimise.
+/// <see cref="Parameters"/> keep the order of the spec file.
+/// </summary>
+/// <param name="RunCap">The most trials to run; required for random search, truncates a grid.</param>
+/// <param name="MaxConcurrent">The most trials running at once; 0 means unlimited.</param>
+/// <param name="Seed">The seed for random sampling; when null the coordinator picks and records one.</param>
+/// <param name="MaxRetries">How many times a failed trial is retried.</param>
+public sealed record SweepSpec(
+    string Name,
+    string Job,
+    SearchMethod Method,
+    MetricSpec Metric,
+    IReadOnlyList<ParameterSpec> Parameters,
+    int? RunCap,
+    int MaxConcurrent,
+    long? Seed,
+    int MaxRetries)
+{
+    /// <summary>The default of <see cref="MaxRetries"/> when a spec does not say.</summary>
+    public const int DefaultMaxRetries = 2;
+
+    /// <summary>The largest <see cref="MaxRetries"/> allowed.</summary>
+    public const int MaxMaxRetries = 10;
+}
