@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Atelier.Shared.Api;
+
+namespace Atelier.Cli;
+
+/// <summary>Why a request to the coordinator did not give a result; <see cref="Message"/> says what to do.</summary>
+/// <param name="Status">The HTTP status, when the coordinator answered.</param>
+internal sealed record ClientError(string Message, HttpStatusCode? Status = null, IReadOnlyList<ApiErrorDetail>? Details = null);
+
+/// <summary>A DTO with the JSON it was read from, or an error.</summary>
+internal sealed record ApiResult<T>(T? Value, string Json, ClientError? Error)
+    where T : class
+{
+    public static ApiResult<T> Fail(ClientError error) => new(null, "", error);
+}
+
+/// <summary>The coordinator's HTTP API as typed calls. Never throws for network or server trouble.</summary>
+internal sealed class CoordinatorClient : IDisposable
+{
+    /// <summary>How long one request may take, connection included.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    private const int SnippetLength = 200;
+    private readonly HttpClient _http;
+
+    public CoordinatorClient(Uri server, HttpMessageHandler? handler = null)
+    {
+        Server = server;
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = server;
+        _http.Timeout = Timeout;
+        _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("pbm", Pbm.Version));
+    }
+
+    /// <summary>The coordinator's base URL.</summary>
+    public Uri Server { get; }
+
+    private string ServerText => ServerAddress.Display(Server);
+
+    /// <summary><c>POST /api/sweeps</c> with the spec's YAML as the body.</summary>
+    public Task<ApiResult<SubmitSweepResponse>> SubmitAsync(string yaml, CancellationToken ct) =>
+        SendAsync<SubmitSweepResponse>(() => new HttpRequestMessage(HttpMethod.Post, "api/sweeps")
+        {
+            Content = new StringContent(yaml, Encoding.UTF8, "application/yaml"),
+        }, ct);
+
+    /// <summary><c>GET /api/sweeps</c>.</summary>
+    public Task<ApiResult<List<SweepSummaryDto>>> ListAsync(CancellationToken ct) =>
+        SendAsync<List<SweepSummaryDto>>(() => new HttpRequestMessage(HttpMethod.Get, "api/sweeps"), ct);
+
+    /// <summary><c>GET /api/sweeps/{id}[?history=true]</c>.</summary>
+    public Task<ApiResult<SweepDto>> GetAsync(string id, bool history, CancellationToken ct) =>
+        SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Get,
+            $"api/sweeps/{Uri.EscapeDataString(id)}{(history ? "?history=true" : "")}"), ct);
+
+    private async Task<ApiResult<T>> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken ct)
+        where T : class
+    {
+        try
+        {
+            using var message = request();
+            using var response = await _http.SendAsync(message, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode ? Read<T>(response, body) : ApiResult<T>.Fail(ErrorOf(response, body));
+        }
+        catch (HttpRequestException e)
+        {
+            return ApiResult<T>.Fail(Unreachable(Reason(e)));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return ApiResult<T>.Fail(new ClientError(
+                $"the coordinator at {ServerText} did not answer within {Timeout.TotalSeconds:0} s: it may be overloaded or still starting; retry, or check --server"));
+        }
+    }
+
+    private ApiResult<T> Read<T>(HttpResponseMessage response, string body)
+        where T : class
+    {
+        try
+        {
+            if (JsonSerializer.Deserialize<T>(body, ApiJson.Options) is { } value)
+                return new ApiResult<T>(value, body, null);
+        }
+        catch (JsonException e)
+        {
+            return ApiResult<T>.Fail(new ClientError(
+                $"the coordinator at {ServerText} answered {Describe(response)} with JSON that pbm does not understand ({e.Message}): are pbm and the coordinator the same version?",
+                response.StatusCode));
+        }
+        catch (NotSupportedException e)
+        {
+            return ApiResult<T>.Fail(new ClientError(
+                $"the coordinator at {ServerText} answered {Describe(response)} with JSON that pbm does not understand ({e.Message})",
+                response.StatusCode));
+        }
+        return ApiResult<T>.Fail(new ClientError(
+            $"the coordinator at {ServerText} answered {Describe(response)} with an empty body: is --server the Atelier coordinator?",
+            response.StatusCode));
+    }
+
+    private ClientError ErrorOf(HttpResponseMessage response, string body)
+    {
+        ApiError? error = null;
+        try
+        {
+            error = JsonSerializer.Deserialize<ApiError>(body, ApiJson.Options);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+        }
+
+        if (error is { Error.Length: > 0 })
+            return new ClientError(error.Error, response.StatusCode, error.Details);
+
+        var snippet = Format.Truncate(body, SnippetLength);
+        return new ClientError(
+            $"the coordinator at {ServerText} answered {Describe(response)}" +
+            (snippet.Length > 0 ? $": {snippet}" : " with no explanation") +
+            (response.StatusCode == HttpStatusCode.NotFound ? " (is --server the Atelier coordinator?)" : ""),
+            response.StatusCode);
+    }
+
+    private ClientError Unreachable(string reason) => new(
+        $"cannot reach the coordinator at {ServerText} ({reason}): is it running? start it with dotnet run --project src/Coordinator, or pass --server");
+
+    private static string Describe(HttpResponseMessage response) =>
+        $"{(int)response.StatusCode} {response.ReasonPhrase ?? response.StatusCode.ToString()}".TrimEnd();
+
+    private static string Reason(HttpRequestException e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is SocketException socket)
+            {
+                return socket.SocketErrorCode switch
+                {
+                    SocketError.ConnectionRefused => "connection refused",
+                    SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host not found",
+                    SocketError.TimedOut => "connection timed out",
+                    SocketError.NetworkUnreachable or SocketError.HostUnreachable => "network unreachable",
+                    SocketError.ConnectionReset => "connection reset",
+                    _ => socket.Message,
+                };
+            }
+        }
+
+        return e.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => "host not found",
+            HttpRequestError.SecureConnectionError => "TLS handshake failed: is it https?",
+            HttpRequestError.ResponseEnded => "the connection closed before the answer was complete",
+            HttpRequestError.InvalidResponse => "the answer was not HTTP",
+            _ => Format.Truncate(e.Message, SnippetLength),
+        };
+    }
+
+    public void Dispose() => _http.Dispose();
+}

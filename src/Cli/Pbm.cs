@@ -1,0 +1,71 @@
+using System.Reflection;
+
+namespace Atelier.Cli;
+
+/// <summary>The <c>pbm</c> command line as a method: parse, dispatch, and turn every failure into one line and an exit code.</summary>
+public static class Pbm
+{
+    /// <summary>pbm's version, e.g. <c>1.0.0</c>.</summary>
+    public static string Version { get; } = ReadVersion();
+
+    /// <summary>Runs <c>pbm</c> with <paramref name="args"/>; returns the exit code (see <c>pbm --help</c>).</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PbmHost? host = null,
+        CancellationToken cancellationToken = default)
+    {
+        host ??= new PbmHost();
+        var parsed = CommandLine.Parse(args, host.GetEnvironmentVariable);
+        if (parsed is UsageError usage)
+        {
+            stderr.WriteLine($"pbm: {usage.Message}");
+            return ExitCodes.Usage;
+        }
+
+        var command = (ParsedCommand)parsed;
+        var context = new CommandContext(command, stdout, stderr, host);
+        try
+        {
+            return command.Kind switch
+            {
+                CommandKind.Help => Help(stdout, command.HelpTopic),
+                CommandKind.Version => PrintVersion(stdout),
+                CommandKind.SweepSubmit => await SweepSubmitCommand.RunAsync(context, cancellationToken),
+                CommandKind.SweepList => await SweepListCommand.RunAsync(context, cancellationToken),
+                CommandKind.SweepShow => await SweepShowCommand.RunAsync(context, cancellationToken),
+                _ => throw new InvalidOperationException($"no handler for {command.Kind}"),
+            };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            context.Error("interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            // Never a stack trace: one line that can be reported.
+            context.Error($"unexpected error: {e.GetType().Name}: {Format.Truncate(e.Message, 300)} (please report this)");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static int Help(TextWriter stdout, string topic)
+    {
+        stdout.Write(Usage.For(topic).ReplaceLineEndings());
+        return ExitCodes.Ok;
+    }
+
+    private static int PrintVersion(TextWriter stdout)
+    {
+        stdout.WriteLine($"pbm {Version}");
+        return ExitCodes.Ok;
+    }
+
+    private static string ReadVersion()
+    {
+        var assembly = typeof(Pbm).Assembly;
+        var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+            ?? assembly.GetName().Version?.ToString()
+            ?? "0.0.0";
+        var plus = version.IndexOf('+');
+        return plus >= 0 ? version[..plus] : version;
+    }
+}

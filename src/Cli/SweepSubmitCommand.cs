@@ -1,0 +1,135 @@
+using Atelier.Shared.Api;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+
+namespace Atelier.Cli;
+
+/// <summary>
+/// <c>pbm sweep submit FILE [--wait]</c>: validates the spec locally (nothing is sent when it is invalid),
+/// posts it, and with <c>--wait</c> polls the sweep until it completes, then prints it as <c>show</c> does.
+/// </summary>
+internal static class SweepSubmitCommand
+{
+    public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        var file = context.Command.Argument!;
+        var yaml = await ReadAsync(context, file, ct);
+        if (yaml is null)
+            return ExitCodes.Usage;
+
+        var parsed = SweepSpecParser.Parse(yaml);
+        if (!parsed.IsValid)
+        {
+            foreach (var e in parsed.Errors)
+                context.Err.WriteLine(CommandContext.DetailLine(e.Field, e.Message, e.Line, file));
+            context.Error($"{file} has {Format.Count(parsed.Errors.Count, "problem")}: fix {(parsed.Errors.Count == 1 ? "it" : "them")} and submit again (nothing was sent)");
+            return ExitCodes.Usage;
+        }
+
+        using var client = context.CreateClient();
+        var submitted = await client.SubmitAsync(yaml, ct);
+        if (submitted.Error is { } error)
+            return context.Fail(error, file);
+
+        var sweep = submitted.Value!;
+        if (!context.Command.Json)
+            context.Out.WriteLine($"submitted sweep {sweep.Id} ({Format.Count(sweep.Trials, "trial")})");
+        if (!context.Command.Wait)
+        {
+            if (context.Command.Json)
+                context.WriteJson(submitted.Json);
+            return ExitCodes.Ok;
+        }
+
+        return await WaitAsync(context, client, sweep.Id, ct);
+    }
+
+    private static async Task<string?> ReadAsync(CommandContext context, string file, CancellationToken ct)
+    {
+        var full = Path.GetFullPath(file);
+        if (Directory.Exists(full))
+        {
+            context.Error($"{file} is a directory: give the sweep spec's YAML file");
+            return null;
+        }
+        try
+        {
+            return await File.ReadAllTextAsync(full, ct);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            context.Error($"no such file: {file} (looked for {full}); give the path of a sweep spec YAML file, e.g. examples/synthetic-grid.yaml");
+        }
+        catch (UnauthorizedAccessException)
+        {
+            context.Error($"cannot read {file}: permission denied");
+        }
+        catch (IOException e)
+        {
+            context.Error($"cannot read {file}: {e.Message}");
+        }
+        return null;
+    }
+
+    private static async Task<int> WaitAsync(CommandContext context, CoordinatorClient client, string id, CancellationToken ct)
+    {
+        var progress = new Progress(context);
+        try
+        {
+            while (true)
+            {
+                var result = await client.GetAsync(id, history: false, ct);
+                if (result.Error is { } error)
+                {
+                    progress.Clear();
+                    return context.Fail(error with { Message = $"while waiting for sweep {id}: {error.Message}" });
+                }
+
+                var sweep = result.Value!;
+                if (sweep.Status == SweepStatus.Completed)
+                {
+                    progress.Clear();
+                    if (context.Command.Json)
+                        context.WriteJson(result.Json);
+                    else
+                    {
+                        context.Out.WriteLine();
+                        SweepShowCommand.Write(sweep, context.Out, context.Styler, context.Host.TimeZone);
+                    }
+                    return ExitCodes.Ok;
+                }
+
+                progress.Show(sweep.Counts);
+                await Task.Delay(context.Host.PollInterval, ct);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            progress.Clear();
+            context.Error($"stopped waiting; sweep {id} keeps running on the coordinator: see pbm sweep show {id}");
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    /// <summary>A progress line on stderr that rewrites itself, only when stderr is a terminal.</summary>
+    private sealed class Progress(CommandContext context)
+    {
+        private bool _shown;
+
+        public void Show(TrialCountsDto counts)
+        {
+            if (!context.Host.ProgressOnStderr) return;
+            context.Err.Write($"\r\u001b[Kwaiting: {SweepShowCommand.Counts(counts)} (Ctrl+C stops waiting)");
+            context.Err.Flush();
+            _shown = true;
+        }
+
+        public void Clear()
+        {
+            if (!_shown) return;
+            context.Err.Write("\r\u001b[K");
+            context.Err.Flush();
+            _shown = false;
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using Akka.Actor;
+using Atelier.Coordinator.Sweeps;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.SweepEvents;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.Coordinator.Tests.Sweeps;
+
+public sealed class SweepStateTests
+{
+    private static readonly SweepId Id = new("test-1");
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    private static readonly IActorRef Broker = new FakeRef("broker");
+    private static readonly IActorRef SlotRef = new FakeRef("slot");
+    private static readonly SlotInfo Slot = new("slot-0", "node-a", "cpu");
+
+    private static SweepState Created(int values = 3, int maxConcurrent = 0, int maxRetries = 2)
+    {
+        var state = new SweepState(TimeSpan.FromSeconds(30));
+        var spec = Specs.Grid(values, maxConcurrent, maxRetries);
+        Run(state, new CreateSweep(Id, spec, "yaml", 7, T0), Broker, T0);
+        return state;
+    }
+
+    private static SweepDecision Run(SweepState state, object command, IActorRef sender, DateTimeOffset now)
+    {
+        var decision = state.Process(command, sender, now);
+        foreach (var e in decision.Events) state.Apply(e);
+        return decision;
+    }
+
+    private static AssignTrial Lease(SweepState state, DateTimeOffset? now = null)
+    {
+        var d = Run(state, new LeaseTrial(Id, Slot, SlotRef), Broker, now ?? T0);
+        var reply = Assert.Single(d.Replies);
+        Assert.Same(SlotRef, reply.To);
+        return Assert.IsType<AssignTrial>(reply.Message);
+    }
+
+    [Fact]
+    public void Create_expands_the_grid_into_pending_trials_and_replies_created()
+    {
+        var state = new SweepState(TimeSpan.FromSeconds(30));
+        var d = state.Process(new CreateSweep(Id, Specs.Grid(4), "yaml", 7, T0), Broker, T0);
+
+        var created = Assert.IsType<SweepCreated>(Assert.Single(d.Events));
+        Assert.Equal(4, created.Trials.Count);
+        Assert.False(state.IsCreated); // Process decides; only Apply changes state.
+        state.Apply(created);
+        Assert.Equal(4, state.PendingCount);
+        Assert.Equal(new CreateSweepReply(Id, true, 4, null), Assert.Single(d.Replies).Message);
+    }
+
+    [Fact]
+    public void Create_again_with_the_same_spec_is_idempotent_but_a_different_one_is_refused()
+    {
+        var state = Created();
+        var same = Run(state, new CreateSweep(Id, state.Spec!, "yaml", 7, T0), Broker, T0);
+        Assert.Empty(same.Events);
+        Assert.True(((CreateSweepReply)same.Replies[0].Message).Created);
+
+        var other = Run(state, new CreateSweep(Id, state.Spec!, "other yaml", 7, T0), Broker, T0);
+        Assert.Empty(other.Events);
+        var reply = (CreateSweepReply)other.Replies[0].Message;
+        Assert.False(reply.Created);
+        Assert.Contains("already exists", reply.Error);
+    }
+
+    [Fact]
+    public void Lease_assigns_trials_in_index_order_with_their_parameters()
+    {
+        var state = Created();
+        var first = Lease(state);
+        var second = Lease(state);
+
+        Assert.Equal((0, 1), (first.TrialIndex, first.Attempt));
+        Assert.Equal(1, second.TrialIndex);
+        Assert.Equal(0.1, second.Parameters["x"].AsDouble(), 12);
+        Assert.Equal("synthetic", second.Job);
+        Assert.Equal(2, state.Running);
+        Assert.Equal(TrialStatus.Running, state.Trials[0].Status);
+    }
+
+    [Fact]
+    public void Lease_answers_no_work_to_the_broker_when_max_concurrent_is_reached()
+    {
+        var state = Created(values: 3, maxConcurrent: 1);
+        Lease(state);
+        var d = Run(state, new LeaseTrial(Id, Slot, SlotRef), Broker, T0);
+
+        Assert.Empty(d.Events);
+        Assert.Same(Broker, d.Replies[0].To);
+        Assert.IsType<NoWork>(d.Replies[0].Message);
+        Assert.False(state.CanLease);
+    }
+
+    [Fact]
+    public void Finish_records_metrics_completes_the_trial_and_acknowledges()
+    {
+        var state = Created(values: 1);
+        var a = Lease(state);
+        var points = new[] { new MetricPoint(1, new Dictionary<string, double> { ["loss"] = 2.0 }) };
+        var d = Run(state, new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
+            new Dictionary<string, double> { ["loss"] = 1.5 }, null, points), SlotRef, T0.AddSeconds(5));
+
+        Assert.Equal([typeof(TrialMetricsRecorded), typeof(TrialFinished)], d.Events.Select(e => e.GetType()));
+        Assert.Equal(new FinishAck(Id, 0, 1), d.Replies[0].Message);
+        var t = state.Trials[0];
+        Assert.Equal(TrialStatus.Completed, t.Status);
+        Assert.Equal(1.5, t.Metrics["loss"]);
+        Assert.Equal(2.0, t.History[1]["loss"]);
+        Assert.True(state.IsFinished);
+        Assert.Equal(T0.AddSeconds(5), state.FinishedAt);
+        Assert.Equal(0, state.Running);
+    }
+
+    [Fact]
+    public void A_late_finish_of_an_old_attempt_is_acknowledged_and_ignored()
+    {
+        var state = Created(values: 1);
+        var first = Lease(state);
+        Run(state, new CheckLeases(T0.AddMinutes(5)), Broker, T0.AddMinutes(5)); // attempt 1 lost
+        var second = Lease(state, T0.AddMinutes(5));
+        Assert.Equal(2, second.Attempt);
+
+        var late = Run(state, new FinishTrial(Id, 0, first.Attempt, TrialOutcome.Completed,
+            new Dictionary<string, double> { ["loss"] = 9 }, null, []), SlotRef, T0.AddMinutes(6));
+
+        Assert.Empty(late.Events);
+        Assert.IsType<FinishAck>(late.Replies[0].Message);
+        Assert.Equal(TrialStatus.Running, state.Trials[0].Status);
+    }
+
+    [Fact]
+    public void A_failing_trial_is_retried_max_retries_times_then_marked_failed_with_its_error()
+    {
+        var state = Created(values: 1, maxRetries: 1);
+        var a1 = Lease(state);
+        Run(state, new FinishTrial(Id, 0, a1.Attempt, TrialOutcome.Failed, new Dictionary<string, double>(), "boom 1", []), SlotRef, T0);
+        Assert.Equal(TrialStatus.Pending, state.Trials[0].Status);
+
+        var a2 = Lease(state);
+        Assert.Equal(2, a2.Attempt);
+        Run(state, new FinishTrial(Id, 0, a2.Attempt, TrialOutcome.Failed, new Dictionary<string, double>(), "boom 2", []), SlotRef, T0);
+
+        Assert.Equal(TrialStatus.Failed, state.Trials[0].Status);
+        Assert.Equal("boom 2", state.Trials[0].Error);
+        Assert.True(state.IsFinished);
+        Assert.False(state.CanLease);
+    }
+
+    [Fact]
+    public void An_expired_lease_requeues_the_trial_but_progress_keeps_it()
+    {
+        var state = Created(values: 2);
+        var a = Lease(state, T0);
+        Lease(state, T0);
+        state.Touch(a.TrialIndex, a.Attempt, T0.AddSeconds(25)); // trial 0 heard from, trial 1 silent
+
+        var d = Run(state, new CheckLeases(T0.AddSeconds(40)), Broker, T0.AddSeconds(40));
+
+        var requeued = Assert.IsType<TrialRequeued>(Assert.Single(d.Events));
+        Assert.Equal(1, requeued.TrialIndex);
+        Assert.Contains("lease expired", requeued.Reason);
+        Assert.Equal(TrialStatus.Running, state.Trials[0].Status);
+        Assert.Equal(TrialStatus.Pending, state.Trials[1].Status);
+        Assert.Equal(0, state.Trials[1].Failures); // a lost worker is not the trial's failure
+    }
+
+    [Fact]
+    public void A_rejected_trial_goes_back_to_the_queue_and_is_leased_again_as_a_new_attempt()
+    {
+        var state = Created(values: 1);
+        var a = Lease(state);
+        Run(state, new RejectTrial(Id, 0, a.Attempt, "busy"), SlotRef, T0);
+        Assert.True(state.CanLease);
+        Assert.Equal(2, Lease(state).Attempt);
+    }
+
+    [Fact]
+    public void Resumed_attempts_are_told_the_last_recorded_step()
+    {
+        var state = Created(values: 1);
+        var a = Lease(state);
+        Run(state, new ReportProgress(Id, 0, a.Attempt, [new MetricPoint(2, new Dictionary<string, double> { ["loss"] = 1 })]), SlotRef, T0);
+        Run(state, new RejectTrial(Id, 0, a.Attempt, "worker stopping"), SlotRef, T0);
+
+        Assert.Equal(2, Lease(state).LastStep);
+    }
+
+    [Fact]
+    public void Best_picks_the_completed_trial_with_the_lowest_loss()
+    {
+        var state = Created(values: 3);
+        foreach (var loss in new[] { 0.5, 0.2, 0.9 })
+        {
+            var a = Lease(state);
+            Run(state, new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
+                new Dictionary<string, double> { ["loss"] = loss }, null, []), SlotRef, T0);
+        }
+
+        Assert.Equal(1, SweepView.Best(state)!.Index);
+        var dto = SweepView.ToDto(state, includeHistory: false);
+        Assert.Equal(new Shared.Api.TrialCountsDto(3, 0, 0, 3, 0), dto.Counts);
+        Assert.Equal(SweepStatus.Completed, dto.Status);
+    }
+
+    /// <summary>A stand-in actor reference: the domain only passes references along.</summary>
+    private sealed class FakeRef(string name) : MinimalActorRef
+    {
+        public override ActorPath Path { get; } = new RootActorPath(new Address("akka", "test")) / name;
+
+        public override IActorRefProvider Provider => throw new NotSupportedException();
+    }
+}
