@@ -30,7 +30,9 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
-            if (_state.IsCreated) Started();
+            if (!_state.IsCreated) return;
+            Started();
+            if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
 
         Command<SweepQueries.GetSweep>(q =>
@@ -104,11 +106,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         foreach (var o in d.Replies) o.To.Tell(o.Message);
     }
 
-    private void Started()
-    {
-        Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
-        if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
-    }
+    private void Started() => Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
 
     private void NotCreated(object? reply)
     {

@@ -109,6 +109,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
                     t.Status = f.Outcome == TrialOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed;
                     t.Metrics = f.FinalMetrics;
                     t.FinishedAt = f.At;
+                    t.SlotIdleMs = f.SlotIdleMs;
                     if (f.Outcome == TrialOutcome.Completed) t.Error = null;
                 }
                 if (IsFinished) FinishedAt = f.At;
@@ -170,7 +171,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
         var willRetry = c.Outcome == TrialOutcome.Failed && t.Failures < Spec!.MaxRetries;
         var events = new List<ISweepEvent>();
         if (c.Points.Count > 0) events.Add(new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points));
-        events.Add(new TrialFinished(c.TrialIndex, c.Attempt, c.Outcome, c.FinalMetrics, c.Error, willRetry, now));
+        events.Add(new TrialFinished(c.TrialIndex, c.Attempt, c.Outcome, c.FinalMetrics, c.Error, willRetry, now, c.SlotIdleMs));
         return new SweepDecision(events, [ack]);
     }
 

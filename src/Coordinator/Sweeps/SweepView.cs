@@ -53,5 +53,6 @@ public static class SweepView
         new(t.Index, t.Status, t.Parameters, t.Attempt,
             t.Slot is { } slot ? $"{slot.Node}/{slot.SlotId}" : null,
             t.Metrics, t.Error, t.StartedAt, t.FinishedAt,
-            includeHistory ? t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList() : null);
+            includeHistory ? t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList() : null,
+            t.SlotIdleMs);
 }

@@ -22,6 +22,9 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     public DateTimeOffset? StartedAt { get; internal set; }
     public DateTimeOffset? FinishedAt { get; internal set; }
 
+    /// <summary>How long the slot that finished this trial sat idle before starting it.</summary>
+    public double? SlotIdleMs { get; internal set; }
+
     /// <summary>Latest values per step; a resumed attempt overwrites the steps it repeats.</summary>
     public SortedDictionary<long, IReadOnlyDictionary<string, double>> History { get; } = new();
 

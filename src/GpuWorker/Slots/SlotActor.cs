@@ -25,6 +25,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly List<MetricPoint> _buffer = [];
     private readonly Dictionary<(SweepId, int, int), FinishTrial> _unacked = new();
     private long _runNumber;
+    private long? _idleSince;
+    private double? _idleMs;
     private RunKey? _current;
     private CancellationTokenSource? _cancel;
 
@@ -97,6 +99,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private void Start(AssignTrial a)
     {
         var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
+        _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
         _current = run;
         _buffer.Clear();
         _cancel = new CancellationTokenSource();
@@ -132,7 +135,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Timers.Cancel("flush");
         var outcome = e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
         var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
-            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _buffer.ToList());
+            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _buffer.ToList(), _idleMs);
+        _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
         _unacked[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
         Sweeps.Tell(finish);

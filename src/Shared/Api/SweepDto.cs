@@ -32,7 +32,10 @@ public sealed record SweepSummaryDto(
 /// <summary>How many trials are in each state.</summary>
 public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed);
 
-/// <summary>One trial: its parameters, state, final metrics and (on request) its metric history.</summary>
+/// <summary>
+/// One trial: its parameters, state, final metrics, (on request) its metric history, and how long its
+/// slot sat idle before starting it.
+/// </summary>
 public sealed record TrialDto(
     int Index,
     TrialStatus Status,
@@ -43,7 +46,8 @@ public sealed record TrialDto(
     string? Error,
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
-    IReadOnlyList<MetricPoint>? History);
+    IReadOnlyList<MetricPoint>? History,
+    double? SlotIdleMs = null);
 
 /// <summary>What <c>POST /api/sweeps</c> answers on success.</summary>
 public sealed record SubmitSweepResponse(string Id, string Name, int Trials);

@@ -22,6 +22,10 @@ public static class ClusterHosting
                 // Keep-majority: a lone node cut off from the rest downs itself rather than split the cluster.
                 SplitBrainResolver = SplitBrainResolverOption.Default,
             })
-            .WithCustomSerializer(AtelierSerializer.Id, [typeof(IAtelierMessage)], system => new AtelierSerializer(system));
+            .WithAtelierSerialization();
     }
+
+    /// <summary>Binds <see cref="AtelierSerializer"/> to every <see cref="IAtelierMessage"/>.</summary>
+    public static AkkaConfigurationBuilder WithAtelierSerialization(this AkkaConfigurationBuilder builder) =>
+        builder.WithCustomSerializer(AtelierSerializer.Id, [typeof(IAtelierMessage)], system => new AtelierSerializer(system));
 }

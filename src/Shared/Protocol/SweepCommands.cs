@@ -24,7 +24,11 @@ public static class SweepCommands
     public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points)
         : IWithSweepId;
 
-    /// <summary>An attempt ended. The sweep acknowledges with <see cref="WorkerProtocol.FinishAck"/>.</summary>
+    /// <summary>
+    /// An attempt ended. The sweep acknowledges with <see cref="WorkerProtocol.FinishAck"/>.
+    /// <paramref name="SlotIdleMs"/> is how long the slot sat idle before it started this attempt
+    /// (null for its first), the scheduler's overhead as the slot saw it.
+    /// </summary>
     public sealed record FinishTrial(
         SweepId SweepId,
         int TrialIndex,
@@ -32,7 +36,8 @@ public static class SweepCommands
         TrialOutcome Outcome,
         IReadOnlyDictionary<string, double> FinalMetrics,
         string? Error,
-        IReadOnlyList<MetricPoint> Points) : IWithSweepId;
+        IReadOnlyList<MetricPoint> Points,
+        double? SlotIdleMs = null) : IWithSweepId;
 
     /// <summary>A slot could not take an assigned trial (it was busy); the trial goes back to the queue.</summary>
     public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId;

@@ -25,7 +25,8 @@ public static class SweepEvents
         IReadOnlyDictionary<string, double> FinalMetrics,
         string? Error,
         bool WillRetry,
-        DateTimeOffset At) : ISweepEvent;
+        DateTimeOffset At,
+        double? SlotIdleMs = null) : ISweepEvent;
 
     /// <summary>A running attempt was lost (lease expired, slot rejected it); the trial is pending again.</summary>
     public sealed record TrialRequeued(int TrialIndex, int Attempt, string Reason, DateTimeOffset At) : ISweepEvent;

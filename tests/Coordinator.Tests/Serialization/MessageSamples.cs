@@ -1,0 +1,52 @@
+using Akka.Actor;
+using Atelier.Shared.Api;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.SweepEvents;
+using static Atelier.Shared.Protocol.SweepQueries;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.Coordinator.Tests.Serialization;
+
+/// <summary>One realistic instance of every message type that crosses the wire or is persisted.</summary>
+internal static class MessageSamples
+{
+    public static IReadOnlyList<object> All(IActorRef someActor)
+    {
+        var id = new SweepId("wd-sweep-20261126-abc123");
+        var spec = Sweeps.Specs.Grid(2);
+        var parameters = new Dictionary<string, ParamValue> { ["x"] = ParamValue.Of(0.25), ["steps"] = ParamValue.Of(3L), ["name"] = ParamValue.Of("a"), ["flag"] = ParamValue.Of(true) };
+        var metrics = new Dictionary<string, double> { ["loss"] = 0.125, ["accuracy"] = 0.875 };
+        var points = new[] { new MetricPoint(1, metrics), new MetricPoint(2, new Dictionary<string, double> { ["loss"] = 1e-300 }) };
+        var slot = new SlotInfo("slot-3", "akka.tcp://atelier@10.0.0.7:4053", "cuda:1");
+        var at = new DateTimeOffset(2026, 11, 26, 23, 59, 58, 123, TimeSpan.FromHours(1));
+        var request = new RequestWork(slot, someActor);
+        var trial = new TrialDto(0, TrialStatus.Completed, parameters, 2, "node/slot-0", metrics, "boom", at, at, points, 3.5);
+        var sweep = new SweepDto(id.Value, "wd", "synthetic", "grid", spec.Metric, SweepStatus.Running,
+            new TrialCountsDto(2, 1, 0, 1, 0), trial, at, null, "name: wd", [trial]);
+
+        return
+        [
+            new CreateSweep(id, spec, "name: wd\n", 42, at),
+            new CreateSweepReply(id, false, 0, "sweep exists"),
+            new LeaseTrial(id, slot, someActor),
+            new ReportProgress(id, 1, 2, points),
+            new FinishTrial(id, 1, 2, TrialOutcome.Failed, metrics, "InvalidOperationException: boom", points, 12.5),
+            new RejectTrial(id, 1, 2, "busy"),
+            new SweepCreated(id, spec, "name: wd\n", 42, SearchSpace.Expand(spec, 42), at),
+            new TrialLeased(1, 2, slot, at),
+            new TrialMetricsRecorded(1, 2, points),
+            new TrialFinished(1, 2, TrialOutcome.Completed, metrics, null, false, at, 0.75),
+            new TrialRequeued(1, 2, "lease expired", at),
+            new GetSweep(id, true),
+            new SweepDetails(sweep),
+            new SweepNotFound(id),
+            request,
+            new WorkAvailable(id),
+            new NoWork(id, request),
+            new AssignTrial(id, 1, 2, "synthetic", parameters, 7),
+            new FinishAck(id, 1, 2),
+        ];
+    }
+}

@@ -1,0 +1,119 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Atelier.Coordinator.Sweeps;
+using Atelier.Coordinator.Work;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.Coordinator.Tests.Sweeps;
+
+/// <summary>The sweep entity with a real (in-memory) journal and the production serializer binding.</summary>
+public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
+{
+    private static readonly SweepId Id = new("actor-test-1");
+    private static readonly SlotInfo Slot = new("slot-0", "node-a", "cpu");
+    private static readonly SweepSettings Fast = new() { LeaseTimeout = TimeSpan.FromMilliseconds(400), TickInterval = TimeSpan.FromMilliseconds(100) };
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.WithAtelierSerialization();
+
+    private IActorRef StartSweep(SweepSettings? settings = null) =>
+        Sys.ActorOf(Props.Create(() => new SweepActor(Id.Value, ActorRegistry, settings ?? new SweepSettings())));
+
+    private Akka.TestKit.TestProbe RegisterBroker()
+    {
+        var broker = CreateTestProbe();
+        ActorRegistry.Register<WorkBroker>(broker.Ref, overwrite: true);
+        return broker;
+    }
+
+    [Fact]
+    public async Task Creates_announces_leases_finishes_and_recovers_from_its_journal()
+    {
+        var broker = RegisterBroker();
+        var slot = CreateTestProbe();
+        var sweep = StartSweep();
+
+        sweep.Tell(new CreateSweep(Id, Specs.Grid(2), "yaml", 1, DateTimeOffset.UtcNow));
+        Assert.True((await ExpectMsgAsync<CreateSweepReply>()).Created);
+        await broker.ExpectMsgAsync<WorkAvailable>(w => Assert.Equal(Id, w.SweepId));
+
+        sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref), broker.Ref);
+        var assign = await slot.ExpectMsgAsync<AssignTrial>();
+        Assert.Equal((0, 1), (assign.TrialIndex, assign.Attempt));
+
+        sweep.Tell(new FinishTrial(Id, 0, 1, TrialOutcome.Completed, new Dictionary<string, double> { ["loss"] = 0.5 }, null,
+            [new MetricPoint(1, new Dictionary<string, double> { ["loss"] = 0.7 })]), slot.Ref);
+        await slot.ExpectMsgAsync(new FinishAck(Id, 0, 1));
+
+        // Stop it and start it again: everything must come back from the journal.
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
+        var recovered = StartSweep();
+        recovered.Tell(new SweepQueries.GetSweep(Id, IncludeHistory: true));
+        var dto = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+
+        Assert.Equal(2, dto.Trials.Count);
+        Assert.Equal(TrialStatus.Completed, dto.Trials[0].Status);
+        Assert.Equal(0.5, dto.Trials[0].Metrics["loss"]);
+        Assert.Equal(0.7, dto.Trials[0].History![0].Values["loss"]);
+        Assert.Equal(TrialStatus.Pending, dto.Trials[1].Status);
+        Assert.Equal(0, dto.Best!.Index);
+    }
+
+    [Fact]
+    public async Task A_silent_slot_loses_its_lease_and_the_trial_is_leased_again_as_attempt_two()
+    {
+        var broker = RegisterBroker();
+        var slot = CreateTestProbe();
+        var sweep = StartSweep(Fast);
+        sweep.Tell(new CreateSweep(Id, Specs.Grid(1), "yaml", 1, DateTimeOffset.UtcNow));
+        await ExpectMsgAsync<CreateSweepReply>();
+
+        sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref), broker.Ref);
+        await slot.ExpectMsgAsync<AssignTrial>();
+
+        // No progress reports: after the lease timeout the trial is pending again, as a new attempt.
+        await AwaitAssertAsync(async () =>
+        {
+            sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref), broker.Ref);
+            var again = await slot.ExpectMsgAsync<AssignTrial>(TimeSpan.FromMilliseconds(200));
+            Assert.Equal(2, again.Attempt);
+        }, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+    }
+
+    [Fact]
+    public async Task Progress_reports_keep_the_lease()
+    {
+        var broker = RegisterBroker();
+        var slot = CreateTestProbe();
+        var sweep = StartSweep(Fast);
+        sweep.Tell(new CreateSweep(Id, Specs.Grid(1), "yaml", 1, DateTimeOffset.UtcNow));
+        await ExpectMsgAsync<CreateSweepReply>();
+        sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref), broker.Ref);
+        await slot.ExpectMsgAsync<AssignTrial>();
+
+        for (var i = 0; i < 8; i++)
+        {
+            sweep.Tell(new ReportProgress(Id, 0, 1, []), slot.Ref);
+            await Task.Delay(150);
+        }
+
+        sweep.Tell(new SweepQueries.GetSweep(Id, false));
+        var dto = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+        Assert.Equal(TrialStatus.Running, dto.Trials[0].Status);
+        Assert.Equal(1, dto.Trials[0].Attempts);
+    }
+
+    [Fact]
+    public async Task Queries_for_a_sweep_that_does_not_exist_answer_not_found()
+    {
+        RegisterBroker();
+        var sweep = StartSweep();
+        sweep.Tell(new SweepQueries.GetSweep(Id, false));
+        await ExpectMsgAsync(new SweepQueries.SweepNotFound(Id));
+    }
+}

@@ -1,0 +1,138 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Atelier.GpuWorker.Hosting;
+using Atelier.GpuWorker.Jobs;
+using Atelier.GpuWorker.Slots;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Jobs;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.GpuWorker.Tests.Slots;
+
+/// <summary>A slot running the real synthetic job, with probes standing in for the broker and the sweeps.</summary>
+public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
+{
+    private static readonly SweepId Id = new("slot-test");
+    private readonly string _work = Directory.CreateTempSubdirectory("atelier-slot-").FullName;
+    private readonly SlotInfo _slot = new("slot-0", "node-a", "cpu");
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.WithAtelierSerialization();
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    private (IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps) Start()
+    {
+        var broker = CreateTestProbe();
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<WorkBrokerProxy>(broker.Ref, overwrite: true);
+        ActorRegistry.Register<SweepRegionProxy>(sweeps.Ref, overwrite: true);
+        var settings = new SlotSettings(_work)
+        {
+            RequestInterval = TimeSpan.FromSeconds(30),
+            FlushInterval = TimeSpan.FromMilliseconds(50),
+            ResendInterval = TimeSpan.FromMilliseconds(300),
+        };
+        var slot = Sys.ActorOf(Props.Create(() => new SlotActor(_slot, ActorRegistry, JobRegistry.Default(), settings)));
+        return (slot, broker, sweeps);
+    }
+
+    private static AssignTrial Synthetic(int index, int attempt, params (string Name, ParamValue Value)[] parameters) =>
+        new(Id, index, attempt, "synthetic", parameters.ToDictionary(p => p.Name, p => p.Value), -1);
+
+    private static async Task<FinishTrial> CollectUntilFinish(Akka.TestKit.TestProbe sweeps, List<MetricPoint> points)
+    {
+        while (true)
+        {
+            var message = await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(10));
+            switch (message)
+            {
+                case ReportProgress p: points.AddRange(p.Points); break;
+                case FinishTrial f: points.AddRange(f.Points); return f;
+                default: throw new Xunit.Sdk.XunitException($"unexpected {message}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Pulls_runs_the_job_off_thread_reports_every_step_and_pulls_again()
+    {
+        var (slot, broker, sweeps) = Start();
+        var request = await broker.ExpectMsgAsync<RequestWork>();
+        Assert.Equal(slot, request.SlotRef);
+
+        slot.Tell(Synthetic(3, 1, ("x", ParamValue.Of(0.5)), ("y", ParamValue.Of(0.0)), ("lr", ParamValue.Of(0.01)), ("steps", ParamValue.Of(4L))), sweeps.Ref);
+        var points = new List<MetricPoint>();
+        var finish = await CollectUntilFinish(sweeps, points);
+
+        Assert.Equal((3, 1, TrialOutcome.Completed), (finish.TrialIndex, finish.Attempt, finish.Outcome));
+        var expected = SyntheticObjective.Loss(0.5, 0.0, 0.01);
+        Assert.Equal(expected, finish.FinalMetrics["loss"], 12);
+        Assert.Equal([1L, 2, 3, 4], points.Select(p => p.Step));
+        Assert.Equal(expected, points[^1].Values["loss"], 12);
+        Assert.Null(finish.SlotIdleMs); // its first trial
+        await broker.ExpectMsgAsync<RequestWork>();
+    }
+
+    [Fact]
+    public async Task Re_sends_the_result_until_the_sweep_acknowledges_it()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1L))));
+        var finish = await CollectUntilFinish(sweeps, []);
+
+        var again = await sweeps.FishForMessageAsync<FinishTrial>(_ => true, TimeSpan.FromSeconds(3));
+        Assert.Equal(finish, again);
+
+        slot.Tell(new FinishAck(Id, 0, 1));
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(800));
+    }
+
+    [Fact]
+    public async Task A_failing_job_is_reported_failed_with_its_error()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("fail_probability", ParamValue.Of(1.0))));
+
+        var finish = await CollectUntilFinish(sweeps, []);
+
+        Assert.Equal(TrialOutcome.Failed, finish.Outcome);
+        Assert.Contains("synthetic failure at step 1", finish.Error);
+    }
+
+    [Fact]
+    public async Task A_second_trial_offered_while_busy_is_rejected()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(50L)), ("step_seconds", ParamValue.Of(0.05))));
+        slot.Tell(Synthetic(1, 1));
+
+        var reject = await sweeps.FishForMessageAsync<RejectTrial>(_ => true, TimeSpan.FromSeconds(3));
+        Assert.Equal((1, 1), (reject.TrialIndex, reject.Attempt));
+    }
+
+    [Fact]
+    public async Task A_resumed_attempt_continues_after_its_last_checkpoint()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5L))));
+        await CollectUntilFinish(sweeps, []);
+        slot.Tell(new FinishAck(Id, 0, 1));
+
+        // Attempt 2 of the same trial, told that step 5 was recorded: nothing is left to run.
+        slot.Tell(Synthetic(0, 2, ("steps", ParamValue.Of(5L))) with { LastStep = 5 });
+        var points = new List<MetricPoint>();
+        var finish = await CollectUntilFinish(sweeps, points);
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Empty(points);
+        Assert.NotNull(finish.SlotIdleMs);
+    }
+}
