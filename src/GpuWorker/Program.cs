@@ -1,3 +1,4 @@
+using Atelier.GpuWorker.Benchmarks;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Standalone;
@@ -10,6 +11,8 @@ if (args.Length > 0 && args[0] == "run")
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
     return RunCommand.Execute(args[1..], JobRegistry.Default(), Console.Out, Console.Error, cancel.Token);
 }
+
+if (args.Length > 0 && args[0] == "bench") return BenchCommand.Execute(args[1..], Console.Out, Console.Error);
 
 // Each pass is one actor system; the watchdog ends a pass when the cluster lost its coordinators.
 while (true)

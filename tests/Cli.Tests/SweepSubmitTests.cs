@@ -197,6 +197,25 @@ public sealed class SweepSubmitTests : IDisposable
     }
 
     [Fact]
+    public async Task Wait_shows_progress_on_a_terminal_stderr_and_clears_it()
+    {
+        var file = WriteSpec(Samples.ValidSpec);
+        var polls = 0;
+        var running = Samples.Sweep(SweepStatus.Running);
+        var done = Samples.Sweep();
+        using var server = new CannedServer(request => request.Method == "POST"
+            ? new(201, Samples.Json(new SubmitSweepResponse(done.Id, done.Name, 4)))
+            : new(200, Samples.Json(Interlocked.Increment(ref polls) < 2 ? running : done)));
+
+        var run = await PbmRunner.RunAsync(PbmRunner.Host() with { ProgressOnStderr = true }, "sweep", "submit", file, "--wait", "--server", server.Url);
+
+        Assert.Equal(0, run.Code);
+        Assert.Contains("waiting: 4 total: 2 completed, 1 running, 1 failed", run.Err);
+        Assert.EndsWith("\r\u001b[K", run.Err);
+        Assert.DoesNotContain("waiting", run.Out);
+    }
+
+    [Fact]
     public async Task Wait_with_json_prints_only_the_final_sweep()
     {
         var file = WriteSpec(Samples.ValidSpec);
