@@ -22,5 +22,14 @@ builder.Services.AddSingleton<SweepService>();
 var app = builder.Build();
 app.UseJsonErrors();
 app.MapSweepEndpoints();
-app.Run();
-return 0;
+try
+{
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception e)
+{
+    // Typically the API or remoting port is taken: one line, not a stack trace.
+    Console.Error.WriteLine($"coordinator: cannot start: {StartupFailure.Describe(e)} (API {settings.ApiHost}:{settings.ApiPort}, remoting {settings.Node.Host}:{settings.Node.Port}; choose others with --api-port / --port)");
+    return 1;
+}

@@ -3,6 +3,7 @@ using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Standalone;
 using Atelier.Shared.Hosting;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 
 if (args.Length > 0 && args[0] == "run")
@@ -13,6 +14,11 @@ if (args.Length > 0 && args[0] == "run")
 }
 
 if (args.Length > 0 && args[0] == "bench") return BenchCommand.Execute(args[1..], Console.Out, Console.Error);
+
+// A stop signal ends the process even if the cluster also dropped this node while stopping.
+var stopRequested = false;
+using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopRequested = true);
+using var onInt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => stopRequested = true);
 
 // Each pass is one actor system; the watchdog ends a pass when the cluster lost its coordinators.
 while (true)
@@ -34,7 +40,15 @@ while (true)
 
     var lifetime = new WorkerLifetime();
     builder.Services.AddWorkerAkka(settings, devices, lifetime);
-    await builder.Build().RunAsync();
-    if (!lifetime.Rejoin) return 0;
+    try
+    {
+        await builder.Build().RunAsync();
+    }
+    catch (Exception e)
+    {
+        Console.Error.WriteLine($"worker: cannot start: {StartupFailure.Describe(e)} (remoting {settings.Node.Host}:{settings.Node.Port}; choose another with --port)");
+        return 1;
+    }
+    if (!lifetime.Rejoin || stopRequested) return 0;
     Console.Error.WriteLine($"worker: {lifetime.Reason}; starting a fresh actor system to rejoin");
 }
