@@ -27,7 +27,7 @@ internal sealed class CoordinatorClient : IDisposable
     private const int SnippetLength = 200;
     private readonly HttpClient _http;
 
-    public CoordinatorClient(Uri server, HttpMessageHandler? handler = null)
+    public CoordinatorClient(Uri server, HttpMessageHandler? handler = null, string? token = null)
     {
         Server = server;
         _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
@@ -35,6 +35,8 @@ internal sealed class CoordinatorClient : IDisposable
         _http.Timeout = Timeout;
         _http.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("pbm", Pbm.Version));
+        if (!string.IsNullOrWhiteSpace(token))
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
     }
 
     /// <summary>The coordinator's base URL.</summary>

@@ -109,6 +109,11 @@ internal static class Usage
           -h, --help     show this help (for the command given, if any)
           --version      print pbm's version
 
+        Environment:
+          ATELIER_SERVER the default --server
+          ATELIER_TOKEN  the coordinator's API token, sent as Authorization: Bearer (required when the
+                         coordinator has one, as it must when it listens beyond loopback)
+
         Exit codes:
           0    success (a sweep whose trials failed is still a success for pbm)
           1    failure: the coordinator is unreachable or answered an error, or the sweep was not found

@@ -15,12 +15,20 @@ catch (SettingException e)
     return 2;
 }
 
+if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } refusal)
+{
+    Console.Error.WriteLine($"coordinator: {refusal}");
+    return 2;
+}
+
 builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
 
 var app = builder.Build();
 app.UseJsonErrors();
+app.UseBearerToken(settings.ApiToken);
+app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 try
 {

@@ -10,7 +10,8 @@ public sealed record CoordinatorSettings(
     int ApiPort,
     ClusterNodeSettings Node,
     string DataDirectory,
-    SweepSettings Sweeps)
+    SweepSettings Sweeps,
+    string ApiToken)
 {
     public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
         "address the HTTP API listens on");
@@ -23,9 +24,12 @@ public sealed record CoordinatorSettings(
     public static readonly Setting LeaseTimeoutSetting = new("Atelier:Sweeps:LeaseTimeout", "--lease-timeout", "ATELIER_LEASE_TIMEOUT", "30s",
         "a running trial whose slot is silent this long goes back to the queue");
 
+    public static readonly Setting ApiTokenSetting = new("Atelier:Api:Token", "--token", "ATELIER_TOKEN", "",
+        "bearer token every /api request must carry; required when --api-host is not loopback (prefer the env var: options show in ps)");
+
     public static readonly IReadOnlyList<Setting> All =
     [
-        ApiHostSetting, ApiPortSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
+        ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, LeaseTimeoutSetting,
     ];
 
@@ -39,6 +43,7 @@ public sealed record CoordinatorSettings(
         return new CoordinatorSettings(
             configuration.Get(ApiHostSetting), apiPort, node,
             Path.GetFullPath(configuration.Get(DataDirectorySetting)),
-            new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) });
+            new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) },
+            configuration.Get(ApiTokenSetting));
     }
 }
