@@ -60,6 +60,10 @@ internal sealed class CoordinatorClient : IDisposable
         SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Get,
             $"api/sweeps/{Uri.EscapeDataString(id)}{(history ? "?history=true" : "")}"), ct);
 
+    /// <summary><c>POST /api/sweeps/{id}/cancel</c>.</summary>
+    public Task<ApiResult<SweepDto>> CancelAsync(string id, CancellationToken ct) =>
+        SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/cancel"), ct);
+
     private async Task<ApiResult<T>> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken ct)
         where T : class
     {

@@ -4,7 +4,7 @@ namespace Atelier.Cli;
 internal static class Usage
 {
     /// <summary>Topics that <c>pbm help TOPIC</c> and <c>--help</c> know.</summary>
-    public static readonly IReadOnlyList<string> Topics = ["", "sweep", "sweep submit", "sweep list", "sweep show"];
+    public static readonly IReadOnlyList<string> Topics = ["", "sweep", "sweep submit", "sweep list", "sweep show", "sweep cancel"];
 
     /// <summary>One line: how the command is called.</summary>
     public static string Synopsis(string topic) => topic switch
@@ -12,8 +12,9 @@ internal static class Usage
         "sweep submit" => "pbm sweep submit FILE [--wait] [--json] [--server URL]",
         "sweep list" => "pbm sweep list [--json] [--server URL]",
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit, sweep list, sweep show, help)",
+        "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID | cancel ID) [--json] [--server URL]",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit, sweep list, sweep show, sweep cancel, help)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -25,6 +26,7 @@ internal static class Usage
         "sweep submit" => SweepSubmit + "\n" + Common,
         "sweep list" => SweepList + "\n" + Common,
         "sweep show" => SweepShow + "\n" + Common,
+        "sweep cancel" => SweepCancel + "\n" + Common,
         "sweep" => SweepPalette + "\n" + Common,
         _ => Root + "\n" + Common,
     };
@@ -38,6 +40,7 @@ internal static class Usage
           sweep submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
           sweep list                   list the sweeps the coordinator knows
           sweep show ID                one sweep: its best trial and a table of every trial
+          sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
           help [COMMAND]               help for a command, e.g. pbm help sweep submit
 
         Examples:
@@ -56,6 +59,7 @@ internal static class Usage
           submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
           list                   list the sweeps the coordinator knows
           show ID                one sweep: its best trial and a table of every trial
+          cancel ID              stop a sweep: pending trials cancelled, running ones stopped
 
         """;
 
@@ -84,6 +88,19 @@ internal static class Usage
 
         Options:
           --json   print the coordinator's JSON (a list of sweep summaries) only
+
+        """;
+
+    private const string SweepCancel = """
+        pbm sweep cancel: stop a sweep. Pending trials are cancelled, running trials are told to stop
+        (their slots cancel the job promptly); completed results are kept.
+
+        Usage: pbm sweep cancel ID [--json] [--server URL]
+
+        A sweep that has already finished or was already cancelled is left as it is (exit 1).
+
+        Options:
+          --json   print the coordinator's JSON (the cancelled sweep) only
 
         """;
 

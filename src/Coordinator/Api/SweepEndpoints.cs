@@ -18,6 +18,7 @@ public static class SweepEndpoints
         app.MapPost("/api/sweeps", SubmitAsync);
         app.MapGet("/api/sweeps", async (SweepService sweeps, CancellationToken ct) => Results.Json(await sweeps.ListAsync(ct), ApiJson.Options));
         app.MapGet("/api/sweeps/{id}", GetAsync);
+        app.MapPost("/api/sweeps/{id}/cancel", CancelAsync);
         return app;
     }
 
@@ -57,6 +58,19 @@ public static class SweepEndpoints
         return sweep is null
             ? Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)")
             : Results.Json(sweep, ApiJson.Options);
+    }
+
+    private static async Task<IResult> CancelAsync(string id, SweepService sweeps, CancellationToken ct)
+    {
+        if (!SweepId.IsValid(id))
+            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+        var sweepId = new SweepId(id);
+        var before = await sweeps.GetAsync(sweepId, false, ct);
+        if (before is null) return Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)");
+        var reply = await sweeps.CancelAsync(sweepId, "cancelled through the API", ct);
+        if (!reply.Cancelled) return Error(StatusCodes.Status409Conflict, reply.Message);
+        var after = await sweeps.GetAsync(sweepId, false, ct);
+        return Results.Json(after, ApiJson.Options);
     }
 
     public static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);

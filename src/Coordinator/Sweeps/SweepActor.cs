@@ -47,6 +47,11 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
         Command<CreateSweep>(Handle);
+        Command<CancelSweep>(c =>
+        {
+            if (_state.IsCreated) Handle(c);
+            else NotCreated(new CancelSweepReply(c.SweepId, false, $"no sweep with id '{c.SweepId}'"));
+        });
         Command<ReportProgress>(c =>
         {
             _state.Touch(c.TrialIndex, c.Attempt, DateTimeOffset.UtcNow);
@@ -101,9 +106,10 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    private static void Send(SweepDecision d)
+    private void Send(SweepDecision d)
     {
         foreach (var o in d.Replies) o.To.Tell(o.Message);
+        foreach (var s in d.ToSlots) Context.ActorSelection(s.Path).Tell(s.Message);
     }
 
     private void Started() => Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);

@@ -21,6 +21,11 @@ public sealed class SweepState(TimeSpan leaseTimeout)
     public long Seed { get; private set; }
     public DateTimeOffset CreatedAt { get; private set; }
     public DateTimeOffset? FinishedAt { get; private set; }
+
+    /// <summary>Why the sweep was cancelled, once it was.</summary>
+    public string? CancelReason { get; private set; }
+
+    public bool IsCancelled => CancelReason is not null;
     public IReadOnlyList<TrialState> Trials => _trials;
     public TimeSpan LeaseTimeout { get; } = leaseTimeout;
 
@@ -30,7 +35,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
     public bool IsFinished => IsCreated && _trials.All(t => t.IsTerminal);
 
     /// <summary>Whether a slot asking now would get a trial (pending work within max_concurrent).</summary>
-    public bool CanLease => IsCreated && _pending.Count > 0 && (Spec!.MaxConcurrent == 0 || Running < Spec.MaxConcurrent);
+    public bool CanLease => IsCreated && !IsCancelled && _pending.Count > 0 && (Spec!.MaxConcurrent == 0 || Running < Spec.MaxConcurrent);
 
     public SweepDecision Process(object command, IActorRef sender, DateTimeOffset now) => command switch
     {
@@ -40,6 +45,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
         FinishTrial c => Finish(c, sender, now),
         RejectTrial c => Reject(c, now),
         CheckLeases c => ExpireLeases(c.Now),
+        CancelSweep c => Cancel(c, sender, now),
         _ => SweepDecision.None,
     };
 
@@ -99,14 +105,19 @@ public sealed class SweepState(TimeSpan leaseTimeout)
                     t.Failures++;
                     t.Error = f.Error;
                 }
-                if (f.WillRetry)
+                if (f.WillRetry && !IsCancelled)
                 {
                     t.Status = TrialStatus.Pending;
                     _pending.Add(t.Index);
                 }
                 else
                 {
-                    t.Status = f.Outcome == TrialOutcome.Completed ? TrialStatus.Completed : TrialStatus.Failed;
+                    t.Status = f.Outcome switch
+                    {
+                        TrialOutcome.Completed => TrialStatus.Completed,
+                        TrialOutcome.Cancelled => TrialStatus.Cancelled,
+                        _ => TrialStatus.Failed,
+                    };
                     t.Metrics = f.FinalMetrics;
                     t.FinishedAt = f.At;
                     t.SlotIdleMs = f.SlotIdleMs;
@@ -119,11 +130,31 @@ public sealed class SweepState(TimeSpan leaseTimeout)
             {
                 var t = _trials[r.TrialIndex];
                 Running--;
-                t.Status = TrialStatus.Pending;
                 t.Slot = null;
-                _pending.Add(t.Index);
+                if (IsCancelled)
+                {
+                    // A cancelled sweep does not run the trial again.
+                    t.Status = TrialStatus.Cancelled;
+                    t.FinishedAt = r.At;
+                    if (IsFinished) FinishedAt = r.At;
+                }
+                else
+                {
+                    t.Status = TrialStatus.Pending;
+                    _pending.Add(t.Index);
+                }
                 break;
             }
+            case SweepCancelled c:
+                CancelReason = c.Reason;
+                foreach (var index in _pending)
+                {
+                    _trials[index].Status = TrialStatus.Cancelled;
+                    _trials[index].FinishedAt = c.At;
+                }
+                _pending.Clear();
+                if (IsFinished) FinishedAt = c.At;
+                break;
         }
     }
 
@@ -168,7 +199,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
         if (!IsCurrent(c.TrialIndex, c.Attempt)) return new SweepDecision([], [ack]);
 
         var t = _trials[c.TrialIndex];
-        var willRetry = c.Outcome == TrialOutcome.Failed && t.Failures < Spec!.MaxRetries;
+        var willRetry = c.Outcome == TrialOutcome.Failed && t.Failures < Spec!.MaxRetries && !IsCancelled;
         var events = new List<ISweepEvent>();
         if (c.Points.Count > 0) events.Add(new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points));
         events.Add(new TrialFinished(c.TrialIndex, c.Attempt, c.Outcome, c.FinalMetrics, c.Error, willRetry, now, c.SlotIdleMs));
@@ -187,8 +218,29 @@ public sealed class SweepState(TimeSpan leaseTimeout)
             .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt,
                 $"lease expired: no word from slot {t.Slot?.SlotId} on {t.Slot?.Node} for {LeaseTimeout.TotalSeconds:0}s", now))
             .ToList();
-        return expired.Count == 0 ? SweepDecision.None : new SweepDecision(expired, []);
+        // Stop requests can be lost: a cancelled sweep repeats them until its trials have ended.
+        var stops = IsCancelled ? StopRunning("sweep cancelled") : [];
+        return expired.Count == 0 && stops.Count == 0 ? SweepDecision.None : new SweepDecision(expired, []) { ToSlots = stops };
     }
+
+    private SweepDecision Cancel(CancelSweep c, IActorRef sender, DateTimeOffset now)
+    {
+        if (IsCancelled) return SweepDecision.Reply(sender, new CancelSweepReply(c.SweepId, false, $"sweep {c.SweepId} was already cancelled"));
+        if (IsFinished) return SweepDecision.Reply(sender, new CancelSweepReply(c.SweepId, false, $"sweep {c.SweepId} has already finished"));
+        var reason = string.IsNullOrWhiteSpace(c.Reason) ? "cancelled" : c.Reason;
+        return new SweepDecision(
+            [new SweepCancelled(reason, now)],
+            [new Outgoing(sender, new CancelSweepReply(c.SweepId, true,
+                $"sweep {c.SweepId} cancelled: {_pending.Count} pending trials cancelled, {Running} running trials told to stop"))])
+        {
+            ToSlots = StopRunning(reason),
+        };
+    }
+
+    private List<SlotMessage> StopRunning(string reason) =>
+        _trials.Where(t => t is { Status: TrialStatus.Running, Slot: not null })
+            .Select(t => new SlotMessage(t.Slot!, new WorkerProtocol.StopTrial(Id!.Value, t.Index, t.Attempt, reason)))
+            .ToList();
 
     private bool IsCurrent(int index, int attempt) =>
         Find(index) is { Status: TrialStatus.Running } t && t.Attempt == attempt;

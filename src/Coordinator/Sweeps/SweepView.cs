@@ -14,7 +14,7 @@ public static class SweepView
         var best = Best(s);
         return new SweepDto(
             s.Id!.Value.Value, spec.Name, spec.Job, spec.Method.ToString().ToLowerInvariant(), spec.Metric,
-            s.IsFinished ? SweepStatus.Completed : SweepStatus.Running,
+            s.IsCancelled ? SweepStatus.Cancelled : s.IsFinished ? SweepStatus.Completed : SweepStatus.Running,
             Counts(s), best is null ? null : ToDto(best, false), s.CreatedAt, s.FinishedAt, s.SpecYaml, trials);
     }
 
@@ -35,7 +35,7 @@ public static class SweepView
 
     private static TrialCountsDto Counts(SweepState s)
     {
-        int pending = 0, running = 0, completed = 0, failed = 0;
+        int pending = 0, running = 0, completed = 0, failed = 0, cancelled = 0;
         foreach (var t in s.Trials)
         {
             switch (t.Status)
@@ -44,9 +44,10 @@ public static class SweepView
                 case TrialStatus.Running: running++; break;
                 case TrialStatus.Completed: completed++; break;
                 case TrialStatus.Failed: failed++; break;
+                case TrialStatus.Cancelled: cancelled++; break;
             }
         }
-        return new TrialCountsDto(s.Trials.Count, pending, running, completed, failed);
+        return new TrialCountsDto(s.Trials.Count, pending, running, completed, failed, cancelled);
     }
 
     private static TrialDto ToDto(TrialState t, bool includeHistory) =>

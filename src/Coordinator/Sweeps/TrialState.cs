@@ -31,7 +31,7 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     /// <summary>When the running attempt was last heard of. Not persisted: reset on recovery.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
 
-    public bool IsTerminal => Status is TrialStatus.Completed or TrialStatus.Failed;
+    public bool IsTerminal => Status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled;
 
     public long LastStep => History.Count == 0 ? -1 : History.Keys.Max();
 }

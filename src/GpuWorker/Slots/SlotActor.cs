@@ -81,6 +81,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Receive<JobMetrics>(m => m.Run == _current, m => _buffer.Add(m.Point));
         Receive<FlushTick>(_ => Flush());
         Receive<JobEnded>(e => e.Run == _current, Ended);
+        Receive<StopTrial>(s => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (s.SweepId, s.TrialIndex, s.Attempt), s =>
+        {
+            _log.Info("slot {0}: stopping {1} trial {2}: {3}", _slot.SlotId, s.SweepId, s.TrialIndex, s.Reason);
+            _cancel?.Cancel();
+        });
         Common();
     }
 
@@ -94,6 +99,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Receive<JobMetrics>(_ => { });
         Receive<JobEnded>(_ => { });
         Receive<FlushTick>(_ => { });
+        Receive<StopTrial>(_ => { }); // not (or no longer) running that attempt
     }
 
     private void Start(AssignTrial a)
@@ -122,6 +128,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                     new ActorJobReporter(self, run), a.LastStep >= 0, token);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
             }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return new JobEnded(run, null, "stopped on request", Stopped: true);
+            }
             catch (Exception e)
             {
                 return new JobEnded(run, null, $"{e.GetType().Name}: {e.Message}");
@@ -133,7 +143,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     {
         var run = e.Run;
         Timers.Cancel("flush");
-        var outcome = e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
+        var outcome = e.Stopped ? TrialOutcome.Cancelled : e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
         var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
             e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _buffer.ToList(), _idleMs);
         _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();

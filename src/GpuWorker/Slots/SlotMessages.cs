@@ -10,7 +10,8 @@ internal static class SlotMessages
 
     public sealed record JobMetrics(RunKey Run, MetricPoint Point);
 
-    public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error);
+    /// <summary>The job returned (<paramref name="FinalMetrics"/>), threw (<paramref name="Error"/>) or was stopped.</summary>
+    public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error, bool Stopped = false);
 
     public sealed record RequestTick;
 

@@ -30,7 +30,7 @@ public sealed record SweepSummaryDto(
     DateTimeOffset CreatedAt);
 
 /// <summary>How many trials are in each state.</summary>
-public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed);
+public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed, int Cancelled = 0);
 
 /// <summary>
 /// One trial: its parameters, state, final metrics, (on request) its metric history, and how long its

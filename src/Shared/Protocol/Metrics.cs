@@ -21,6 +21,7 @@ public enum TrialStatus
     Running,
     Completed,
     Failed,
+    Cancelled,
 }
 
 /// <summary>Where a sweep is in its life.</summary>
@@ -28,4 +29,5 @@ public enum SweepStatus
 {
     Running,
     Completed,
+    Cancelled,
 }

@@ -39,6 +39,15 @@ public static class SweepCommands
         IReadOnlyList<MetricPoint> Points,
         double? SlotIdleMs = null) : IWithSweepId;
 
+    /// <summary>
+    /// Cancel the sweep: pending trials are cancelled, running ones are told to stop
+    /// (<see cref="WorkerProtocol.StopTrial"/>); completed results stay. Replies <see cref="CancelSweepReply"/>.
+    /// </summary>
+    public sealed record CancelSweep(SweepId SweepId, string Reason) : IWithSweepId;
+
+    /// <summary>Reply to <see cref="CancelSweep"/>: whether it changed anything, and what happened.</summary>
+    public sealed record CancelSweepReply(SweepId SweepId, bool Cancelled, string Message) : IAtelierMessage;
+
     /// <summary>A slot could not take an assigned trial (it was busy); the trial goes back to the queue.</summary>
     public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId;
 }

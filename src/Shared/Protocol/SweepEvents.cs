@@ -28,6 +28,9 @@ public static class SweepEvents
         DateTimeOffset At,
         double? SlotIdleMs = null) : ISweepEvent;
 
+    /// <summary>The sweep was cancelled: nothing more is leased; running attempts are told to stop.</summary>
+    public sealed record SweepCancelled(string Reason, DateTimeOffset At) : ISweepEvent;
+
     /// <summary>A running attempt was lost (lease expired, slot rejected it); the trial is pending again.</summary>
     public sealed record TrialRequeued(int TrialIndex, int Attempt, string Reason, DateTimeOffset At) : ISweepEvent;
 }

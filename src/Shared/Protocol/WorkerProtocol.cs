@@ -24,6 +24,9 @@ public static class WorkerProtocol
         IReadOnlyDictionary<string, ParamValue> Parameters,
         long LastStep) : IAtelierMessage;
 
+    /// <summary>The sweep asks the slot running this attempt to stop it (cancellation, early stopping).</summary>
+    public sealed record StopTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IAtelierMessage;
+
     /// <summary>The sweep has recorded the end of an attempt; the slot stops re-sending it.</summary>
     public sealed record FinishAck(SweepId SweepId, int TrialIndex, int Attempt) : IAtelierMessage;
 }

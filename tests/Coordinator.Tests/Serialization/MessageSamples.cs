@@ -24,7 +24,7 @@ internal static class MessageSamples
         var request = new RequestWork(slot, someActor);
         var trial = new TrialDto(0, TrialStatus.Completed, parameters, 2, "node/slot-0", metrics, "boom", at, at, points, 3.5);
         var sweep = new SweepDto(id.Value, "wd", "synthetic", "grid", spec.Metric, SweepStatus.Running,
-            new TrialCountsDto(2, 1, 0, 1, 0), trial, at, null, "name: wd", [trial]);
+            new TrialCountsDto(2, 1, 0, 1, 0, 0), trial, at, null, "name: wd", [trial]);
 
         return
         [
@@ -34,6 +34,10 @@ internal static class MessageSamples
             new ReportProgress(id, 1, 2, points),
             new FinishTrial(id, 1, 2, TrialOutcome.Failed, metrics, "InvalidOperationException: boom", points, 12.5),
             new RejectTrial(id, 1, 2, "busy"),
+            new CancelSweep(id, "user asked"),
+            new CancelSweepReply(id, true, "cancelled"),
+            new SweepCancelled("user asked", at),
+            new StopTrial(id, 1, 2, "sweep cancelled"),
             new SweepCreated(id, spec, "name: wd\n", 42, SearchSpace.Expand(spec, 42), at),
             new TrialLeased(1, 2, slot, at),
             new TrialMetricsRecorded(1, 2, points),

@@ -190,6 +190,61 @@ public sealed class SweepStateTests
     }
 
     [Fact]
+    public void Cancel_cancels_pending_trials_stops_running_ones_and_keeps_completed_results()
+    {
+        var state = Created(values: 3);
+        var done = Lease(state);
+        Run(state, new FinishTrial(Id, done.TrialIndex, done.Attempt, TrialOutcome.Completed,
+            new Dictionary<string, double> { ["loss"] = 0.4 }, null, []), SlotRef, T0);
+        var running = Lease(state);
+
+        var d = Run(state, new CancelSweep(Id, "enough"), Broker, T0.AddSeconds(1));
+
+        Assert.IsType<SweepCancelled>(Assert.Single(d.Events));
+        Assert.True(((CancelSweepReply)d.Replies[0].Message).Cancelled);
+        var stop = Assert.Single(d.ToSlots);
+        Assert.Equal("node-a/user/slot-0", stop.Path);
+        Assert.Equal(new StopTrial(Id, running.TrialIndex, running.Attempt, "enough"), stop.Message);
+        Assert.Equal([TrialStatus.Completed, TrialStatus.Running, TrialStatus.Cancelled], state.Trials.Select(t => t.Status));
+        Assert.False(state.CanLease);
+        Assert.False(state.IsFinished);
+
+        // The slot stops the job and reports it: now the sweep has finished, cancelled.
+        Run(state, new FinishTrial(Id, running.TrialIndex, running.Attempt, TrialOutcome.Cancelled,
+            new Dictionary<string, double>(), "stopped on request", []), SlotRef, T0.AddSeconds(2));
+        Assert.Equal(TrialStatus.Cancelled, state.Trials[1].Status);
+        Assert.True(state.IsFinished);
+        Assert.Equal(0.4, state.Trials[0].Metrics["loss"]);
+        Assert.Equal(Shared.Protocol.SweepStatus.Cancelled, SweepView.ToDto(state, false).Status);
+    }
+
+    [Fact]
+    public void Cancelling_twice_or_after_the_end_changes_nothing()
+    {
+        var state = Created(values: 1);
+        Run(state, new CancelSweep(Id, "x"), Broker, T0);
+        var again = Run(state, new CancelSweep(Id, "x"), Broker, T0);
+        Assert.Empty(again.Events);
+        Assert.Contains("already cancelled", ((CancelSweepReply)again.Replies[0].Message).Message);
+    }
+
+    [Fact]
+    public void A_cancelled_sweep_repeats_stop_requests_until_its_trials_end()
+    {
+        var state = Created(values: 1);
+        var a = Lease(state);
+        Run(state, new CancelSweep(Id, "x"), Broker, T0);
+
+        var tick = Run(state, new CheckLeases(T0.AddSeconds(5)), Broker, T0.AddSeconds(5));
+        Assert.Single(tick.ToSlots);
+
+        // A lost slot's trial is cancelled, not requeued.
+        Run(state, new CheckLeases(T0.AddMinutes(5)), Broker, T0.AddMinutes(5));
+        Assert.Equal(TrialStatus.Cancelled, state.Trials[a.TrialIndex].Status);
+        Assert.True(state.IsFinished);
+    }
+
+    [Fact]
     public void Best_picks_the_completed_trial_with_the_lowest_loss()
     {
         var state = Created(values: 3);
@@ -202,7 +257,7 @@ public sealed class SweepStateTests
 
         Assert.Equal(1, SweepView.Best(state)!.Index);
         var dto = SweepView.ToDto(state, includeHistory: false);
-        Assert.Equal(new Shared.Api.TrialCountsDto(3, 0, 0, 3, 0), dto.Counts);
+        Assert.Equal(new Shared.Api.TrialCountsDto(3, 0, 0, 3, 0, 0), dto.Counts);
         Assert.Equal(SweepStatus.Completed, dto.Status);
     }
 

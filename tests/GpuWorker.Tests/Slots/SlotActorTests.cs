@@ -118,6 +118,21 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_stop_request_cancels_the_running_job_promptly_and_reports_it_cancelled()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05))));
+        await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count > 0, TimeSpan.FromSeconds(5));
+
+        slot.Tell(new StopTrial(Id, 0, 1, "sweep cancelled"));
+
+        var finish = await sweeps.FishForMessageAsync<FinishTrial>(_ => true, TimeSpan.FromSeconds(2));
+        Assert.Equal(TrialOutcome.Cancelled, finish.Outcome);
+        await broker.ExpectMsgAsync<RequestWork>();
+    }
+
+    [Fact]
     public async Task A_resumed_attempt_continues_after_its_last_checkpoint()
     {
         var (slot, broker, sweeps) = Start();
