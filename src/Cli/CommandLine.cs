@@ -9,6 +9,7 @@ internal enum CommandKind
     SweepList,
     SweepShow,
     SweepCancel,
+    SweepWatch,
 }
 
 /// <summary>The outcome of parsing the command line: a command, or a usage error.</summary>
@@ -38,7 +39,7 @@ internal static class CommandLine
     /// <summary>The environment variable that names the coordinator when <c>--server</c> is not given.</summary>
     public const string ServerVariable = "ATELIER_SERVER";
 
-    private static readonly string[] SweepCommands = ["submit", "list", "show", "cancel"];
+    private static readonly string[] SweepCommands = ["submit", "list", "show", "watch", "cancel"];
 
     public static ParseResult Parse(IReadOnlyList<string> args, Func<string, string?> environment)
     {
@@ -132,14 +133,14 @@ internal static class CommandLine
             var topic = string.Join(' ', words.Skip(1));
             return Usage.Topics.Contains(topic)
                 ? (CommandKind.Help, topic, [], null)
-                : (null, "", [], $"no help for '{topic}': the commands are sweep submit, sweep list, sweep show and sweep cancel");
+                : (null, "", [], $"no help for '{topic}': the commands are sweep submit, sweep list, sweep show, sweep watch and sweep cancel");
         }
 
         if (words[0] != "sweep")
             return (null, "", [], $"unknown command '{words[0]}'{Suggest(words[0], ["sweep", "help"])}");
 
         if (words.Count == 1)
-            return (null, "sweep", [], "missing the sweep command: submit, list, show or cancel");
+            return (null, "sweep", [], "missing the sweep command: submit, list, show, watch or cancel");
 
         var operands = words.Skip(2).ToList();
         return words[1] switch
@@ -148,6 +149,7 @@ internal static class CommandLine
             "list" => (CommandKind.SweepList, "sweep list", operands, null),
             "show" => (CommandKind.SweepShow, "sweep show", operands, null),
             "cancel" => (CommandKind.SweepCancel, "sweep cancel", operands, null),
+            "watch" => (CommandKind.SweepWatch, "sweep watch", operands, null),
             var other => (null, "sweep", [], $"unknown sweep command '{other}'{Suggest(other, SweepCommands)}"),
         };
     }
@@ -157,7 +159,8 @@ internal static class CommandLine
         CommandKind.SweepSubmit when operands.Count == 0 => "missing the spec FILE to submit",
         CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
         CommandKind.SweepCancel when operands.Count == 0 => "missing the sweep ID to cancel (see pbm sweep list)",
-        CommandKind.SweepSubmit or CommandKind.SweepShow or CommandKind.SweepCancel when operands.Count > 1 =>
+        CommandKind.SweepWatch when operands.Count == 0 => "missing the sweep ID to watch (see pbm sweep list)",
+        CommandKind.SweepSubmit or CommandKind.SweepShow or CommandKind.SweepCancel or CommandKind.SweepWatch when operands.Count > 1 =>
             $"unexpected argument '{operands[1]}': give one {(kind == CommandKind.SweepSubmit ? "FILE" : "ID")}",
         CommandKind.SweepList when operands.Count > 0 => $"unexpected argument '{operands[0]}'",
         _ => null,

@@ -42,6 +42,9 @@ internal sealed class CoordinatorClient : IDisposable
     /// <summary>The coordinator's base URL.</summary>
     public Uri Server { get; }
 
+    /// <summary>The configured client, for streams that read past <see cref="Timeout"/> (headers come first).</summary>
+    internal HttpClient Http => _http;
+
     private string ServerText => ServerAddress.Display(Server);
 
     /// <summary><c>POST /api/sweeps</c> with the spec's YAML as the body.</summary>

@@ -31,6 +31,7 @@ public static class Pbm
                 CommandKind.SweepSubmit => await SweepSubmitCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepList => await SweepListCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepShow => await SweepShowCommand.RunAsync(context, cancellationToken),
+                CommandKind.SweepWatch => await SweepWatchCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepCancel => await SweepCancelCommand.RunAsync(context, cancellationToken),
                 _ => throw new InvalidOperationException($"no handler for {command.Kind}"),
             };

@@ -2,7 +2,7 @@ namespace Atelier.Cli;
 
 /// <summary>
 /// What <c>pbm</c> takes from its surroundings, so that tests can supply their own: the HTTP handler, environment
-/// variables, whether the outputs are terminals, the time zone and the poll interval of <c>--wait</c>.
+/// variables, whether the outputs are terminals, the time zone.
 /// </summary>
 public sealed record PbmHost
 {
@@ -20,9 +20,6 @@ public sealed record PbmHost
 
     /// <summary>The zone in which times are shown.</summary>
     public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;
-
-    /// <summary>How often <c>sweep submit --wait</c> asks for the sweep.</summary>
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>The host of a real run in a console.</summary>
     public static PbmHost FromConsole()

@@ -94,6 +94,7 @@ internal static class SweepShowCommand
         var parts = new (int N, string Name)[]
             {
                 (counts.Completed, "completed"), (counts.Running, "running"), (counts.Pending, "pending"), (counts.Failed, "failed"),
+                (counts.Cancelled, "cancelled"),
             }
             .Where(p => p.N > 0)
             .Select(p => $"{p.N} {p.Name}")
@@ -101,7 +102,7 @@ internal static class SweepShowCommand
         return parts.Count == 0 ? $"{counts.Total} total" : $"{counts.Total} total: {string.Join(", ", parts)}";
     }
 
-    private static Cell Best(SweepDto sweep)
+    internal static Cell Best(SweepDto sweep)
     {
         if (sweep.Best is not { } best)
             return new Cell("none yet", Style.Dim);

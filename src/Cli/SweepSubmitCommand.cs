@@ -76,32 +76,20 @@ internal static class SweepSubmitCommand
         var progress = new Progress(context);
         try
         {
-            while (true)
+            // Follows the sweep's event stream (reconnecting if the coordinator restarts): no polling.
+            var (final, error) = await new SweepFollower(context, client, id).FollowAsync(sweep => progress.Show(sweep.Counts), ct);
+            progress.Clear();
+            if (error is not null)
+                return context.Fail(error with { Message = $"while waiting for sweep {id}: {error.Message}" });
+
+            if (context.Command.Json)
+                context.WriteJson(final!.Json);
+            else
             {
-                var result = await client.GetAsync(id, history: false, ct);
-                if (result.Error is { } error)
-                {
-                    progress.Clear();
-                    return context.Fail(error with { Message = $"while waiting for sweep {id}: {error.Message}" });
-                }
-
-                var sweep = result.Value!;
-                if (sweep.Status == SweepStatus.Completed)
-                {
-                    progress.Clear();
-                    if (context.Command.Json)
-                        context.WriteJson(result.Json);
-                    else
-                    {
-                        context.Out.WriteLine();
-                        SweepShowCommand.Write(sweep, context.Out, context.Styler, context.Host.TimeZone);
-                    }
-                    return ExitCodes.Ok;
-                }
-
-                progress.Show(sweep.Counts);
-                await Task.Delay(context.Host.PollInterval, ct);
+                context.Out.WriteLine();
+                SweepShowCommand.Write(final!.Sweep!, context.Out, context.Styler, context.Host.TimeZone);
             }
+            return ExitCodes.Ok;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

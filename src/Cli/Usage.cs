@@ -4,7 +4,7 @@ namespace Atelier.Cli;
 internal static class Usage
 {
     /// <summary>Topics that <c>pbm help TOPIC</c> and <c>--help</c> know.</summary>
-    public static readonly IReadOnlyList<string> Topics = ["", "sweep", "sweep submit", "sweep list", "sweep show", "sweep cancel"];
+    public static readonly IReadOnlyList<string> Topics = ["", "sweep", "sweep submit", "sweep list", "sweep show", "sweep watch", "sweep cancel"];
 
     /// <summary>One line: how the command is called.</summary>
     public static string Synopsis(string topic) => topic switch
@@ -13,8 +13,9 @@ internal static class Usage
         "sweep list" => "pbm sweep list [--json] [--server URL]",
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID | cancel ID) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit, sweep list, sweep show, sweep cancel, help)",
+        "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID | watch ID | cancel ID) [--json] [--server URL]",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit, sweep list, sweep show, sweep watch, sweep cancel, help)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -27,6 +28,7 @@ internal static class Usage
         "sweep list" => SweepList + "\n" + Common,
         "sweep show" => SweepShow + "\n" + Common,
         "sweep cancel" => SweepCancel + "\n" + Common,
+        "sweep watch" => SweepWatch + "\n" + Common,
         "sweep" => SweepPalette + "\n" + Common,
         _ => Root + "\n" + Common,
     };
@@ -40,6 +42,7 @@ internal static class Usage
           sweep submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
           sweep list                   list the sweeps the coordinator knows
           sweep show ID                one sweep: its best trial and a table of every trial
+          sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
           help [COMMAND]               help for a command, e.g. pbm help sweep submit
 
@@ -59,6 +62,7 @@ internal static class Usage
           submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
           list                   list the sweeps the coordinator knows
           show ID                one sweep: its best trial and a table of every trial
+          watch ID               live progress (trials, best, running trials, ETA) until it ends
           cancel ID              stop a sweep: pending trials cancelled, running ones stopped
 
         """;
@@ -88,6 +92,21 @@ internal static class Usage
 
         Options:
           --json   print the coordinator's JSON (a list of sweep summaries) only
+
+        """;
+
+    private const string SweepWatch = """
+        pbm sweep watch: follow a sweep live until it ends: trials by state with a progress bar and an
+        ETA, the best trial so far, and each running trial's step, progress and latest metric.
+
+        Usage: pbm sweep watch ID [--json] [--server URL]
+
+        Updates come from the coordinator's event stream (no polling); if the connection drops,
+        e.g. while the coordinator restarts, pbm reconnects. On a terminal the view is redrawn;
+        otherwise one line is printed per update. At the end the results table is printed.
+
+        Options:
+          --json   print only the final sweep as JSON when it ends
 
         """;
 

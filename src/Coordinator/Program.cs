@@ -30,6 +30,7 @@ app.UseJsonErrors();
 app.UseBearerToken(settings.ApiToken);
 app.MapHealthEndpoints();
 app.MapSweepEndpoints();
+app.MapSweepEventStream();
 try
 {
     await app.RunAsync();

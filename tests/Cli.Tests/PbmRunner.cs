@@ -15,7 +15,6 @@ internal static class PbmRunner
     {
         GetEnvironmentVariable = name => environment is not null && environment.TryGetValue(name, out var v) ? v : null,
         TimeZone = TimeZoneInfo.Utc,
-        PollInterval = TimeSpan.FromMilliseconds(20),
     };
 
     public static async Task<Outcome> RunAsync(params string[] args) => await RunAsync(Host(), args);

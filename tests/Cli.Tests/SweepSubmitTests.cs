@@ -174,22 +174,21 @@ public sealed class SweepSubmitTests : IDisposable
     }
 
     [Fact]
-    public async Task Wait_polls_until_completed_then_prints_the_results()
+    public async Task Wait_follows_the_event_stream_until_the_sweep_ends_then_prints_the_results()
     {
         var file = WriteSpec(Samples.ValidSpec);
-        var polls = 0;
         var running = Samples.Sweep(SweepStatus.Running);
         var done = Samples.Sweep();
         using var server = new CannedServer(request => request.Method == "POST"
             ? new(201, Samples.Json(new SubmitSweepResponse(done.Id, done.Name, 4)))
-            : new(200, Samples.Json(Interlocked.Increment(ref polls) < 3 ? running : done)));
+            : Events(running, done));
 
         var run = await PbmRunner.RunAsync("sweep", "submit", file, "--wait", "--server", server.Url);
 
         Assert.Equal(0, run.Code); // a failed trial is not a failure of pbm
         Assert.Equal("", run.Err);
-        Assert.Equal(3, polls);
-        Assert.All(server.Requests.Skip(1), r => Assert.Equal($"GET /api/sweeps/{done.Id}", $"{r.Method} {r.PathAndQuery}"));
+        // One stream, no polling of the whole sweep.
+        Assert.Equal([$"POST /api/sweeps", $"GET /api/sweeps/{done.Id}/events"], server.Requests.Select(r => $"{r.Method} {r.PathAndQuery}"));
         var lines = run.Out.Split('\n');
         Assert.Equal($"submitted sweep {done.Id} (4 trials)", lines[0]);
         Assert.Contains(lines, l => l.StartsWith("status:", StringComparison.Ordinal) && l.Contains("completed"));
@@ -197,15 +196,33 @@ public sealed class SweepSubmitTests : IDisposable
     }
 
     [Fact]
+    public async Task Wait_reconnects_when_the_stream_drops_before_the_end()
+    {
+        var file = WriteSpec(Samples.ValidSpec);
+        var running = Samples.Sweep(SweepStatus.Running);
+        var done = Samples.Sweep();
+        var streams = 0;
+        using var server = new CannedServer(request => request.Method == "POST"
+            ? new(201, Samples.Json(new SubmitSweepResponse(done.Id, done.Name, 4)))
+            : Interlocked.Increment(ref streams) == 1 ? Events(running) : Events(done));
+
+        var run = await PbmRunner.RunAsync("sweep", "submit", file, "--wait", "--server", server.Url);
+
+        Assert.Equal(0, run.Code);
+        Assert.Equal(2, streams);
+        Assert.Contains("reconnecting", run.Err);
+        Assert.Contains("completed", run.Out);
+    }
+
+    [Fact]
     public async Task Wait_shows_progress_on_a_terminal_stderr_and_clears_it()
     {
         var file = WriteSpec(Samples.ValidSpec);
-        var polls = 0;
         var running = Samples.Sweep(SweepStatus.Running);
         var done = Samples.Sweep();
         using var server = new CannedServer(request => request.Method == "POST"
             ? new(201, Samples.Json(new SubmitSweepResponse(done.Id, done.Name, 4)))
-            : new(200, Samples.Json(Interlocked.Increment(ref polls) < 2 ? running : done)));
+            : Events(running, done));
 
         var run = await PbmRunner.RunAsync(PbmRunner.Host() with { ProgressOnStderr = true }, "sweep", "submit", file, "--wait", "--server", server.Url);
 
@@ -214,6 +231,10 @@ public sealed class SweepSubmitTests : IDisposable
         Assert.EndsWith("\r\u001b[K", run.Err);
         Assert.DoesNotContain("waiting", run.Out);
     }
+
+    /// <summary>A server-sent event stream with one <c>sweep</c> event per DTO, as the coordinator sends it.</summary>
+    private static CannedServer.Response Events(params SweepDto[] sweeps) =>
+        new(200, string.Concat(sweeps.Select(d => $"event: sweep\ndata: {Samples.Json(d)}\n\n")), "text/event-stream");
 
     [Fact]
     public async Task Wait_with_json_prints_only_the_final_sweep()

@@ -18,6 +18,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private readonly IReadOnlyActorRegistry _registry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _tick;
+    private readonly HashSet<IActorRef> _subscribers = [];
+    private bool _pushScheduled;
 
     public SweepActor(string sweepId, IReadOnlyActorRegistry registry, SweepSettings settings)
     {
@@ -39,6 +41,27 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         {
             if (_state.IsCreated) Sender.Tell(new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory)));
             else NotCreated(new SweepQueries.SweepNotFound(q.SweepId));
+        });
+        Command<SweepQueries.Subscribe>(s =>
+        {
+            if (!_state.IsCreated)
+            {
+                s.Subscriber.Tell(new SweepQueries.SweepNotFound(s.SweepId));
+                NotCreated(null);
+                return;
+            }
+            _subscribers.Add(s.Subscriber);
+            Context.Watch(s.Subscriber);
+            s.Subscriber.Tell(new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false)));
+        });
+        Command<SweepQueries.Unsubscribe>(u => Drop(u.Subscriber));
+        Command<Terminated>(t => Drop(t.ActorRef));
+        Command<PushUpdate>(_ =>
+        {
+            _pushScheduled = false;
+            if (_subscribers.Count == 0) return;
+            var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
+            foreach (var s in _subscribers) s.Tell(update);
         });
         Command<TickLeases>(_ =>
         {
@@ -101,6 +124,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
                 Started();
             }
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
+            SchedulePush();
             if (_state.IsFinished && d.Events.Any(e => e is Shared.Protocol.SweepEvents.TrialFinished))
                 _log.Info("sweep {0} finished", _state.Id);
         });
@@ -110,6 +134,22 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var o in d.Replies) o.To.Tell(o.Message);
         foreach (var s in d.ToSlots) Context.ActorSelection(s.Path).Tell(s.Message);
+    }
+
+    /// <summary>Watchers get at most one update per push interval, however many events arrive.</summary>
+    private void SchedulePush()
+    {
+        if (_pushScheduled || _subscribers.Count == 0) return;
+        _pushScheduled = true;
+        // Large sweeps send large updates: push them less often.
+        var interval = _state.Trials.Count > 1000 ? TimeSpan.FromSeconds(2) : TimeSpan.FromMilliseconds(250);
+        Timers.StartSingleTimer("push", new PushUpdate(), interval);
+    }
+
+    private void Drop(IActorRef subscriber)
+    {
+        _subscribers.Remove(subscriber);
+        Context.Unwatch(subscriber);
     }
 
     private void Started() => Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
@@ -122,4 +162,6 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record TickLeases;
+
+    private sealed record PushUpdate;
 }

@@ -55,5 +55,6 @@ public static class SweepView
             t.Slot is { } slot ? $"{slot.Node}/{slot.SlotId}" : null,
             t.Metrics, t.Error, t.StartedAt, t.FinishedAt,
             includeHistory ? t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList() : null,
-            t.SlotIdleMs);
+            t.SlotIdleMs,
+            t.LastStep >= 0 ? t.LastStep : null);
 }

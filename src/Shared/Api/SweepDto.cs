@@ -47,7 +47,8 @@ public sealed record TrialDto(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     IReadOnlyList<MetricPoint>? History,
-    double? SlotIdleMs = null);
+    double? SlotIdleMs = null,
+    long? LastStep = null);
 
 /// <summary>What <c>POST /api/sweeps</c> answers on success.</summary>
 public sealed record SubmitSweepResponse(string Id, string Name, int Trials);

@@ -26,5 +26,6 @@ internal static class SyntheticJob
                 "Probability that a step throws, to exercise retries.", Min: 0, Max: 1),
             new("seed", ParamType.Int, ParamValue.Of(0L), "Seed for the failure draws."),
         ],
-        ["loss"]);
+        ["loss"],
+        StepsParameter: "steps");
 }

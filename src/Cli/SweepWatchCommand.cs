@@ -1,0 +1,57 @@
+using Atelier.Shared.Protocol;
+
+namespace Atelier.Cli;
+
+/// <summary>
+/// <c>pbm sweep watch ID</c>: a live view from the coordinator's event stream, redrawn on each
+/// update on a terminal (one line per update otherwise), until the sweep ends. Survives a
+/// coordinator restart by reconnecting.
+/// </summary>
+internal static class SweepWatchCommand
+{
+    public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        var id = context.Command.Argument!;
+        if (!SweepId.IsValid(id))
+        {
+            context.Error($"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see pbm sweep list)");
+            return ExitCodes.Usage;
+        }
+
+        using var client = context.CreateClient();
+        var redraw = context.Host.ColorOutput && !context.Command.Json;
+        try
+        {
+            var (final, error) = await new SweepFollower(context, client, id).FollowAsync(sweep =>
+            {
+                if (context.Command.Json) return;
+                if (redraw)
+                {
+                    // Home and clear, then draw: a live view without scrolling.
+                    context.Out.Write("\u001b[H\u001b[2J");
+                    WatchView.Write(sweep, DateTimeOffset.Now, context.Out, context.Styler);
+                }
+                else
+                {
+                    context.Out.WriteLine(WatchView.Line(sweep, DateTimeOffset.Now));
+                }
+                context.Out.Flush();
+            }, ct);
+            if (error is not null) return context.Fail(error);
+
+            if (context.Command.Json)
+                context.WriteJson(final!.Json);
+            else
+            {
+                context.Out.WriteLine();
+                SweepShowCommand.Write(final!.Sweep!, context.Out, context.Styler, context.Host.TimeZone);
+            }
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            context.Error($"stopped watching; sweep {id} keeps running on the coordinator");
+            return ExitCodes.Interrupted;
+        }
+    }
+}
