@@ -31,6 +31,7 @@ app.UseBearerToken(settings.ApiToken);
 app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 app.MapSweepEventStream();
+app.MapClusterEndpoints();
 try
 {
     await app.RunAsync();

@@ -99,7 +99,6 @@ public sealed class SweepState(TimeSpan leaseTimeout)
             {
                 var t = _trials[f.TrialIndex];
                 Running--;
-                t.Slot = null;
                 if (f.Outcome == TrialOutcome.Failed)
                 {
                     t.Failures++;
@@ -108,6 +107,7 @@ public sealed class SweepState(TimeSpan leaseTimeout)
                 if (f.WillRetry && !IsCancelled)
                 {
                     t.Status = TrialStatus.Pending;
+                    t.Slot = null;
                     _pending.Add(t.Index);
                 }
                 else

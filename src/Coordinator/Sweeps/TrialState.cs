@@ -16,6 +16,7 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     /// <summary>Attempts that failed on their own (lost leases do not count).</summary>
     public int Failures { get; internal set; }
 
+    /// <summary>The slot running the trial, or the one that finished it.</summary>
     public SlotInfo? Slot { get; internal set; }
     public IReadOnlyDictionary<string, double> Metrics { get; internal set; } = new Dictionary<string, double>();
     public string? Error { get; internal set; }

@@ -18,6 +18,7 @@ public sealed class WorkBroker : ReceiveActor
     private readonly LinkedList<SweepId> _ring = new();
     private readonly Dictionary<IActorRef, RequestWork> _waiting = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SlotDirectory _slots = new(TimeSpan.FromSeconds(10));
 
     public WorkBroker(IReadOnlyActorRegistry registry)
     {
@@ -26,6 +27,11 @@ public sealed class WorkBroker : ReceiveActor
         Receive<RequestWork>(r =>
         {
             _waiting.Remove(r.SlotRef);
+            if (_slots.IsDraining(r.Slot.Node))
+            {
+                r.SlotRef.Tell(new Drain($"node {r.Slot.Node} is draining"));
+                return;
+            }
             Context.Watch(r.SlotRef);
             Dispatch(r);
         });
@@ -43,6 +49,20 @@ public sealed class WorkBroker : ReceiveActor
             Dispatch(n.Request);
         });
         Receive<Terminated>(t => _waiting.Remove(t.ActorRef));
+        Receive<SlotStatus>(s =>
+        {
+            _slots.Record(s, DateTimeOffset.UtcNow);
+            if (!s.Draining && _slots.IsDraining(s.Slot.Node)) s.SlotRef.Tell(new Drain($"node {s.Slot.Node} is draining"));
+        });
+        Receive<GetWorkers>(_ => Sender.Tell(new WorkersReply(_slots.Workers(DateTimeOffset.UtcNow))));
+        Receive<DrainNode>(d =>
+        {
+            var slots = _slots.Drain(d.Node, DateTimeOffset.UtcNow);
+            foreach (var slot in slots) slot.Tell(new Drain($"node {d.Node} is draining"));
+            foreach (var waiting in _waiting.Values.Where(w => w.Slot.Node == d.Node).ToList()) _waiting.Remove(waiting.SlotRef);
+            _log.Info("draining {0}: {1} slots told", d.Node, slots.Count);
+            Sender.Tell(new DrainNodeReply(d.Node, slots.Count));
+        });
         Receive<GetBrokerState>(_ => Sender.Tell(new BrokerState(_ring.Count, _waiting.Count)));
     }
 

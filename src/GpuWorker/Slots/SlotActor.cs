@@ -27,6 +27,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private long _runNumber;
     private long? _idleSince;
     private double? _idleMs;
+    private bool _draining;
+    private double _utilisation;
+    private long _lastStep = -1;
     private RunKey? _current;
     private CancellationTokenSource? _cancel;
 
@@ -48,6 +51,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         Timers.StartPeriodicTimer("resend", new ResendTick(), _settings.ResendInterval);
+        Timers.StartPeriodicTimer("status", new StatusTick(), _settings.RequestInterval);
         Self.Tell(new RequestTick());
     }
 
@@ -62,8 +66,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private void Idle()
     {
-        Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
-        Receive<RequestTick>(_ => Broker.Tell(new RequestWork(_slot, Self)));
+        if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
+        Receive<RequestTick>(_ =>
+        {
+            if (!_draining) Broker.Tell(new RequestWork(_slot, Self));
+        });
         Receive<AssignTrial>(Start);
         Common();
     }
@@ -78,7 +85,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (_current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt)) return;
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} is busy"));
         });
-        Receive<JobMetrics>(m => m.Run == _current, m => _buffer.Add(m.Point));
+        Receive<JobMetrics>(m => m.Run == _current, m =>
+        {
+            _buffer.Add(m.Point);
+            _lastStep = m.Point.Step;
+        });
         Receive<FlushTick>(_ => Flush());
         Receive<JobEnded>(e => e.Run == _current, Ended);
         Receive<StopTrial>(s => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (s.SweepId, s.TrialIndex, s.Attempt), s =>
@@ -91,6 +102,21 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private void Common()
     {
+        Receive<StatusTick>(_ =>
+        {
+            // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
+            _utilisation += ((_current is null ? 0.0 : 1.0) - _utilisation) * 0.05;
+            var run = _current;
+            Broker.Tell(new SlotStatus(_slot, Self, run is not null, _draining, run?.SweepId, run?.TrialIndex, run?.Attempt,
+                run is null || _lastStep < 0 ? null : _lastStep, _utilisation));
+        });
+        Receive<Drain>(d =>
+        {
+            if (_draining) return;
+            _draining = true;
+            Timers.Cancel("request");
+            _log.Info("slot {0}: draining ({1}): finishing the current trial, then taking no more work", _slot.SlotId, d.Reason);
+        });
         Receive<FinishAck>(a => _unacked.Remove((a.SweepId, a.TrialIndex, a.Attempt)));
         Receive<ResendTick>(_ =>
         {
@@ -104,7 +130,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private void Start(AssignTrial a)
     {
+        if (_draining)
+        {
+            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} on {_slot.Node} is draining"));
+            return;
+        }
         var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
+        _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
         _current = run;
         _buffer.Clear();
@@ -155,7 +187,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _cancel?.Dispose();
         _cancel = null;
         Become(Idle);
-        Broker.Tell(new RequestWork(_slot, Self));
+        if (!_draining) Broker.Tell(new RequestWork(_slot, Self));
     }
 
     private void Flush()

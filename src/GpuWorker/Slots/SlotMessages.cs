@@ -17,5 +17,7 @@ internal static class SlotMessages
 
     public sealed record FlushTick;
 
+    public sealed record StatusTick;
+
     public sealed record ResendTick;
 }

@@ -27,6 +27,34 @@ public static class WorkerProtocol
     /// <summary>The sweep asks the slot running this attempt to stop it (cancellation, early stopping).</summary>
     public sealed record StopTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IAtelierMessage;
 
+    /// <summary>
+    /// A slot's periodic report to the broker (every request interval): what it is doing, whether it
+    /// drains, and its utilisation (busy share, exponentially averaged over about a minute).
+    /// </summary>
+    public sealed record SlotStatus(
+        SlotInfo Slot,
+        IActorRef SlotRef,
+        bool Busy,
+        bool Draining,
+        SweepId? SweepId,
+        int? TrialIndex,
+        int? Attempt,
+        long? Step,
+        double Utilisation) : IAtelierMessage;
+
+    /// <summary>Finish the current trial, then take no more work (the broker tells every slot of a drained node).</summary>
+    public sealed record Drain(string Reason) : IAtelierMessage;
+
+    /// <summary>Asks the broker for every live slot, grouped by node; replies <see cref="WorkersReply"/>.</summary>
+    public sealed record GetWorkers : IAtelierMessage;
+
+    public sealed record WorkersReply(IReadOnlyList<Api.WorkerDto> Workers) : IAtelierMessage;
+
+    /// <summary>Drain every slot of a node; replies <see cref="DrainNodeReply"/> with how many slots were told.</summary>
+    public sealed record DrainNode(string Node) : IAtelierMessage;
+
+    public sealed record DrainNodeReply(string Node, int Slots) : IAtelierMessage;
+
     /// <summary>The sweep has recorded the end of an attempt; the slot stops re-sending it.</summary>
     public sealed record FinishAck(SweepId SweepId, int TrialIndex, int Attempt) : IAtelierMessage;
 }

@@ -51,6 +51,16 @@ internal static class MessageSamples
             new NoWork(id, request),
             new AssignTrial(id, 1, 2, "synthetic", parameters, 7),
             new FinishAck(id, 1, 2),
+            new SlotStatus(slot, someActor, true, false, id, 1, 2, 40, 0.75),
+            new SlotStatus(slot, someActor, false, true, null, null, null, null, 0),
+            new Drain("node draining"),
+            new GetWorkers(),
+            new WorkersReply([new WorkerDto(slot.Node, false, [new SlotDto("slot-3", "cuda:1", "busy", id.Value, 1, 2, 40, 0.5, at)])]),
+            new DrainNode(slot.Node),
+            new DrainNodeReply(slot.Node, 2),
+            new Subscribe(id, someActor),
+            new Unsubscribe(id, someActor),
+            new SweepUpdate(sweep),
         ];
     }
 }

@@ -74,4 +74,35 @@ public sealed class WorkBrokerTests : Akka.Hosting.TestKit.TestKit
         broker.Tell(new WorkBroker.GetBrokerState());
         await ExpectMsgAsync(new WorkBroker.BrokerState(SweepsWithWork: 0, WaitingSlots: 1));
     }
+
+    [Fact]
+    public async Task Slots_report_their_state_and_a_drained_node_gets_no_more_work()
+    {
+        var (broker, sweeps) = Start();
+        var slot = CreateTestProbe();
+        var info = new SlotInfo("slot-0", "akka.tcp://atelier@w1:1", "cpu");
+        broker.Tell(new SlotStatus(info, slot.Ref, Busy: true, Draining: false, A, 3, 1, 7, 0.5));
+
+        broker.Tell(new GetWorkers());
+        var worker = Assert.Single((await ExpectMsgAsync<WorkersReply>()).Workers);
+        var listed = Assert.Single(worker.Slots);
+        Assert.Equal(("akka.tcp://atelier@w1:1", "busy", 3, 7L), (worker.Node, listed.State, listed.TrialIndex, listed.Step));
+
+        broker.Tell(new DrainNode(info.Node));
+        Assert.Equal(new DrainNodeReply(info.Node, 1), await ExpectMsgAsync<DrainNodeReply>());
+        await slot.ExpectMsgAsync<Drain>();
+
+        broker.Tell(new WorkAvailable(A));
+        broker.Tell(new RequestWork(info, slot.Ref));
+        await slot.ExpectMsgAsync<Drain>();
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task Draining_an_unknown_node_tells_no_slot()
+    {
+        var (broker, _) = Start();
+        broker.Tell(new DrainNode("akka.tcp://atelier@nowhere:1"));
+        Assert.Equal(0, (await ExpectMsgAsync<DrainNodeReply>()).Slots);
+    }
 }
