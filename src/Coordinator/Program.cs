@@ -1,6 +1,7 @@
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Hosting;
 using Atelier.Shared.Hosting;
+using Prometheus;
 
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddAtelierSettings(CoordinatorSettings.All, args);
@@ -32,6 +33,7 @@ app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 app.MapSweepEventStream();
 app.MapClusterEndpoints();
+app.MapMetrics("/metrics");
 try
 {
     await app.RunAsync();

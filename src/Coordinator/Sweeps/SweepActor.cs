@@ -66,6 +66,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         Command<TickLeases>(_ =>
         {
             Handle(new CheckLeases(DateTimeOffset.UtcNow));
+            Observability.CoordinatorMetrics.SweepCounts(_state.Id!.Value, SweepView.Counts(_state));
             // Re-announcing on every tick lets a restarted broker learn of this sweep again.
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
@@ -118,6 +119,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         DeferAsync(decision, d =>
         {
             Send(d);
+            Count(d.Events);
             if (!wasCreated && _state.IsCreated)
             {
                 _log.Info("sweep {0} created with {1} trials", _state.Id, _state.Trials.Count);
@@ -134,6 +136,15 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var o in d.Replies) o.To.Tell(o.Message);
         foreach (var s in d.ToSlots) Context.ActorSelection(s.Path).Tell(s.Message);
+    }
+
+    private static void Count(IReadOnlyList<Shared.Protocol.ISweepEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (e is Shared.Protocol.SweepEvents.TrialMetricsRecorded m) Observability.CoordinatorMetrics.MetricPoints(m.Points.Count);
+            else if (e is Shared.Protocol.SweepEvents.TrialFinished f) Observability.CoordinatorMetrics.AttemptEnded(f.Outcome);
+        }
     }
 
     /// <summary>Watchers get at most one update per push interval, however many events arrive.</summary>

@@ -33,7 +33,7 @@ public static class SweepView
             : scored.MinBy(t => t.Metrics[metric.Name]);
     }
 
-    private static TrialCountsDto Counts(SweepState s)
+    public static TrialCountsDto Counts(SweepState s)
     {
         int pending = 0, running = 0, completed = 0, failed = 0, cancelled = 0;
         foreach (var t in s.Trials)

@@ -12,7 +12,7 @@ namespace Atelier.Coordinator.Work;
 /// fairly; a sweep with nothing to lease answers <see cref="NoWork"/> and leaves the ring until it
 /// announces work again. Requests nobody can serve wait here until work is announced.
 /// </summary>
-public sealed class WorkBroker : ReceiveActor
+public sealed class WorkBroker : ReceiveActor, IWithTimers
 {
     private readonly IReadOnlyActorRegistry _registry;
     private readonly LinkedList<SweepId> _ring = new();
@@ -55,6 +55,7 @@ public sealed class WorkBroker : ReceiveActor
             if (!s.Draining && _slots.IsDraining(s.Slot.Node)) s.SlotRef.Tell(new Drain($"node {s.Slot.Node} is draining"));
         });
         Receive<GetWorkers>(_ => Sender.Tell(new WorkersReply(_slots.Workers(DateTimeOffset.UtcNow))));
+        Receive<PublishSlotMetrics>(_ => Observability.CoordinatorMetrics.SlotStates(_slots.Workers(DateTimeOffset.UtcNow)));
         Receive<DrainNode>(d =>
         {
             var slots = _slots.Drain(d.Node, DateTimeOffset.UtcNow);
@@ -65,6 +66,12 @@ public sealed class WorkBroker : ReceiveActor
         });
         Receive<GetBrokerState>(_ => Sender.Tell(new BrokerState(_ring.Count, _waiting.Count)));
     }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer("metrics", new PublishSlotMetrics(), TimeSpan.FromSeconds(5));
+
+    private sealed record PublishSlotMetrics;
 
     private void Dispatch(RequestWork request)
     {
