@@ -19,34 +19,22 @@ public static class SweepEndpoints
         app.MapGet("/api/sweeps", async (SweepService sweeps, CancellationToken ct) => Results.Json(await sweeps.ListAsync(ct), ApiJson.Options));
         app.MapGet("/api/sweeps/{id}", GetAsync);
         app.MapPost("/api/sweeps/{id}/cancel", CancelAsync);
+        app.MapPost("/api/sweeps/{id}/pause", (string id, SweepService sweeps, CancellationToken ct) =>
+            ControlAsync(id, sweeps, sweepId => new SweepCommands.PauseSweep(sweepId), ct));
+        app.MapPost("/api/sweeps/{id}/resume", (string id, SweepService sweeps, CancellationToken ct) =>
+            ControlAsync(id, sweeps, sweepId => new SweepCommands.ResumeSweep(sweepId), ct));
+        app.MapPost("/api/sweeps/{id}/extend", ExtendAsync);
         return app;
     }
 
     private static async Task<IResult> SubmitAsync(HttpRequest request, SweepService sweeps, CancellationToken ct)
     {
-        if (request.ContentLength > MaxSpecBytes)
-            return Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}");
-        using var reader = new StreamReader(request.Body);
-        var buffer = new char[MaxSpecBytes + 1];
-        var read = await reader.ReadBlockAsync(buffer, ct);
-        if (read > MaxSpecBytes)
-            return Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is larger than the limit of {MaxSpecBytes} bytes");
-        var yaml = new string(buffer, 0, read);
-        if (string.IsNullOrWhiteSpace(yaml))
-            return Error(StatusCodes.Status400BadRequest, "the request body is empty: send the sweep spec YAML as the body");
+        var (spec, yaml, problem) = await ReadSpecAsync(request, ct);
+        if (problem is not null) return problem;
 
-        var parsed = SweepSpecParser.Parse(yaml);
-        if (!parsed.IsValid || parsed.Spec is null)
-        {
-            var details = parsed.Errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
-            var noun = details.Count == 1 ? "problem" : "problems";
-            return Results.Json(new ApiError($"the sweep spec is invalid ({details.Count} {noun}): {parsed.Errors[0]}", details),
-                ApiJson.Options, statusCode: StatusCodes.Status400BadRequest);
-        }
-
-        var reply = await sweeps.SubmitAsync(parsed.Spec, yaml, ct);
+        var reply = await sweeps.SubmitAsync(spec!, yaml, ct);
         if (!reply.Created) return Error(StatusCodes.Status409Conflict, reply.Error ?? "the sweep was not created");
-        return Results.Json(new SubmitSweepResponse(reply.SweepId.Value, parsed.Spec.Name, reply.Trials), ApiJson.Options,
+        return Results.Json(new SubmitSweepResponse(reply.SweepId.Value, spec!.Name, reply.Trials), ApiJson.Options,
             statusCode: StatusCodes.Status201Created);
     }
 
@@ -71,6 +59,46 @@ public static class SweepEndpoints
         if (!reply.Cancelled) return Error(StatusCodes.Status409Conflict, reply.Message);
         var after = await sweeps.GetAsync(sweepId, false, ct);
         return Results.Json(after, ApiJson.Options);
+    }
+
+    /// <summary>The YAML body, parsed and validated; or the error result to answer with.</summary>
+    private static async Task<(SweepSpec? Spec, string Yaml, IResult? Problem)> ReadSpecAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxSpecBytes)
+            return (null, "", Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}"));
+        using var reader = new StreamReader(request.Body);
+        var buffer = new char[MaxSpecBytes + 1];
+        var read = await reader.ReadBlockAsync(buffer, ct);
+        if (read > MaxSpecBytes)
+            return (null, "", Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is larger than the limit of {MaxSpecBytes} bytes"));
+        var yaml = new string(buffer, 0, read);
+        if (string.IsNullOrWhiteSpace(yaml))
+            return (null, yaml, Error(StatusCodes.Status400BadRequest, "the request body is empty: send the sweep spec YAML as the body"));
+
+        var parsed = SweepSpecParser.Parse(yaml);
+        if (parsed.IsValid && parsed.Spec is not null) return (parsed.Spec, yaml, null);
+        var details = parsed.Errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
+        var noun = details.Count == 1 ? "problem" : "problems";
+        return (null, yaml, Results.Json(new ApiError($"the sweep spec is invalid ({details.Count} {noun}): {parsed.Errors[0]}", details),
+            ApiJson.Options, statusCode: StatusCodes.Status400BadRequest));
+    }
+
+    private static async Task<IResult> ControlAsync(string id, SweepService sweeps, Func<SweepId, IWithSweepId> command, CancellationToken ct)
+    {
+        if (!SweepId.IsValid(id))
+            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+        var sweepId = new SweepId(id);
+        if (await sweeps.GetAsync(sweepId, false, ct) is null) return Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)");
+        var reply = await sweeps.ControlAsync(command(sweepId), ct);
+        if (!reply.Changed) return Error(StatusCodes.Status409Conflict, reply.Message);
+        return Results.Json(await sweeps.GetAsync(sweepId, false, ct), ApiJson.Options);
+    }
+
+    private static async Task<IResult> ExtendAsync(string id, HttpRequest request, SweepService sweeps, CancellationToken ct)
+    {
+        var (spec, yaml, problem) = await ReadSpecAsync(request, ct);
+        if (problem is not null) return problem;
+        return await ControlAsync(id, sweeps, sweepId => new SweepCommands.ExtendSweep(sweepId, spec!, yaml), ct);
     }
 
     public static IResult Error(int status, string message) => Results.Json(new ApiError(message), ApiJson.Options, statusCode: status);

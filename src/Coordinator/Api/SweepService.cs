@@ -34,6 +34,9 @@ public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion>
     public Task<SweepCommands.CancelSweepReply> CancelAsync(SweepId id, string reason, CancellationToken ct) =>
         region.ActorRef.Ask<SweepCommands.CancelSweepReply>(new SweepCommands.CancelSweep(id, reason), AskTimeout, ct);
 
+    public Task<SweepCommands.SweepControlReply> ControlAsync(IWithSweepId command, CancellationToken ct) =>
+        region.ActorRef.Ask<SweepCommands.SweepControlReply>(command, AskTimeout, ct);
+
     /// <summary>Every sweep in the journal (so every coordinator lists the same), newest first.</summary>
     public async Task<IReadOnlyList<SweepSummaryDto>> ListAsync(CancellationToken ct)
     {

@@ -19,6 +19,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _tick;
     private readonly HashSet<IActorRef> _subscribers = [];
+    private readonly int _snapshotEvery;
+    private long _lastSnapshot;
     private bool _pushScheduled;
 
     public SweepActor(string sweepId, IReadOnlyActorRegistry registry, SweepSettings settings)
@@ -27,10 +29,13 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         _registry = registry;
         _state = new SweepState(settings.LeaseTimeout);
         _tick = settings.TickInterval;
+        _snapshotEvery = settings.SnapshotEvery;
 
+        Recover<SnapshotOffer>(o => _state.Restore((SweepSnapshot)o.Snapshot));
         Recover<Shared.Protocol.ISweepEvent>(e => _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
+            _lastSnapshot = LastSequenceNr;
             _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
             if (!_state.IsCreated) return;
             Started();
@@ -63,6 +68,11 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
             foreach (var s in _subscribers) s.Tell(update);
         });
+        Command<SaveSnapshotSuccess>(s =>
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
+        Command<SaveSnapshotFailure>(f => _log.Warning("sweep {0}: snapshot failed: {1}", _state.Id, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("sweep {0}: deleting old snapshots failed: {1}", _state.Id, f.Cause.Message));
         Command<TickLeases>(_ =>
         {
             Handle(new CheckLeases(DateTimeOffset.UtcNow));
@@ -90,6 +100,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
                 {
                     LeaseTrial l => new WorkerProtocol.NoWork(l.SweepId, new WorkerProtocol.RequestWork(l.Slot, l.SlotRef)),
                     FinishTrial f => new WorkerProtocol.FinishAck(f.SweepId, f.TrialIndex, f.Attempt),
+                    PauseSweep or ResumeSweep or ExtendSweep => new SweepControlReply(c.SweepId, false, $"no sweep with id '{c.SweepId}'"),
                     _ => null,
                 });
                 return;
@@ -120,6 +131,11 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         {
             Send(d);
             Count(d.Events);
+            if (LastSequenceNr - _lastSnapshot >= _snapshotEvery)
+            {
+                _lastSnapshot = LastSequenceNr;
+                SaveSnapshot(_state.ToSnapshot());
+            }
             if (!wasCreated && _state.IsCreated)
             {
                 _log.Info("sweep {0} created with {1} trials", _state.Id, _state.Trials.Count);

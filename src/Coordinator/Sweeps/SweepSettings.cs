@@ -8,4 +8,7 @@ public sealed record SweepSettings
 
     /// <summary>How often a sweep checks its leases and re-announces pending work to the broker.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>A snapshot every this many events bounds recovery to the events after it.</summary>
+    public int SnapshotEvery { get; init; } = 500;
 }

@@ -14,7 +14,7 @@ public static class SweepView
         var best = Best(s);
         return new SweepDto(
             s.Id!.Value.Value, spec.Name, spec.Job, spec.Method.ToString().ToLowerInvariant(), spec.Metric,
-            s.IsCancelled ? SweepStatus.Cancelled : s.IsFinished ? SweepStatus.Completed : SweepStatus.Running,
+            s.Status,
             Counts(s), best is null ? null : ToDto(best, false), s.CreatedAt, s.FinishedAt, s.SpecYaml, trials);
     }
 
@@ -33,22 +33,9 @@ public static class SweepView
             : scored.MinBy(t => t.Metrics[metric.Name]);
     }
 
-    public static TrialCountsDto Counts(SweepState s)
-    {
-        int pending = 0, running = 0, completed = 0, failed = 0, cancelled = 0;
-        foreach (var t in s.Trials)
-        {
-            switch (t.Status)
-            {
-                case TrialStatus.Pending: pending++; break;
-                case TrialStatus.Running: running++; break;
-                case TrialStatus.Completed: completed++; break;
-                case TrialStatus.Failed: failed++; break;
-                case TrialStatus.Cancelled: cancelled++; break;
-            }
-        }
-        return new TrialCountsDto(s.Trials.Count, pending, running, completed, failed, cancelled);
-    }
+    public static TrialCountsDto Counts(SweepState s) =>
+        new(s.Trials.Count, s.Count(TrialStatus.Pending), s.Count(TrialStatus.Running), s.Count(TrialStatus.Completed),
+            s.Count(TrialStatus.Failed), s.Count(TrialStatus.Cancelled));
 
     private static TrialDto ToDto(TrialState t, bool includeHistory) =>
         new(t.Index, t.Status, t.Parameters, t.Attempt,

@@ -28,6 +28,7 @@ public enum TrialStatus
 public enum SweepStatus
 {
     Running,
+    Paused,
     Completed,
     Cancelled,
 }

@@ -48,6 +48,22 @@ public static class SweepCommands
     /// <summary>Reply to <see cref="CancelSweep"/>: whether it changed anything, and what happened.</summary>
     public sealed record CancelSweepReply(SweepId SweepId, bool Cancelled, string Message) : IAtelierMessage;
 
+    /// <summary>Pause: no new trials start; running ones finish. Replies <see cref="SweepControlReply"/>.</summary>
+    public sealed record PauseSweep(SweepId SweepId) : IWithSweepId;
+
+    /// <summary>Resume a paused sweep. Replies <see cref="SweepControlReply"/>.</summary>
+    public sealed record ResumeSweep(SweepId SweepId) : IWithSweepId;
+
+    /// <summary>
+    /// Extend a sweep with a new spec of the same job, metric and method: a wider grid (only
+    /// configurations it has not run yet are added), a larger run_cap, more retries or concurrency.
+    /// Its history stays. Replies <see cref="SweepControlReply"/>.
+    /// </summary>
+    public sealed record ExtendSweep(SweepId SweepId, SweepSpec Spec, string SpecYaml) : IWithSweepId;
+
+    /// <summary>Reply to pause, resume and extend: whether it changed anything, and what happened.</summary>
+    public sealed record SweepControlReply(SweepId SweepId, bool Changed, string Message) : IAtelierMessage;
+
     /// <summary>A slot could not take an assigned trial (it was busy); the trial goes back to the queue.</summary>
     public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId;
 }

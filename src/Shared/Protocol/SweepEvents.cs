@@ -31,6 +31,13 @@ public static class SweepEvents
     /// <summary>The sweep was cancelled: nothing more is leased; running attempts are told to stop.</summary>
     public sealed record SweepCancelled(string Reason, DateTimeOffset At) : ISweepEvent;
 
+    public sealed record SweepPaused(DateTimeOffset At) : ISweepEvent;
+
+    public sealed record SweepResumed(DateTimeOffset At) : ISweepEvent;
+
+    /// <summary>The sweep now follows <paramref name="Spec"/> and has <paramref name="NewTrials"/> more trials.</summary>
+    public sealed record SweepExtended(SweepSpec Spec, string SpecYaml, IReadOnlyList<TrialPlan> NewTrials, DateTimeOffset At) : ISweepEvent;
+
     /// <summary>A running attempt was lost (lease expired, slot rejected it); the trial is pending again.</summary>
     public sealed record TrialRequeued(int TrialIndex, int Attempt, string Reason, DateTimeOffset At) : ISweepEvent;
 }

@@ -12,7 +12,8 @@ namespace Atelier.Coordinator.Tests.Sweeps;
 /// <summary>The sweep entity with a real (in-memory) journal and the production serializer binding.</summary>
 public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
 {
-    private static readonly SweepId Id = new("actor-test-1");
+    // The in-memory journal outlives one test's actor system: every test gets its own sweep.
+    private readonly SweepId Id = new($"actor-test-{Guid.NewGuid():N}"[..40]);
     private static readonly SlotInfo Slot = new("slot-0", "node-a", "cpu");
     private static readonly SweepSettings Fast = new() { LeaseTimeout = TimeSpan.FromMilliseconds(400), TickInterval = TimeSpan.FromMilliseconds(100) };
 
@@ -106,6 +107,38 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         var dto = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
         Assert.Equal(TrialStatus.Running, dto.Trials[0].Status);
         Assert.Equal(1, dto.Trials[0].Attempts);
+    }
+
+    [Fact]
+    public async Task Recovers_from_a_snapshot_plus_the_events_after_it()
+    {
+        RegisterBroker();
+        var slot = CreateTestProbe();
+        var settings = new SweepSettings { SnapshotEvery = 3 };
+        var sweep = StartSweep(settings);
+        sweep.Tell(new CreateSweep(Id, Specs.Grid(4), "yaml", 1, DateTimeOffset.UtcNow));
+        await ExpectMsgAsync<CreateSweepReply>();
+        for (var i = 0; i < 3; i++)
+        {
+            sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref));
+            var a = await slot.ExpectMsgAsync<AssignTrial>();
+            sweep.Tell(new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
+                new Dictionary<string, double> { ["loss"] = 10 - i }, null, []), slot.Ref);
+            await slot.ExpectMsgAsync<FinishAck>();
+        }
+        sweep.Tell(new SweepQueries.GetSweep(Id, true));
+        var before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
+        var recovered = StartSweep(settings);
+        recovered.Tell(new SweepQueries.GetSweep(Id, true));
+        var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Shared.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(after, Shared.Api.ApiJson.Options));
+        Assert.Equal(2, after.Best!.Index);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -242,6 +243,81 @@ public sealed class SweepStateTests
         Run(state, new CheckLeases(T0.AddMinutes(5)), Broker, T0.AddMinutes(5));
         Assert.Equal(TrialStatus.Cancelled, state.Trials[a.TrialIndex].Status);
         Assert.True(state.IsFinished);
+    }
+
+    [Fact]
+    public void A_paused_sweep_leases_nothing_until_resumed_and_running_trials_carry_on()
+    {
+        var state = Created(values: 2);
+        var running = Lease(state);
+        Run(state, new PauseSweep(Id), Broker, T0);
+
+        Assert.Equal(SweepStatus.Paused, state.Status);
+        Assert.False(state.CanLease);
+        Run(state, new FinishTrial(Id, running.TrialIndex, running.Attempt, TrialOutcome.Completed,
+            new Dictionary<string, double> { ["loss"] = 1 }, null, []), SlotRef, T0);
+        Assert.Equal(TrialStatus.Completed, state.Trials[0].Status);
+
+        var again = Run(state, new PauseSweep(Id), Broker, T0);
+        Assert.False(((SweepControlReply)again.Replies[0].Message).Changed);
+        Run(state, new ResumeSweep(Id), Broker, T0);
+        Assert.Equal(1, Lease(state).TrialIndex);
+    }
+
+    [Fact]
+    public void Extending_a_finished_grid_adds_only_configurations_it_has_not_run()
+    {
+        var state = Created(values: 2); // x = 0.0, 0.1
+        for (var i = 0; i < 2; i++)
+        {
+            var a = Lease(state);
+            Run(state, new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
+                new Dictionary<string, double> { ["loss"] = i }, null, []), SlotRef, T0);
+        }
+        Assert.True(state.IsFinished);
+
+        var wider = Specs.Grid(4); // x = 0.0 … 0.3: two new
+        var d = Run(state, new ExtendSweep(Id, wider, "wider"), Broker, T0.AddMinutes(1));
+
+        var extended = Assert.IsType<SweepExtended>(Assert.Single(d.Events));
+        Assert.Equal([2, 3], extended.NewTrials.Select(t => t.Index));
+        Assert.Equal([0.2, 0.3], extended.NewTrials.Select(t => Math.Round(t.Parameters["x"].AsDouble(), 6)));
+        Assert.Equal(SweepStatus.Running, state.Status);
+        Assert.Null(state.FinishedAt);
+        Assert.Equal(TrialStatus.Completed, state.Trials[0].Status); // history kept
+        Assert.Equal(2, Lease(state).TrialIndex);
+
+        var same = Run(state, new ExtendSweep(Id, wider, "wider"), Broker, T0);
+        Assert.Empty(same.Events);
+        Assert.Contains("adds no trial", ((SweepControlReply)same.Replies[0].Message).Message);
+    }
+
+    [Fact]
+    public void Extending_with_another_job_or_metric_is_refused()
+    {
+        var state = Created(values: 2);
+        var other = Specs.Grid(2) with { Metric = new MetricSpec("loss", MetricGoal.Maximize) };
+        var d = Run(state, new ExtendSweep(Id, other, "other"), Broker, T0);
+        Assert.Empty(d.Events);
+        Assert.Contains("its metric is loss (minimize)", ((SweepControlReply)d.Replies[0].Message).Message);
+    }
+
+    [Fact]
+    public void A_snapshot_restores_the_same_state()
+    {
+        var state = Created(values: 3);
+        var a = Lease(state);
+        Run(state, new ReportProgress(Id, 0, a.Attempt, [new MetricPoint(1, new Dictionary<string, double> { ["loss"] = 3 })]), SlotRef, T0);
+        var b = Lease(state);
+        Run(state, new FinishTrial(Id, b.TrialIndex, b.Attempt, TrialOutcome.Failed, new Dictionary<string, double>(), "x", []), SlotRef, T0);
+        Run(state, new PauseSweep(Id), Broker, T0);
+
+        var copy = new SweepState(TimeSpan.FromSeconds(30));
+        copy.Restore(state.ToSnapshot());
+
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(state, true), Shared.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(copy, true), Shared.Api.ApiJson.Options));
+        Assert.Equal((state.PendingCount, state.Running, state.IsPaused), (copy.PendingCount, copy.Running, copy.IsPaused));
     }
 
     [Fact]

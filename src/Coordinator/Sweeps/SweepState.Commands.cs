@@ -1,0 +1,137 @@
+using Akka.Actor;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.SweepEvents;
+
+namespace Atelier.Coordinator.Sweeps;
+
+/// <summary>The decisions: each command in, events and replies out; nothing is changed here.</summary>
+public sealed partial class SweepState
+{
+    public SweepDecision Process(object command, IActorRef sender, DateTimeOffset now) => command switch
+    {
+        CreateSweep c => Create(c, sender, now),
+        LeaseTrial c => Lease(c, sender, now),
+        ReportProgress c => Progress(c),
+        FinishTrial c => Finish(c, sender, now),
+        RejectTrial c => Reject(c, now),
+        CheckLeases c => ExpireLeases(c.Now),
+        CancelSweep c => Cancel(c, sender, now),
+        PauseSweep c => Control(sender, c.SweepId, IsPaused || IsFinished || IsCancelled,
+            IsPaused ? "is already paused" : "has already ended", new SweepPaused(now), "paused: running trials finish, no new ones start"),
+        ResumeSweep c => Control(sender, c.SweepId, !IsPaused, "is not paused", new SweepResumed(now), "resumed"),
+        ExtendSweep c => Extend(c, sender, now),
+        _ => SweepDecision.None,
+    };
+
+    private SweepDecision Create(CreateSweep c, IActorRef sender, DateTimeOffset now)
+    {
+        if (IsCreated)
+        {
+            // A client retrying the same submission gets the same answer; anything else is a clash.
+            var same = c.SpecYaml == SpecYaml && c.Seed == Seed;
+            return SweepDecision.Reply(sender, new CreateSweepReply(c.SweepId, same, _trials.Count,
+                same ? null : $"sweep {c.SweepId} already exists"));
+        }
+
+        var trials = SearchSpace.Expand(c.Spec, c.Seed);
+        if (trials.Count == 0)
+            return SweepDecision.Reply(sender, new CreateSweepReply(c.SweepId, false, 0, "the search space has no trials"));
+
+        return new SweepDecision(
+            [new SweepCreated(c.SweepId, c.Spec, c.SpecYaml, c.Seed, trials, now)],
+            [new Outgoing(sender, new CreateSweepReply(c.SweepId, true, trials.Count, null))]);
+    }
+
+    private SweepDecision Lease(LeaseTrial c, IActorRef broker, DateTimeOffset now)
+    {
+        if (!CanLease) return SweepDecision.Reply(broker, new WorkerProtocol.NoWork(c.SweepId, new WorkerProtocol.RequestWork(c.Slot, c.SlotRef)));
+
+        var t = _trials[_pending.Min];
+        var attempt = t.Attempt + 1;
+        var assign = new WorkerProtocol.AssignTrial(c.SweepId, t.Index, attempt, Spec!.Job, t.Parameters, t.LastStep);
+        return new SweepDecision([new TrialLeased(t.Index, attempt, c.Slot, now)], [new Outgoing(c.SlotRef, assign)]);
+    }
+
+    private SweepDecision Progress(ReportProgress c) =>
+        IsCurrent(c.TrialIndex, c.Attempt) && c.Points.Count > 0
+            ? new SweepDecision([new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points)], [])
+            : SweepDecision.None;
+
+    private SweepDecision Finish(FinishTrial c, IActorRef sender, DateTimeOffset now)
+    {
+        var ack = new Outgoing(sender, new WorkerProtocol.FinishAck(c.SweepId, c.TrialIndex, c.Attempt));
+        // A late or repeated report of an attempt that is no longer current is acknowledged and ignored.
+        if (!IsCurrent(c.TrialIndex, c.Attempt)) return new SweepDecision([], [ack]);
+
+        var t = _trials[c.TrialIndex];
+        var willRetry = c.Outcome == TrialOutcome.Failed && t.Failures < Spec!.MaxRetries && !IsCancelled;
+        var events = new List<ISweepEvent>();
+        if (c.Points.Count > 0) events.Add(new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points));
+        events.Add(new TrialFinished(c.TrialIndex, c.Attempt, c.Outcome, c.FinalMetrics, c.Error, willRetry, now, c.SlotIdleMs));
+        return new SweepDecision(events, [ack]);
+    }
+
+    private SweepDecision Reject(RejectTrial c, DateTimeOffset now) =>
+        IsCurrent(c.TrialIndex, c.Attempt)
+            ? new SweepDecision([new TrialRequeued(c.TrialIndex, c.Attempt, c.Reason, now)], [])
+            : SweepDecision.None;
+
+    private SweepDecision ExpireLeases(DateTimeOffset now)
+    {
+        var expired = _trials
+            .Where(t => t.Status == TrialStatus.Running && now - t.LastSeen > LeaseTimeout)
+            .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt,
+                $"lease expired: no word from slot {t.Slot?.SlotId} on {t.Slot?.Node} for {LeaseTimeout.TotalSeconds:0}s", now))
+            .ToList();
+        // Stop requests can be lost: a cancelled sweep repeats them until its trials have ended.
+        var stops = IsCancelled ? StopRunning("sweep cancelled") : [];
+        return expired.Count == 0 && stops.Count == 0 ? SweepDecision.None : new SweepDecision(expired, []) { ToSlots = stops };
+    }
+
+    private SweepDecision Cancel(CancelSweep c, IActorRef sender, DateTimeOffset now)
+    {
+        if (IsCancelled) return SweepDecision.Reply(sender, new CancelSweepReply(c.SweepId, false, $"sweep {c.SweepId} was already cancelled"));
+        if (IsFinished) return SweepDecision.Reply(sender, new CancelSweepReply(c.SweepId, false, $"sweep {c.SweepId} has already finished"));
+        var reason = string.IsNullOrWhiteSpace(c.Reason) ? "cancelled" : c.Reason;
+        return new SweepDecision(
+            [new SweepCancelled(reason, now)],
+            [new Outgoing(sender, new CancelSweepReply(c.SweepId, true,
+                $"sweep {c.SweepId} cancelled: {_pending.Count} pending trials cancelled, {Running} running trials told to stop"))])
+        {
+            ToSlots = StopRunning(reason),
+        };
+    }
+
+    private SweepDecision Control(IActorRef sender, SweepId id, bool refused, string why, ISweepEvent e, string done) =>
+        refused
+            ? SweepDecision.Reply(sender, new SweepControlReply(id, false, $"sweep {id} {why}"))
+            : new SweepDecision([e], [new Outgoing(sender, new SweepControlReply(id, true, $"sweep {id} {done}"))]);
+
+    private SweepDecision Extend(ExtendSweep c, IActorRef sender, DateTimeOffset now)
+    {
+        SweepDecision Refuse(string message) => SweepDecision.Reply(sender, new SweepControlReply(c.SweepId, false, $"cannot extend sweep {c.SweepId}: {message}"));
+        var spec = Spec!;
+        if (c.Spec.Job != spec.Job) return Refuse($"its job is {spec.Job}, not {c.Spec.Job}");
+        if (c.Spec.Method != spec.Method) return Refuse($"its method is {spec.Method.ToString().ToLowerInvariant()}, not {c.Spec.Method.ToString().ToLowerInvariant()}");
+        if (c.Spec.Metric != spec.Metric) return Refuse($"its metric is {spec.Metric.Name} ({spec.Metric.Goal.ToString().ToLowerInvariant()}); results would not compare");
+
+        var added = SweepExtension.NewTrials(c.Spec, Seed, _trials);
+        if (_trials.Count + added.Count > SearchSpace.MaxTrials)
+            return Refuse($"it would have {_trials.Count + added.Count} trials; the limit is {SearchSpace.MaxTrials}");
+        if (added.Count == 0 && c.SpecYaml == SpecYaml) return Refuse("the spec is the same and adds no trial");
+
+        return new SweepDecision(
+            [new SweepExtended(c.Spec, c.SpecYaml, added, now)],
+            [new Outgoing(sender, new SweepControlReply(c.SweepId, true, $"sweep {c.SweepId} extended with {added.Count} trials"))]);
+    }
+
+    private List<SlotMessage> StopRunning(string reason) =>
+        _trials.Where(t => t is { Status: TrialStatus.Running, Slot: not null })
+            .Select(t => new SlotMessage(t.Slot!, new WorkerProtocol.StopTrial(Id!.Value, t.Index, t.Attempt, reason)))
+            .ToList();
+
+    private bool IsCurrent(int index, int attempt) =>
+        Find(index) is { Status: TrialStatus.Running } t && t.Attempt == attempt;
+}
