@@ -20,17 +20,28 @@ public static class CoordinatorAkka
     public static IServiceCollection AddCoordinatorAkka(this IServiceCollection services, CoordinatorSettings settings) =>
         services.AddAkka(ClusterNames.ActorSystem, builder => builder
             .WithAtelierCluster(settings.Node, ClusterNames.CoordinatorRole)
-            .WithSqliteJournal(settings.DataDirectory)
+            .WithJournal(settings)
             .WithWorkBroker()
             .WithSweeps(settings.Sweeps));
 
-    /// <summary>Event journal and snapshots in one SQLite file under the data directory.</summary>
+    /// <summary>
+    /// Event journal and snapshots: PostgreSQL when a connection string is given, else one SQLite
+    /// file under the data directory. Tables are created on first start.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithJournal(this AkkaConfigurationBuilder builder, CoordinatorSettings settings) =>
+        settings.PostgresConnection.Length > 0
+            ? builder.WithPostgresJournal(settings.PostgresConnection)
+            : builder.WithSqliteJournal(settings.DataDirectory);
+
     public static AkkaConfigurationBuilder WithSqliteJournal(this AkkaConfigurationBuilder builder, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
         var connection = $"Data Source={Path.Combine(dataDirectory, "journal.db")}";
         return builder.WithSqlPersistence(connection, ProviderName.SQLiteMS);
     }
+
+    public static AkkaConfigurationBuilder WithPostgresJournal(this AkkaConfigurationBuilder builder, string connectionString) =>
+        builder.WithSqlPersistence(connectionString, ProviderName.PostgreSQL15);
 
     public static AkkaConfigurationBuilder WithSweeps(this AkkaConfigurationBuilder builder, SweepSettings settings) =>
         builder.WithShardRegion<SweepRegion>(

@@ -11,7 +11,8 @@ public sealed record CoordinatorSettings(
     ClusterNodeSettings Node,
     string DataDirectory,
     SweepSettings Sweeps,
-    string ApiToken)
+    string ApiToken,
+    string PostgresConnection)
 {
     public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
         "address the HTTP API listens on");
@@ -27,10 +28,13 @@ public sealed record CoordinatorSettings(
     public static readonly Setting ApiTokenSetting = new("Atelier:Api:Token", "--token", "ATELIER_TOKEN", "",
         "bearer token every /api request must carry; required when --api-host is not loopback (prefer the env var: options show in ps)");
 
+    public static readonly Setting PostgresSetting = new("Atelier:Persistence:Postgres", "--postgres", "ATELIER_POSTGRES", "",
+        "PostgreSQL connection string for the journal and snapshots (default: SQLite under --data-dir)");
+
     public static readonly IReadOnlyList<Setting> All =
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
-        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, LeaseTimeoutSetting,
+        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, PostgresSetting, LeaseTimeoutSetting,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -44,6 +48,7 @@ public sealed record CoordinatorSettings(
             configuration.Get(ApiHostSetting), apiPort, node,
             Path.GetFullPath(configuration.Get(DataDirectorySetting)),
             new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) },
-            configuration.Get(ApiTokenSetting));
+            configuration.Get(ApiTokenSetting),
+            configuration.Get(PostgresSetting));
     }
 }
