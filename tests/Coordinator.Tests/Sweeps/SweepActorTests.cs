@@ -91,16 +91,17 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
     {
         var broker = RegisterBroker();
         var slot = CreateTestProbe();
-        var sweep = StartSweep(Fast);
+        // Heartbeats for twice the lease timeout, far more often than it: the lease never lapses.
+        var sweep = StartSweep(Fast with { LeaseTimeout = TimeSpan.FromSeconds(1.5) });
         sweep.Tell(new CreateSweep(Id, Specs.Grid(1), "yaml", 1, DateTimeOffset.UtcNow));
         await ExpectMsgAsync<CreateSweepReply>();
         sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref), broker.Ref);
         await slot.ExpectMsgAsync<AssignTrial>();
 
-        for (var i = 0; i < 8; i++)
+        for (var i = 0; i < 15; i++)
         {
             sweep.Tell(new ReportProgress(Id, 0, 1, []), slot.Ref);
-            await Task.Delay(150);
+            await Task.Delay(200);
         }
 
         sweep.Tell(new SweepQueries.GetSweep(Id, false));
