@@ -15,7 +15,7 @@ internal sealed class CommandContext(ParsedCommand command, TextWriter stdout, T
 
     public Styler Styler { get; } = new(host.ColorOutput);
 
-    public CoordinatorClient CreateClient() => new(command.Server, host.Handler, host.GetEnvironmentVariable("ATELIER_TOKEN"));
+    public CoordinatorClient CreateClient() => new(command.Server, host.Handler, command.Token);
 
     /// <summary>One line on stderr, prefixed with <c>pbm:</c>.</summary>
     public void Error(string message) => stderr.WriteLine($"pbm: {message}");

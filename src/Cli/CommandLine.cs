@@ -5,11 +5,17 @@ internal enum CommandKind
 {
     Help,
     Version,
+    Prompt,
     SweepSubmit,
     SweepList,
     SweepShow,
     SweepCancel,
     SweepWatch,
+    ClusterShow,
+    ClusterLeave,
+    ClusterDown,
+    WorkerList,
+    WorkerDrain,
 }
 
 /// <summary>The outcome of parsing the command line: a command, or a usage error.</summary>
@@ -17,18 +23,23 @@ internal abstract record ParseResult;
 
 /// <summary>A well-formed command.</summary>
 /// <param name="Server">The coordinator's base URL (ends with '/').</param>
-/// <param name="Argument">FILE for submit, ID for show.</param>
+/// <param name="Argument">FILE for submit, ID for show, ADDRESS for leave, down and drain.</param>
 /// <param name="HelpTopic">For <see cref="CommandKind.Help"/>: "", "sweep", "sweep submit", …</param>
+/// <param name="Token">The API token: <c>ATELIER_TOKEN</c>, else the config file's; null for none.</param>
 internal sealed record ParsedCommand(
     CommandKind Kind,
     Uri Server,
     bool Json = false,
     string? Argument = null,
     bool Wait = false,
-    string HelpTopic = "") : ParseResult;
+    string HelpTopic = "",
+    string? Token = null) : ParseResult;
 
 /// <summary>The command line is wrong; <paramref name="Message"/> says how, with a usage hint.</summary>
 internal sealed record UsageError(string Message) : ParseResult;
+
+/// <summary>An interactive prompt's server and token: each of its lines is parsed against them.</summary>
+internal sealed record PromptSession(Uri Server, string? Token);
 
 /// <summary>
 /// Hand-written parsing: global options anywhere, Petabridge.Cmd's <c>pbm HOST:PORT …</c> form,
@@ -39,9 +50,16 @@ internal static class CommandLine
     /// <summary>The environment variable that names the coordinator when <c>--server</c> is not given.</summary>
     public const string ServerVariable = "ATELIER_SERVER";
 
-    private static readonly string[] SweepCommands = ["submit", "list", "show", "watch", "cancel"];
+    /// <summary>The environment variable that holds the API token.</summary>
+    public const string TokenVariable = "ATELIER_TOKEN";
 
-    public static ParseResult Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    /// <summary>
+    /// Parses <paramref name="args"/>. The server comes from <c>--server</c> or a first HOST:PORT, else
+    /// <paramref name="session"/>'s (in the prompt), else <c>ATELIER_SERVER</c>, else the config file, else the
+    /// default; <paramref name="config"/> is read only for a command that talks to the coordinator.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args, Func<string, string?> environment,
+        Func<ConfigLoad>? config = null, PromptSession? session = null)
     {
         string? serverArgument = null;
         string? serverOption = null;
@@ -99,7 +117,13 @@ internal static class CommandLine
                 error ??= $"option {name} takes no value (remove '={inline}')";
         }
 
-        var (kind, topic, operands, commandError) = ResolveCommand(positionals);
+        // Petabridge.Cmd's pbm HOST:PORT alone: an interactive prompt against that server.
+        var prompt = session is null && positionals.Count == 0 && (serverArgument ?? serverOption) is not null
+            && !json && !wait && !help && !version && error is null;
+
+        var (kind, topic, operands, commandError) = prompt
+            ? ((CommandKind?)CommandKind.Prompt, "", new List<string>(), (string?)null)
+            : ResolveCommand(positionals, inPrompt: session is not null);
         if (help || kind == CommandKind.Help)
             return new ParsedCommand(CommandKind.Help, ServerAddress.Default, HelpTopic: topic);
         if (version)
@@ -112,46 +136,56 @@ internal static class CommandLine
         if (error is not null)
             return Failure(error, topic);
 
-        var server = ResolveServer(serverOption, serverArgument, environment, out var serverError);
+        string? token;
+        PbmConfig? settings = null;
+        if (session is not null)
+            token = session.Token;
+        else
+        {
+            var loaded = config?.Invoke() ?? default;
+            if (loaded.Error is not null)
+                return new UsageError(loaded.Error);
+            settings = loaded.Config;
+            token = environment(TokenVariable) is { } fromEnvironment && fromEnvironment.Trim().Length > 0
+                ? fromEnvironment
+                : settings?.Token;
+        }
+
+        var server = ResolveServer(serverOption, serverArgument, session, environment, settings, out var serverError);
         if (server is null)
             return Failure(serverError!, topic);
 
-        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic);
+        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token);
     }
 
     private static UsageError Failure(string error, string topic) =>
         new($"{error}. Usage: {Usage.Synopsis(topic)} (more: {Usage.HelpCommand(topic)})");
 
     /// <summary>Which command the positional words name, the help topic they reach, and what is left over.</summary>
-    private static (CommandKind? Kind, string Topic, List<string> Operands, string? Error) ResolveCommand(List<string> words)
+    private static (CommandKind? Kind, string Topic, List<string> Operands, string? Error) ResolveCommand(List<string> words, bool inPrompt)
     {
         if (words.Count == 0)
-            return (null, "", [], "no command given");
+            return (null, "", [], inPrompt ? "no command given" : "no command given (give HOST:PORT alone for an interactive prompt)");
 
         if (words[0] == "help")
         {
             var topic = string.Join(' ', words.Skip(1));
             return Usage.Topics.Contains(topic)
                 ? (CommandKind.Help, topic, [], null)
-                : (null, "", [], $"no help for '{topic}': the commands are sweep submit, sweep list, sweep show, sweep watch and sweep cancel");
+                : (null, "", [], $"no help for '{topic}': the palettes are {CommandCatalog.And(CommandCatalog.Palettes)}, e.g. pbm help cluster down");
         }
 
-        if (words[0] != "sweep")
-            return (null, "", [], $"unknown command '{words[0]}'{Suggest(words[0], ["sweep", "help"])}");
+        var palette = words[0];
+        if (!CommandCatalog.Palettes.Contains(palette))
+            return (null, "", [], $"unknown command '{palette}'{Suggest(palette, [.. CommandCatalog.Palettes, "help"])}");
 
+        var commands = CommandCatalog.CommandsOf(palette);
         if (words.Count == 1)
-            return (null, "sweep", [], "missing the sweep command: submit, list, show, watch or cancel");
+            return (null, palette, [], $"missing the {palette} command: {CommandCatalog.Or(commands)}");
 
-        var operands = words.Skip(2).ToList();
-        return words[1] switch
-        {
-            "submit" => (CommandKind.SweepSubmit, "sweep submit", operands, null),
-            "list" => (CommandKind.SweepList, "sweep list", operands, null),
-            "show" => (CommandKind.SweepShow, "sweep show", operands, null),
-            "cancel" => (CommandKind.SweepCancel, "sweep cancel", operands, null),
-            "watch" => (CommandKind.SweepWatch, "sweep watch", operands, null),
-            var other => (null, "sweep", [], $"unknown sweep command '{other}'{Suggest(other, SweepCommands)}"),
-        };
+        return CommandCatalog.Find(palette, words[1]) is { } command
+            ? (command.Kind, command.Topic, words.Skip(2).ToList(), null)
+            : (null, palette, [], $"unknown {palette} command '{words[1]}'{Suggest(words[1], commands)}");
     }
 
     private static string? CheckOperands(CommandKind? kind, List<string> operands) => kind switch
@@ -160,13 +194,24 @@ internal static class CommandLine
         CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
         CommandKind.SweepCancel when operands.Count == 0 => "missing the sweep ID to cancel (see pbm sweep list)",
         CommandKind.SweepWatch when operands.Count == 0 => "missing the sweep ID to watch (see pbm sweep list)",
+        CommandKind.ClusterLeave when operands.Count == 0 => "missing the ADDRESS of the node that should leave (see pbm cluster show)",
+        CommandKind.ClusterDown when operands.Count == 0 => "missing the ADDRESS of the node to mark down (see pbm cluster show)",
+        CommandKind.WorkerDrain when operands.Count == 0 => "missing the ADDRESS of the worker node to drain (see pbm worker list)",
         CommandKind.SweepSubmit or CommandKind.SweepShow or CommandKind.SweepCancel or CommandKind.SweepWatch when operands.Count > 1 =>
             $"unexpected argument '{operands[1]}': give one {(kind == CommandKind.SweepSubmit ? "FILE" : "ID")}",
-        CommandKind.SweepList when operands.Count > 0 => $"unexpected argument '{operands[0]}'",
+        CommandKind.ClusterLeave or CommandKind.ClusterDown or CommandKind.WorkerDrain when operands.Count > 1 =>
+            $"unexpected argument '{operands[1]}': give one ADDRESS",
+        CommandKind.ClusterLeave or CommandKind.ClusterDown when NodeAddress.Problem(operands[0]) is { } problem =>
+            $"{problem} (see pbm cluster show)",
+        CommandKind.WorkerDrain when NodeAddress.Problem(operands[0]) is { } problem =>
+            $"{problem} (see pbm worker list)",
+        CommandKind.SweepList or CommandKind.ClusterShow or CommandKind.WorkerList when operands.Count > 0 =>
+            $"unexpected argument '{operands[0]}'",
         _ => null,
     };
 
-    private static Uri? ResolveServer(string? option, string? argument, Func<string, string?> environment, out string? error)
+    private static Uri? ResolveServer(string? option, string? argument, PromptSession? session, Func<string, string?> environment,
+        PbmConfig? config, out string? error)
     {
         error = null;
         if (option is not null && argument is not null && !SameServer(option, argument))
@@ -177,11 +222,12 @@ internal static class CommandLine
 
         var (text, source) = option is not null ? (option, $"--server {option}")
             : argument is not null ? (argument, $"'{argument}'")
+            : session is not null ? (null, "")
             : environment(ServerVariable) is { Length: > 0 } fromEnvironment
                 ? (fromEnvironment, $"{ServerVariable}={fromEnvironment}")
                 : (null, "");
         if (text is null)
-            return ServerAddress.Default;
+            return session?.Server ?? config?.Server ?? ServerAddress.Default;
         if (ServerAddress.TryParse(text, out var uri, out var why))
             return uri;
         error = $"{source} {why}";
@@ -191,7 +237,8 @@ internal static class CommandLine
     private static bool SameServer(string a, string b) =>
         ServerAddress.TryParse(a, out var x, out _) && ServerAddress.TryParse(b, out var y, out _) && x == y;
 
-    private static string Suggest(string word, IEnumerable<string> known)
+    /// <summary>" (did you mean 'x'?)" for a near miss among <paramref name="known"/>, else "".</summary>
+    internal static string Suggest(string word, IEnumerable<string> known)
     {
         var best = known.MinBy(k => Distance(word, k));
         return best is not null && Distance(word, best) <= 2 ? $" (did you mean '{best}'?)" : "";

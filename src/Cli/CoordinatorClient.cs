@@ -18,6 +18,12 @@ internal sealed record ApiResult<T>(T? Value, string Json, ClientError? Error)
     public static ApiResult<T> Fail(ClientError error) => new(null, "", error);
 }
 
+/// <summary>The answer to <c>POST /api/cluster/leave</c> and <c>/down</c>.</summary>
+internal sealed record ClusterActionDto(string Address, string Message);
+
+/// <summary>The answer to <c>POST /api/workers/drain</c>: the node and how many of its slots were told to drain.</summary>
+internal sealed record DrainDto(string Node, int Slots, string Message);
+
 /// <summary>The coordinator's HTTP API as typed calls. Never throws for network or server trouble.</summary>
 internal sealed class CoordinatorClient : IDisposable
 {
@@ -66,6 +72,31 @@ internal sealed class CoordinatorClient : IDisposable
     /// <summary><c>POST /api/sweeps/{id}/cancel</c>.</summary>
     public Task<ApiResult<SweepDto>> CancelAsync(string id, CancellationToken ct) =>
         SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/cancel"), ct);
+
+    /// <summary><c>GET /api/cluster</c>.</summary>
+    public Task<ApiResult<ClusterDto>> ClusterAsync(CancellationToken ct) =>
+        SendAsync<ClusterDto>(() => new HttpRequestMessage(HttpMethod.Get, "api/cluster"), ct);
+
+    /// <summary><c>POST /api/cluster/leave</c> with <c>{"address": …}</c>.</summary>
+    public Task<ApiResult<ClusterActionDto>> LeaveAsync(string address, CancellationToken ct) =>
+        SendAsync<ClusterActionDto>(() => PostAddress("api/cluster/leave", address), ct);
+
+    /// <summary><c>POST /api/cluster/down</c> with <c>{"address": …}</c>.</summary>
+    public Task<ApiResult<ClusterActionDto>> DownAsync(string address, CancellationToken ct) =>
+        SendAsync<ClusterActionDto>(() => PostAddress("api/cluster/down", address), ct);
+
+    /// <summary><c>GET /api/workers</c>.</summary>
+    public Task<ApiResult<List<WorkerDto>>> WorkersAsync(CancellationToken ct) =>
+        SendAsync<List<WorkerDto>>(() => new HttpRequestMessage(HttpMethod.Get, "api/workers"), ct);
+
+    /// <summary><c>POST /api/workers/drain</c> with <c>{"address": …}</c>.</summary>
+    public Task<ApiResult<DrainDto>> DrainAsync(string address, CancellationToken ct) =>
+        SendAsync<DrainDto>(() => PostAddress("api/workers/drain", address), ct);
+
+    private static HttpRequestMessage PostAddress(string path, string address) => new(HttpMethod.Post, path)
+    {
+        Content = new StringContent(JsonSerializer.Serialize(new AddressRequest(address), ApiJson.Options), Encoding.UTF8, "application/json"),
+    };
 
     private async Task<ApiResult<T>> SendAsync<T>(Func<HttpRequestMessage> request, CancellationToken ct)
         where T : class

@@ -13,14 +13,19 @@ public static class Pbm
         CancellationToken cancellationToken = default)
     {
         host ??= new PbmHost();
-        var parsed = CommandLine.Parse(args, host.GetEnvironmentVariable);
+        var parsed = CommandLine.Parse(args, host.GetEnvironmentVariable, () => PbmConfig.Load(host));
         if (parsed is UsageError usage)
         {
             stderr.WriteLine($"pbm: {usage.Message}");
             return ExitCodes.Usage;
         }
+        return await ExecuteAsync((ParsedCommand)parsed, stdout, stderr, host, cancellationToken);
+    }
 
-        var command = (ParsedCommand)parsed;
+    /// <summary>Runs one parsed command (the prompt runs each of its lines here); returns its exit code.</summary>
+    internal static async Task<int> ExecuteAsync(ParsedCommand command, TextWriter stdout, TextWriter stderr, PbmHost host,
+        CancellationToken cancellationToken)
+    {
         var context = new CommandContext(command, stdout, stderr, host);
         try
         {
@@ -28,11 +33,17 @@ public static class Pbm
             {
                 CommandKind.Help => Help(stdout, command.HelpTopic),
                 CommandKind.Version => PrintVersion(stdout),
+                CommandKind.Prompt => await PromptCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepSubmit => await SweepSubmitCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepList => await SweepListCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepShow => await SweepShowCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepWatch => await SweepWatchCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepCancel => await SweepCancelCommand.RunAsync(context, cancellationToken),
+                CommandKind.ClusterShow => await ClusterShowCommand.RunAsync(context, cancellationToken),
+                CommandKind.ClusterLeave => await ClusterLeaveCommand.RunAsync(context, cancellationToken),
+                CommandKind.ClusterDown => await ClusterDownCommand.RunAsync(context, cancellationToken),
+                CommandKind.WorkerList => await WorkerListCommand.RunAsync(context, cancellationToken),
+                CommandKind.WorkerDrain => await WorkerDrainCommand.RunAsync(context, cancellationToken),
                 _ => throw new InvalidOperationException($"no handler for {command.Kind}"),
             };
         }

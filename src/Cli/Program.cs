@@ -1,11 +1,6 @@
 using Atelier.Cli;
 
-using var interrupted = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // The first Ctrl+C stops pbm cleanly; a second one ends the process at once.
-    if (interrupted.IsCancellationRequested) return;
-    e.Cancel = true;
-    interrupted.Cancel();
-};
-return await Pbm.RunAsync(args, Console.Out, Console.Error, PbmHost.FromConsole(), interrupted.Token);
+using var interrupts = new Interrupts();
+// The first Ctrl+C stops pbm (or, in the prompt, the running command) cleanly; a second one ends the process at once.
+Console.CancelKeyPress += (_, e) => e.Cancel = interrupts.Interrupt();
+return await Pbm.RunAsync(args, Console.Out, Console.Error, PbmHost.FromConsole() with { Interrupts = interrupts }, interrupts.Token);

@@ -94,7 +94,7 @@ internal static class SweepShowCommand
         var parts = new (int N, string Name)[]
             {
                 (counts.Completed, "completed"), (counts.Running, "running"), (counts.Pending, "pending"), (counts.Failed, "failed"),
-                (counts.Cancelled, "cancelled"),
+                (counts.Cancelled, "cancelled"), (counts.Stopped, "stopped early"),
             }
             .Where(p => p.N > 0)
             .Select(p => $"{p.N} {p.Name}")

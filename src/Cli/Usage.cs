@@ -1,10 +1,11 @@
 namespace Atelier.Cli;
 
-/// <summary>The help texts: the whole palette, the <c>sweep</c> palette, and each command.</summary>
+/// <summary>The help texts: the whole palette, each palette (<c>sweep</c>, <c>cluster</c>, <c>worker</c>), each command, and the prompt's.</summary>
 internal static class Usage
 {
     /// <summary>Topics that <c>pbm help TOPIC</c> and <c>--help</c> know.</summary>
-    public static readonly IReadOnlyList<string> Topics = ["", "sweep", "sweep submit", "sweep list", "sweep show", "sweep watch", "sweep cancel"];
+    public static readonly IReadOnlyList<string> Topics =
+        ["", .. CommandCatalog.Palettes, .. CommandCatalog.All.Select(c => c.Topic)];
 
     /// <summary>One line: how the command is called.</summary>
     public static string Synopsis(string topic) => topic switch
@@ -15,7 +16,14 @@ internal static class Usage
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
         "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID | watch ID | cancel ID) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit, sweep list, sweep show, sweep watch, sweep cancel, help)",
+        "cluster show" => "pbm cluster show [--json] [--server URL]",
+        "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
+        "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
+        "cluster" => "pbm cluster (show | leave ADDRESS | down ADDRESS) [--json] [--server URL]",
+        "worker list" => "pbm worker list [--json] [--server URL]",
+        "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
+        "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -30,26 +38,73 @@ internal static class Usage
         "sweep cancel" => SweepCancel + "\n" + Common,
         "sweep watch" => SweepWatch + "\n" + Common,
         "sweep" => SweepPalette + "\n" + Common,
-        _ => Root + "\n" + Common,
+        "cluster show" => ClusterShow + "\n" + Common,
+        "cluster leave" => ClusterLeave + "\n" + Common,
+        "cluster down" => ClusterDown + "\n" + Common,
+        "cluster" => ClusterPalette + "\n" + Common,
+        "worker list" => WorkerList + "\n" + Common,
+        "worker drain" => WorkerDrain + "\n" + Common,
+        "worker" => WorkerPalette + "\n" + Common,
+        _ => Root + "\n" + CommandList + RootEnd + "\n" + Common,
     };
 
+    /// <summary>What <c>help</c> prints at the interactive prompt, whose commands go to <paramref name="server"/>.</summary>
+    public static string Prompt(string server) =>
+        $"Commands (as on pbm's command line, without \"pbm\"; they go to {server}):\n" + CommandList + PromptEnd;
+
     private const string Root = """
-        pbm: the Atelier command line. Submit hyperparameter sweeps to a coordinator and read their results.
+        pbm: the Atelier command line. Submit hyperparameter sweeps to a coordinator, read their results,
+        and look after the cluster and its GPU workers.
 
         Usage: pbm [HOST:PORT] COMMAND [OPTIONS]
+               pbm HOST:PORT           an interactive prompt against that coordinator (see below)
 
         Commands:
+        """;
+
+    private const string CommandList = """
           sweep submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
           sweep list                   list the sweeps the coordinator knows
           sweep show ID                one sweep: its best trial and a table of every trial
           sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
+          cluster show                 the cluster's members: address, roles, status, reachability
+          cluster leave ADDRESS        ask a live member to leave the cluster gracefully
+          cluster down ADDRESS         remove a dead or unreachable member (leave is the graceful way)
+          worker list                  every GPU slot: device, state, current trial, utilisation
+          worker drain ADDRESS         a worker node finishes its trials and takes no new ones
+
+        """;
+
+    private const string RootEnd = """
           help [COMMAND]               help for a command, e.g. pbm help sweep submit
+
+        ADDRESS is a node's cluster address, akka.tcp://atelier@HOST:PORT, as pbm cluster show and
+        pbm worker list print it.
 
         Examples:
           pbm sweep submit examples/synthetic-grid.yaml --wait
           pbm 10.0.0.5:9110 sweep list
           pbm sweep show synthetic-grid-20260101-8f3a2c --json
+          pbm worker drain akka.tcp://atelier@10.0.0.7:4053
+          pbm 10.0.0.5:9110            then, at the prompt: cluster show
+
+        Interactive prompt:
+          pbm HOST:PORT (or pbm --server URL) with no command opens a prompt, [HOST:PORT] pbm>, that
+          runs one command per line against that coordinator, e.g. cluster show or sweep show ID --json
+          ("..." quotes a word with spaces). help lists the commands, Tab completes them, Up/Down recall
+          earlier lines, Ctrl+C clears the line (or stops the running command), and exit, quit or
+          Ctrl+D leaves (exit code 0). A command that fails prints its error and the prompt goes on.
+          With input from a pipe or a file, pbm runs its lines the same way and prints no prompt.
+
+        """;
+
+    private const string PromptEnd = """
+          help [COMMAND]               help for a command, e.g. help cluster down
+          exit, quit                   leave the prompt (so does Ctrl+D on an empty line)
+
+        Options such as --json work as on the command line, e.g. sweep show ID --json; "..." quotes a word
+        with spaces. On a terminal, Tab completes commands and Up/Down recall earlier lines.
 
         """;
 
@@ -136,11 +191,121 @@ internal static class Usage
 
         """;
 
+    private const string ClusterPalette = """
+        pbm cluster: the Akka.NET cluster behind the coordinator: its members and their state.
+
+        Usage: pbm cluster COMMAND [OPTIONS]
+
+        Commands:
+          show            the members: address, roles, status, reachability; marks self and the leader
+          leave ADDRESS   ask a live member to leave the cluster gracefully
+          down ADDRESS    remove a member that is dead or unreachable (for a live one, use leave)
+
+        ADDRESS is a member's address, akka.tcp://atelier@HOST:PORT, as pbm cluster show prints it.
+
+        """;
+
+    private const string ClusterShow = """
+        pbm cluster show: the cluster's members as the coordinator that answers sees them.
+
+        Usage: pbm cluster show [--json] [--server URL]
+
+        Columns: ADDRESS (akka.tcp://atelier@HOST:PORT: what leave and down take), ROLES (coordinator,
+        gpu-worker), STATUS (joining, up, leaving, exiting, down, removed, ...), REACHABLE (whether the
+        cluster's failure detector reaches it), and a last column that marks self (the coordinator that
+        answered) and the leader. Unreachable members, and a missing leader, are reported after the table.
+
+        Options:
+          --json   print the coordinator's JSON ({self, leader, members: [{address, roles, status,
+                   reachable}]}) only
+
+        """;
+
+    private const string ClusterLeave = """
+        pbm cluster leave: ask a live member to leave the cluster gracefully: it moves through leaving
+        and exiting to removed (follow it with pbm cluster show). This is the way to take a healthy node
+        out, e.g. for maintenance; to let a worker's running trials finish first, drain it beforehand
+        with pbm worker drain ADDRESS.
+
+        Usage: pbm cluster leave ADDRESS [--json] [--server URL]
+
+        ADDRESS is the member's address, akka.tcp://atelier@HOST:PORT, as pbm cluster show prints it.
+        It is checked before anything is sent (exit 2); an address that is not a member gives exit 1.
+
+        Options:
+          --json   print the coordinator's JSON ({address, message}) only
+
+        """;
+
+    private const string ClusterDown = """
+        pbm cluster down: mark a member down. This is for a node that is dead or unreachable (crashed,
+        powered off, cut off by the network: REACHABLE no in pbm cluster show), so that the cluster stops
+        waiting for it and moves on; trials it was running are requeued when their leases expire.
+        Do not down a healthy node: pbm cluster leave ADDRESS is the graceful way to take a live node
+        out. A downed node cannot come back without a restart.
+
+        Usage: pbm cluster down ADDRESS [--json] [--server URL]
+
+        ADDRESS is the member's address, akka.tcp://atelier@HOST:PORT, as pbm cluster show prints it.
+        It is checked before anything is sent (exit 2); an address that is not a member gives exit 1.
+
+        Options:
+          --json   print the coordinator's JSON ({address, message}) only
+
+        """;
+
+    private const string WorkerPalette = """
+        pbm worker: the GPU worker nodes and their slots (one slot per device).
+
+        Usage: pbm worker COMMAND [OPTIONS]
+
+        Commands:
+          list            every slot: node, device, state, current sweep and trial, step, utilisation
+          drain ADDRESS   a worker node finishes its trials and takes no new ones (to free its GPUs)
+
+        ADDRESS is a worker node's address, akka.tcp://atelier@HOST:PORT, as pbm worker list prints it.
+
+        """;
+
+    private const string WorkerList = """
+        pbm worker list: every slot of every worker node that has reported lately, one row per slot.
+
+        Usage: pbm worker list [--json] [--server URL]
+
+        Columns: NODE (the node's address: what drain takes), SLOT, DEVICE, STATE (idle, busy, drained,
+        or busy (draining)), SWEEP and TRIAL (what it runs, with the attempt when it is a retry), STEP (the
+        last step reported), UTIL (the share of the last minute or so the slot spent busy). After the
+        table, a line names each draining node.
+
+        Options:
+          --json   print the coordinator's JSON (a list of {node, draining, slots: [{slotId, device,
+                   state, sweepId, trialIndex, attempt, step, utilisation, lastSeen}]}) only
+
+        """;
+
+    private const string WorkerDrain = """
+        pbm worker drain: a worker node finishes the trials it is running and takes no new ones, e.g. to
+        free its GPUs for something else; the other workers carry on with the sweeps. Its slots show
+        busy (draining), then drained, in pbm worker list. Once drained, the node can be stopped or taken
+        out with pbm cluster leave ADDRESS.
+
+        Usage: pbm worker drain ADDRESS [--json] [--server URL]
+
+        ADDRESS is the node's address, akka.tcp://atelier@HOST:PORT, as the NODE column of pbm worker list
+        shows it. It is checked before anything is sent (exit 2); a node that has reported no slots
+        gives exit 1.
+
+        Options:
+          --json   print the coordinator's JSON ({node, slots, message}) only
+
+        """;
+
     private const string Common = """
         Global options (anywhere on the line):
           --server URL   the coordinator's HTTP API; default: the ATELIER_SERVER environment variable,
-                         else http://127.0.0.1:9110. A bare HOST:PORT means http://HOST:PORT. A first
-                         argument HOST:PORT does the same: pbm 10.0.0.5:9110 sweep list
+                         else "server" in the config file, else http://127.0.0.1:9110. A bare HOST:PORT
+                         means http://HOST:PORT. A first argument HOST:PORT does the same:
+                         pbm 10.0.0.5:9110 sweep list
           --json         print JSON for scripts instead of tables
           -h, --help     show this help (for the command given, if any)
           --version      print pbm's version
@@ -148,12 +313,21 @@ internal static class Usage
         Environment:
           ATELIER_SERVER the default --server
           ATELIER_TOKEN  the coordinator's API token, sent as Authorization: Bearer (required when the
-                         coordinator has one, as it must when it listens beyond loopback)
+                         coordinator has one, as it must when it listens beyond loopback); default:
+                         "token" in the config file
+          ATELIER_CONFIG the config file; default: $XDG_CONFIG_HOME/atelier/pbm.json when XDG_CONFIG_HOME
+                         is set, else ~/.config/atelier/pbm.json
+
+        Config file (optional, JSON; both settings optional):
+          {"server": "10.0.0.5:9110", "token": "..."}
+          A config file that pbm cannot read or understand is a usage error (exit 2), naming the file.
 
         Exit codes:
           0    success (a sweep whose trials failed is still a success for pbm)
-          1    failure: the coordinator is unreachable or answered an error, or the sweep was not found
-          2    usage error: unknown command or option, or a missing or invalid spec file; nothing was sent
+          1    failure: the coordinator is unreachable or answered an error, or the sweep, member or
+               worker was not found
+          2    usage error: unknown command or option, an invalid ADDRESS or ID, a missing or invalid
+               spec file, or a bad config file; nothing was sent
           130  interrupted (Ctrl+C)
 
         """;

@@ -10,7 +10,11 @@ namespace Atelier.Cli.Tests;
 /// </summary>
 internal sealed class CannedServer : IDisposable
 {
-    public sealed record Request(string Method, string PathAndQuery, string? ContentType, string Body);
+    public sealed record Request(string Method, string PathAndQuery, string? ContentType, string Body)
+    {
+        /// <summary>The Authorization header, if any.</summary>
+        public string? Authorization { get; init; }
+    }
 
     public sealed record Response(int Status, string Body, string ContentType = "application/json; charset=utf-8");
 
@@ -60,7 +64,10 @@ internal sealed class CannedServer : IDisposable
 
             using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
             var request = new Request(context.Request.HttpMethod, context.Request.Url!.PathAndQuery,
-                context.Request.ContentType, await reader.ReadToEndAsync());
+                context.Request.ContentType, await reader.ReadToEndAsync())
+            {
+                Authorization = context.Request.Headers["Authorization"],
+            };
             Requests.Enqueue(request);
             var response = _answer(request);
             var bytes = Encoding.UTF8.GetBytes(response.Body);

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace Atelier.Cli.Tests;
 
-/// <summary>Runs pbm in-process with captured outputs, no environment variables and UTC times.</summary>
+/// <summary>Runs pbm in-process with captured outputs, no environment variables, no home (so no config file), empty stdin and UTC times.</summary>
 internal static class PbmRunner
 {
     public sealed record Outcome(int Code, string Out, string Err)
@@ -11,9 +11,11 @@ internal static class PbmRunner
         public string[] ErrLines => Err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    public static PbmHost Host(IDictionary<string, string>? environment = null) => new()
+    public static PbmHost Host(IDictionary<string, string>? environment = null, string? home = null, string input = "") => new()
     {
         GetEnvironmentVariable = name => environment is not null && environment.TryGetValue(name, out var v) ? v : null,
+        HomeDirectory = home,
+        Input = new StringReader(input),
         TimeZone = TimeZoneInfo.Utc,
     };
 

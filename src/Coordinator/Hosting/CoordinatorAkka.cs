@@ -21,6 +21,7 @@ public static class CoordinatorAkka
         services.AddAkka(ClusterNames.ActorSystem, builder => builder
             .WithAtelierCluster(settings.Node, ClusterNames.CoordinatorRole)
             .WithJournal(settings)
+            .WithArtifactStore(settings.ArtifactsDirectory)
             .WithWorkBroker()
             .WithSweeps(settings.Sweeps));
 
@@ -55,6 +56,15 @@ public static class CoordinatorAkka
                 RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                 StateStoreMode = StateStoreMode.Persistence,
             });
+
+    /// <summary>The content-addressed artifact store and the actor that streams into and out of it.</summary>
+    public static AkkaConfigurationBuilder WithArtifactStore(this AkkaConfigurationBuilder builder, string directory) =>
+        builder.WithActors((system, registry) =>
+        {
+            var store = new Artifacts.ArtifactStore(directory);
+            registry.Register<Artifacts.ArtifactIngest>(
+                system.ActorOf(Props.Create(() => new Artifacts.ArtifactIngest(store, registry)), "artifacts"));
+        });
 
     public static AkkaConfigurationBuilder WithWorkBroker(this AkkaConfigurationBuilder builder) =>
         builder.WithSingleton<WorkBroker>(

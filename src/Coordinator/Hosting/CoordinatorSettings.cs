@@ -12,7 +12,8 @@ public sealed record CoordinatorSettings(
     string DataDirectory,
     SweepSettings Sweeps,
     string ApiToken,
-    string PostgresConnection)
+    string PostgresConnection,
+    string ArtifactsDirectory)
 {
     public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
         "address the HTTP API listens on");
@@ -31,10 +32,13 @@ public sealed record CoordinatorSettings(
     public static readonly Setting PostgresSetting = new("Atelier:Persistence:Postgres", "--postgres", "ATELIER_POSTGRES", "",
         "PostgreSQL connection string for the journal and snapshots (default: SQLite under --data-dir)");
 
+    public static readonly Setting ArtifactsSetting = new("Atelier:Artifacts:Directory", "--artifacts-dir", "ATELIER_ARTIFACTS_DIR", "",
+        "content-addressed store of checkpoints and pictures (default: DATA-DIR/artifacts; a ReadWriteMany volume on Kubernetes)");
+
     public static readonly IReadOnlyList<Setting> All =
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
-        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, PostgresSetting, LeaseTimeoutSetting,
+        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, PostgresSetting, LeaseTimeoutSetting,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -44,11 +48,14 @@ public sealed record CoordinatorSettings(
         var provisional = ClusterNodeSettings.From(configuration, PortSetting, "");
         // A coordinator with no seed nodes given seeds itself: it forms the cluster the workers join.
         var node = provisional.SeedNodes.Count > 0 ? provisional : provisional with { SeedNodes = [provisional.SelfAddress] };
+        var dataDirectory = Path.GetFullPath(configuration.Get(DataDirectorySetting));
+        var artifacts = configuration.Get(ArtifactsSetting) is { Length: > 0 } a ? Path.GetFullPath(a) : Path.Combine(dataDirectory, "artifacts");
         return new CoordinatorSettings(
             configuration.Get(ApiHostSetting), apiPort, node,
-            Path.GetFullPath(configuration.Get(DataDirectorySetting)),
+            dataDirectory,
             new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) },
             configuration.Get(ApiTokenSetting),
-            configuration.Get(PostgresSetting));
+            configuration.Get(PostgresSetting),
+            artifacts);
     }
 }

@@ -81,6 +81,21 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
         Command<CreateSweep>(Handle);
+        Command<ArtifactProtocol.OfferArtifact>(o =>
+        {
+            if (_state.IsCreated && o.TrialIndex >= 0 && o.TrialIndex < _state.Trials.Count)
+                Ingest.Tell(new Artifacts.ArtifactIngest.Forwarded(o, Sender));
+            else
+                Sender.Tell(new ArtifactProtocol.UploadResult("", false, $"sweep {o.SweepId} has no trial {o.TrialIndex}"));
+        });
+        Command<ArtifactProtocol.FetchArtifact>(f =>
+        {
+            // Only artifacts this sweep recorded are served: a hash alone opens nothing else.
+            if (_state.IsCreated && _state.FindArtifact(f.Sha256) is { } artifact)
+                Ingest.Tell(new ArtifactProtocol.ServeArtifact(artifact.Sha256, artifact.Size, Sender));
+            else
+                Sender.Tell(new ArtifactProtocol.UploadResult("", false, $"sweep {f.SweepId} has no artifact {f.Sha256}"));
+        });
         Command<CancelSweep>(c =>
         {
             if (_state.IsCreated) Handle(c);
@@ -113,6 +128,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
 
     // Looked up on use: remember-entities may start a sweep before the broker proxy is registered;
     // an announcement lost then is repeated on the next tick.
+    private IActorRef Ingest => _registry.Get<Artifacts.ArtifactIngest>();
+
     private IActorRef Broker => _registry.TryGet<Work.WorkBroker>(out var broker) ? broker : ActorRefs.Nobody;
     public ITimerScheduler Timers { get; set; } = null!;
 

@@ -8,6 +8,8 @@ public static class SweepExtension
     public static IReadOnlyList<TrialPlan> NewTrials(SweepSpec spec, long seed, IReadOnlyList<TrialState> existing)
     {
         var next = existing.Count;
+        // A bayes sweep suggests its trials as it goes: a larger run_cap is all an extension needs.
+        if (spec.Method == SearchMethod.Bayes) return [];
         if (spec.Method == SearchMethod.Grid)
         {
             // A grid never runs a configuration twice: only combinations not already in the sweep are added.

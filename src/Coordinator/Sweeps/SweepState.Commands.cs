@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Atelier.Shared.Protocol;
+using Atelier.Shared.Search;
 using Atelier.Shared.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
@@ -13,7 +14,7 @@ public sealed partial class SweepState
     {
         CreateSweep c => Create(c, sender, now),
         LeaseTrial c => Lease(c, sender, now),
-        ReportProgress c => Progress(c),
+        ReportProgress c => Progress(c, now),
         FinishTrial c => Finish(c, sender, now),
         RejectTrial c => Reject(c, now),
         CheckLeases c => ExpireLeases(c.Now),
@@ -22,6 +23,7 @@ public sealed partial class SweepState
             IsPaused ? "is already paused" : "has already ended", new SweepPaused(now), "paused: running trials finish, no new ones start"),
         ResumeSweep c => Control(sender, c.SweepId, !IsPaused, "is not paused", new SweepResumed(now), "resumed"),
         ExtendSweep c => Extend(c, sender, now),
+        ArtifactProtocol.RecordArtifact c => Record(c, sender, now),
         _ => SweepDecision.None,
     };
 
@@ -35,29 +37,88 @@ public sealed partial class SweepState
                 same ? null : $"sweep {c.SweepId} already exists"));
         }
 
-        var trials = SearchSpace.Expand(c.Spec, c.Seed);
-        if (trials.Count == 0)
+        // A bayes sweep suggests its trials one by one as results arrive; the others expand now.
+        var trials = c.Spec.Method == SearchMethod.Bayes ? [] : SearchSpace.Expand(c.Spec, c.Seed);
+        var total = c.Spec.Method == SearchMethod.Bayes ? (int)SearchSpace.TrialCount(c.Spec) : trials.Count;
+        if (total == 0)
             return SweepDecision.Reply(sender, new CreateSweepReply(c.SweepId, false, 0, "the search space has no trials"));
 
         return new SweepDecision(
             [new SweepCreated(c.SweepId, c.Spec, c.SpecYaml, c.Seed, trials, now)],
-            [new Outgoing(sender, new CreateSweepReply(c.SweepId, true, trials.Count, null))]);
+            [new Outgoing(sender, new CreateSweepReply(c.SweepId, true, total, null))]);
     }
 
     private SweepDecision Lease(LeaseTrial c, IActorRef broker, DateTimeOffset now)
     {
         if (!CanLease) return SweepDecision.Reply(broker, new WorkerProtocol.NoWork(c.SweepId, new WorkerProtocol.RequestWork(c.Slot, c.SlotRef)));
 
-        var t = _trials[_pending.Min];
-        var attempt = t.Attempt + 1;
-        var assign = new WorkerProtocol.AssignTrial(c.SweepId, t.Index, attempt, Spec!.Job, t.Parameters, t.LastStep);
-        return new SweepDecision([new TrialLeased(t.Index, attempt, c.Slot, now)], [new Outgoing(c.SlotRef, assign)]);
+        var events = new List<ISweepEvent>();
+        TrialPlan plan;
+        int attempt;
+        IReadOnlyList<ArtifactInfo> checkpoints = [];
+        long lastStep = -1;
+        if (_pending.Count > 0)
+        {
+            var t = _trials[_pending.Min];
+            plan = new TrialPlan(t.Index, t.Parameters);
+            attempt = t.Attempt + 1;
+            checkpoints = t.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).OrderByDescending(x => x.Step).ToList();
+            lastStep = t.LastStep;
+        }
+        else
+        {
+            plan = new TrialPlan(_trials.Count, BayesSearch.Suggest(Spec!, Observations(), Seed, _trials.Count));
+            attempt = 1;
+            events.Add(new TrialSuggested(plan, now));
+        }
+        events.Add(new TrialLeased(plan.Index, attempt, c.Slot, now));
+        var assign = new WorkerProtocol.AssignTrial(c.SweepId, plan.Index, attempt, Spec!.Job, plan.Parameters, lastStep, checkpoints);
+        return new SweepDecision(events, [new Outgoing(c.SlotRef, assign)]);
     }
 
-    private SweepDecision Progress(ReportProgress c) =>
-        IsCurrent(c.TrialIndex, c.Attempt) && c.Points.Count > 0
-            ? new SweepDecision([new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points)], [])
-            : SweepDecision.None;
+    /// <summary>Completed trials with their metric, in the order they completed (what bayes learns from).</summary>
+    private List<Observation> Observations() =>
+        _completionOrder
+            .Select(i => _trials[i])
+            .Where(t => t.Status == TrialStatus.Completed)
+            .Select(t => new Observation(t.Parameters, t.Metrics.TryGetValue(Spec!.Metric.Name, out var v) ? v : double.NaN))
+            .ToList();
+
+    private SweepDecision Progress(ReportProgress c, DateTimeOffset now)
+    {
+        if (Find(c.TrialIndex) is { Status: TrialStatus.Stopped, Slot: { } slot } stopped && stopped.Attempt == c.Attempt)
+        {
+            // The slot has not stopped yet (the request may have been lost): tell it again.
+            return SweepDecision.None with { ToSlots = [new SlotMessage(slot, new WorkerProtocol.StopTrial(Id!.Value, c.TrialIndex, c.Attempt, stopped.StopReason ?? "stopped early"))] };
+        }
+        if (!IsCurrent(c.TrialIndex, c.Attempt) || c.Points.Count == 0) return SweepDecision.None;
+
+        var recorded = new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points);
+        if (EarlyStop(c.TrialIndex, c.Points) is not { } stop) return new SweepDecision([recorded], []);
+        var t = _trials[c.TrialIndex];
+        return new SweepDecision([recorded, new TrialEarlyStopped(c.TrialIndex, c.Attempt, stop.Rung, stop.Reason, now)], [])
+        {
+            ToSlots = [new SlotMessage(t.Slot!, new WorkerProtocol.StopTrial(Id!.Value, c.TrialIndex, c.Attempt, stop.Reason))],
+        };
+    }
+
+    /// <summary>Whether early_terminate stops the trial at one of the new points (evaluated in step order).</summary>
+    private StopDecision? EarlyStop(int trialIndex, IReadOnlyList<MetricPoint> points)
+    {
+        if (Spec!.EarlyTerminate is not { } rule) return null;
+        var metric = Spec.Metric.Name;
+        var series = new SortedDictionary<long, double>(_metricHistory.TryGetValue(trialIndex, out var known) ? known.ToDictionary() : []);
+        var history = new Dictionary<int, IReadOnlyDictionary<long, double>>(_metricHistory) { [trialIndex] = series };
+        foreach (var point in points.OrderBy(p => p.Step))
+        {
+            if (!point.Values.TryGetValue(metric, out var value)) continue;
+            long? previous = series.Count > 0 ? series.Keys.Last() : null;
+            series[point.Step] = value;
+            if (rule.Type == EarlyTerminateType.Hyperband && EarlyStopping.RungAt(rule, previous, point.Step) is null) continue;
+            if (EarlyStopping.Evaluate(rule, Spec.Metric.Goal, trialIndex, point.Step, history, metric) is { } stop) return stop;
+        }
+        return null;
+    }
 
     private SweepDecision Finish(FinishTrial c, IActorRef sender, DateTimeOffset now)
     {
@@ -126,6 +187,19 @@ public sealed partial class SweepState
             [new SweepExtended(c.Spec, c.SpecYaml, added, now)],
             [new Outgoing(sender, new SweepControlReply(c.SweepId, true, $"sweep {c.SweepId} extended with {added.Count} trials"))]);
     }
+
+    private SweepDecision Record(ArtifactProtocol.RecordArtifact c, IActorRef sender, DateTimeOffset now)
+    {
+        if (Find(c.TrialIndex) is null)
+            return SweepDecision.Reply(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, c.Artifact.Sha256, $"sweep {c.SweepId} has no trial {c.TrialIndex}"));
+        // Checkpoints of an earlier attempt are still progress of this trial: they are kept too.
+        return new SweepDecision([new TrialArtifactStored(c.TrialIndex, c.Attempt, c.Artifact, now)],
+            [new Outgoing(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, c.Artifact.Sha256, null))]);
+    }
+
+    /// <summary>The artifact with this hash, if one of the sweep's trials has it.</summary>
+    public ArtifactInfo? FindArtifact(string sha256) =>
+        _trials.SelectMany(t => t.Artifacts).FirstOrDefault(a => a.Sha256 == sha256);
 
     private List<SlotMessage> StopRunning(string reason) =>
         _trials.Where(t => t is { Status: TrialStatus.Running, Slot: not null })

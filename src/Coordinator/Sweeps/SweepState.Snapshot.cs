@@ -8,13 +8,17 @@ public sealed partial class SweepState
     public SweepSnapshot ToSnapshot() => new(
         Id!.Value, Spec!, SpecYaml, Seed, CreatedAt, FinishedAt, CancelReason, IsPaused,
         _trials.Select(t => new TrialSnapshot(t.Index, t.Parameters, t.Status, t.Attempt, t.Failures, t.Slot, t.Metrics, t.Error,
-            t.StartedAt, t.FinishedAt, t.SlotIdleMs, t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList())).ToList());
+            t.StartedAt, t.FinishedAt, t.SlotIdleMs, t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList(), t.Artifacts.ToList(), t.StopReason)).ToList(),
+        _completionOrder.ToList());
 
     public void Restore(SweepSnapshot s)
     {
         _trials.Clear();
         _pending.Clear();
         Array.Clear(_counts);
+        _metricHistory.Clear();
+        _completionOrder.Clear();
+        _completionOrder.AddRange(s.CompletionOrder ?? []);
         Id = s.SweepId;
         Spec = s.Spec;
         SpecYaml = s.SpecYaml;
@@ -36,8 +40,14 @@ public sealed partial class SweepState
                 StartedAt = ts.StartedAt,
                 FinishedAt = ts.FinishedAt,
                 SlotIdleMs = ts.SlotIdleMs,
+                StopReason = ts.StopReason,
             };
-            foreach (var p in ts.History) t.History[p.Step] = p.Values;
+            foreach (var p in ts.History)
+            {
+                t.History[p.Step] = p.Values;
+                if (p.Values.TryGetValue(s.Spec.Metric.Name, out var v)) MetricSeries(t.Index)[p.Step] = v;
+            }
+            t.Artifacts.AddRange(ts.Artifacts ?? []);
             _trials.Add(t);
             _counts[(int)t.Status]++;
             if (t.Status == TrialStatus.Pending) _pending.Add(t.Index);

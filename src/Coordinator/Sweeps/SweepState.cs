@@ -14,6 +14,18 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
     private readonly SortedSet<int> _pending = [];
     private readonly int[] _counts = new int[Enum.GetValues<TrialStatus>().Length];
 
+    // The sweep metric per trial and step, kept for early stopping; and the order trials completed in, for bayes.
+    private readonly Dictionary<int, IReadOnlyDictionary<long, double>> _metricHistory = new();
+    private readonly List<int> _completionOrder = [];
+
+    private SortedDictionary<long, double> MetricSeries(int trial)
+    {
+        if (_metricHistory.TryGetValue(trial, out var series)) return (SortedDictionary<long, double>)series;
+        var created = new SortedDictionary<long, double>();
+        _metricHistory[trial] = created;
+        return created;
+    }
+
     public SweepId? Id { get; private set; }
     public SweepSpec? Spec { get; private set; }
     public string SpecYaml { get; private set; } = "";
@@ -29,14 +41,20 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
     public IReadOnlyList<TrialState> Trials => _trials;
     public TimeSpan LeaseTimeout { get; } = leaseTimeout;
 
+    /// <summary>Checkpoints kept per trial (newest first): the last one and spares in case it is damaged.</summary>
+    public const int KeepCheckpoints = 3;
+
     public bool IsCreated => Spec is not null;
     public int Running => Count(TrialStatus.Running);
     public int PendingCount => _pending.Count;
 
-    public bool IsFinished => IsCreated && Count(TrialStatus.Pending) + Running == 0;
+    public bool IsFinished => IsCreated && Count(TrialStatus.Pending) + Running == 0 && ToSuggest == 0;
+
+    /// <summary>Trials a bayes sweep has yet to suggest (its run_cap minus those it has).</summary>
+    public int ToSuggest => Spec is { Method: SearchMethod.Bayes, RunCap: { } cap } && !IsCancelled ? Math.Max(0, cap - _trials.Count) : 0;
 
     /// <summary>Whether a slot asking now would get a trial (pending work within max_concurrent).</summary>
-    public bool CanLease => IsCreated && !IsCancelled && !IsPaused && _pending.Count > 0
+    public bool CanLease => IsCreated && !IsCancelled && !IsPaused && _pending.Count + ToSuggest > 0
         && (Spec!.MaxConcurrent == 0 || Running < Spec.MaxConcurrent);
 
     public SweepStatus Status =>
@@ -82,12 +100,29 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
             case TrialMetricsRecorded m:
             {
                 var t = _trials[m.TrialIndex];
-                foreach (var p in m.Points) t.History[p.Step] = p.Values;
+                foreach (var p in m.Points)
+                {
+                    t.History[p.Step] = p.Values;
+                    if (p.Values.TryGetValue(Spec!.Metric.Name, out var v)) MetricSeries(m.TrialIndex)[p.Step] = v;
+                }
                 break;
             }
             case TrialFinished f:
                 ApplyFinished(f);
+                if (f.Outcome == TrialOutcome.Completed && !f.WillRetry) _completionOrder.Add(f.TrialIndex);
                 break;
+            case TrialSuggested s:
+                AddTrial(s.Trial);
+                break;
+            case TrialEarlyStopped x:
+            {
+                var t = _trials[x.TrialIndex];
+                SetStatus(t, TrialStatus.Stopped);
+                t.StopReason = x.Reason;
+                t.FinishedAt = x.At;
+                t.Metrics = t.History.Count > 0 ? t.History.Last().Value : new Dictionary<string, double>();
+                break;
+            }
             case TrialRequeued r:
             {
                 var t = _trials[r.TrialIndex];
@@ -109,6 +144,16 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
                     _trials[index].FinishedAt = c.At;
                 }
                 break;
+            case TrialArtifactStored a:
+            {
+                var t = _trials[a.TrialIndex];
+                t.Artifacts.RemoveAll(x => x.Sha256 == a.Artifact.Sha256 && x.FileName == a.Artifact.FileName);
+                t.Artifacts.Add(a.Artifact);
+                // Keep the newest checkpoints only: resuming needs the last one (and a spare).
+                var checkpoints = t.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).OrderByDescending(x => x.Step).Skip(KeepCheckpoints).ToList();
+                foreach (var old in checkpoints) t.Artifacts.Remove(old);
+                break;
+            }
             case SweepPaused:
                 IsPaused = true;
                 break;
@@ -177,6 +222,9 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
         TrialLeased l => l.At,
         TrialFinished f => f.At,
         TrialRequeued r => r.At,
+        TrialArtifactStored a => a.At,
+        TrialSuggested s => s.At,
+        TrialEarlyStopped x => x.At,
         SweepCancelled c => c.At,
         SweepPaused p => p.At,
         SweepResumed r => r.At,

@@ -35,7 +35,7 @@ public static class SweepView
 
     public static TrialCountsDto Counts(SweepState s) =>
         new(s.Trials.Count, s.Count(TrialStatus.Pending), s.Count(TrialStatus.Running), s.Count(TrialStatus.Completed),
-            s.Count(TrialStatus.Failed), s.Count(TrialStatus.Cancelled));
+            s.Count(TrialStatus.Failed), s.Count(TrialStatus.Cancelled), s.Count(TrialStatus.Stopped));
 
     private static TrialDto ToDto(TrialState t, bool includeHistory) =>
         new(t.Index, t.Status, t.Parameters, t.Attempt,
@@ -43,5 +43,6 @@ public static class SweepView
             t.Metrics, t.Error, t.StartedAt, t.FinishedAt,
             includeHistory ? t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList() : null,
             t.SlotIdleMs,
-            t.LastStep >= 0 ? t.LastStep : null);
+            t.LastStep >= 0 ? t.LastStep : null,
+            t.Artifacts.Count == 0 ? null : t.Artifacts.ToList());
 }

@@ -23,6 +23,9 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     public DateTimeOffset? StartedAt { get; internal set; }
     public DateTimeOffset? FinishedAt { get; internal set; }
 
+    /// <summary>Why early_terminate stopped the trial, and at which rung.</summary>
+    public string? StopReason { get; internal set; }
+
     /// <summary>How long the slot that finished this trial sat idle before starting it.</summary>
     public double? SlotIdleMs { get; internal set; }
 
@@ -32,7 +35,10 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     /// <summary>When the running attempt was last heard of. Not persisted: reset on recovery.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
 
-    public bool IsTerminal => Status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled;
+    public bool IsTerminal => Status is TrialStatus.Completed or TrialStatus.Failed or TrialStatus.Cancelled or TrialStatus.Stopped;
+
+    /// <summary>Artifacts in the store: checkpoints (the newest few), pictures, results.</summary>
+    public List<ArtifactInfo> Artifacts { get; } = [];
 
     public long LastStep => History.Count == 0 ? -1 : History.Keys.Max();
 }

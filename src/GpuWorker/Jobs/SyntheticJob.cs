@@ -5,12 +5,13 @@ namespace Atelier.GpuWorker.Jobs;
 
 /// <summary>
 /// The <c>synthetic</c> job: a known objective of its parameters (<see cref="SyntheticObjective"/>),
-/// reported step by step, with a configurable duration and failure probability. It checkpoints
-/// its step after each one, so a resumed attempt continues where the last one stopped.
+/// reported step by step, with a configurable duration and failure probability. With
+/// <c>checkpoint_every</c> it writes <c>checkpoints/step-NNNNNNN.json</c>, and a resumed attempt
+/// continues after the newest one in its work directory.
 /// </summary>
 public sealed class SyntheticJob : IJob
 {
-    private const string CheckpointFile = "synthetic-checkpoint.json";
+    private const string CheckpointDirectory = "checkpoints";
 
     public JobDefinition Definition => JobCatalog.Synthetic;
 
@@ -19,13 +20,13 @@ public sealed class SyntheticJob : IJob
         var p = context.Parameters;
         var finalLoss = SyntheticObjective.Loss(p.Double("x"), p.Double("y"), p.Double("lr"));
         var steps = p.Int("steps");
+        var checkpointEvery = p.Int("checkpoint_every");
         var stepDelay = TimeSpan.FromSeconds(p.Double("step_seconds"));
         var failProbability = p.Double("fail_probability");
         // Each attempt draws its own failures, so a retry can succeed where the last attempt failed.
         var random = new Random(HashCode.Combine(p.Long("seed"), context.Attempt));
 
-        var checkpoint = Path.Combine(context.WorkDirectory, CheckpointFile);
-        var first = context.Resume && File.Exists(checkpoint) ? ReadStep(checkpoint) + 1 : 1;
+        var first = context.Resume ? LatestCheckpoint(context.WorkDirectory) + 1 : 1;
         for (var step = first; step <= steps; step++)
         {
             context.Cancellation.ThrowIfCancellationRequested();
@@ -35,15 +36,35 @@ public sealed class SyntheticJob : IJob
                 throw new InvalidOperationException($"synthetic failure at step {step} (fail_probability {failProbability})");
 
             context.Reporter.Metrics(step, new Dictionary<string, double> { ["loss"] = SyntheticObjective.LossAtStep(finalLoss, step, steps) });
-            File.WriteAllText(checkpoint, JsonSerializer.Serialize(new { step }));
-            context.Reporter.Checkpoint(step, checkpoint);
+            if (checkpointEvery > 0 && step % checkpointEvery == 0)
+            {
+                var dir = Path.Combine(context.WorkDirectory, CheckpointDirectory);
+                Directory.CreateDirectory(dir);
+                var file = Path.Combine(dir, $"step-{step:D7}.json");
+                File.WriteAllText(file, JsonSerializer.Serialize(new { step }));
+                context.Reporter.Checkpoint(step, file);
+            }
         }
         return new JobResult(new Dictionary<string, double> { ["loss"] = finalLoss });
     }
 
-    private static int ReadStep(string path)
+    /// <summary>The step of the newest readable checkpoint, or 0.</summary>
+    private static int LatestCheckpoint(string workDirectory)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return doc.RootElement.GetProperty("step").GetInt32();
+        var dir = Path.Combine(workDirectory, CheckpointDirectory);
+        if (!Directory.Exists(dir)) return 0;
+        foreach (var file in Directory.GetFiles(dir, "step-*.json").OrderDescending(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(File.ReadAllText(file));
+                return doc.RootElement.GetProperty("step").GetInt32();
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)
+            {
+                // A damaged checkpoint: fall back to the one before it.
+            }
+        }
+        return 0;
     }
 }

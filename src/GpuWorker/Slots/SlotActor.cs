@@ -21,6 +21,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly IReadOnlyActorRegistry _registry;
     private readonly JobRegistry _jobs;
     private readonly SlotSettings _settings;
+    private readonly Artifacts.ArtifactTransfer _transfer;
+    private Task _uploads = Task.CompletedTask;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly List<MetricPoint> _buffer = [];
     private readonly Dictionary<(SweepId, int, int), FinishTrial> _unacked = new();
@@ -39,6 +41,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _registry = registry;
         _jobs = jobs;
         _settings = settings;
+        _transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
         Idle();
     }
 
@@ -102,6 +105,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private void Common()
     {
+        Receive<JobCheckpoint>(Upload);
+        Receive<Note>(n =>
+        {
+            if (n.Warning) _log.Warning("slot {0}: {1}", _slot.SlotId, n.Text);
+            else _log.Info("slot {0}: {1}", _slot.SlotId, n.Text);
+        });
         Receive<StatusTick>(_ =>
         {
             // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
@@ -146,10 +155,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _log.Info("slot {0}: running {1} trial {2} attempt {3}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt);
 
         var self = Self;
-        var workDirectory = Path.Combine(_settings.WorkDirectory, a.SweepId.Value, $"trial-{a.TrialIndex:D5}");
+        var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
-        // The job runs on its own thread: it may block for hours and must never stall this actor.
-        Task.Factory.StartNew(() =>
+        var transfer = _transfer;
+        // Fetch the checkpoint to resume from (if this node lacks it), then run the job on its own
+        // thread: it may block for hours and must never stall this actor.
+        RestoreCheckpoint(a, workDirectory, transfer, self, token).ContinueWith(_ => Task.Factory.StartNew(() =>
         {
             try
             {
@@ -168,7 +179,53 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             {
                 return new JobEnded(run, null, $"{e.GetType().Name}: {e.Message}");
             }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).PipeTo(self);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).Unwrap().PipeTo(self);
+    }
+
+    private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
+
+    /// <summary>Downloads the newest stored checkpoint that arrives intact, falling back to older ones.</summary>
+    private static async Task RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
+    {
+        if (a.LastStep < 0 || a.Checkpoints is not { Count: > 0 } checkpoints) return;
+        foreach (var checkpoint in checkpoints)
+        {
+            try
+            {
+                var error = await transfer.DownloadAsync(a.SweepId, checkpoint, workDirectory, ct);
+                if (error is null)
+                {
+                    self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: resuming from checkpoint {checkpoint.FileName} (step {checkpoint.Step})", false));
+                    return;
+                }
+                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: checkpoint {checkpoint.FileName} refused ({error}); trying an older one", true));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: fetching checkpoint {checkpoint.FileName} failed: {e.Message}", true));
+            }
+        }
+    }
+
+    /// <summary>Queues the upload of a checkpoint; uploads of a slot run one after another, off this actor.</summary>
+    private void Upload(JobCheckpoint c)
+    {
+        var run = c.Run;
+        var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
+        var transfer = _transfer;
+        var self = Self;
+        _uploads = _uploads.ContinueWith(async _ =>
+        {
+            try
+            {
+                var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, ArtifactInfo.Checkpoint, c.Step, workDirectory, c.Path, CancellationToken.None);
+                if (error is not null) self.Tell(new Note($"checkpoint {c.Path} not stored: {error}", true));
+            }
+            catch (Exception e)
+            {
+                self.Tell(new Note($"checkpoint {c.Path} not stored: {e.Message}", true));
+            }
+        }, TaskScheduler.Default).Unwrap();
     }
 
     private void Ended(JobEnded e)

@@ -30,7 +30,7 @@ public sealed record SweepSummaryDto(
     DateTimeOffset CreatedAt);
 
 /// <summary>How many trials are in each state.</summary>
-public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed, int Cancelled = 0);
+public sealed record TrialCountsDto(int Total, int Pending, int Running, int Completed, int Failed, int Cancelled = 0, int Stopped = 0);
 
 /// <summary>
 /// One trial: its parameters, state, final metrics, (on request) its metric history, and how long its
@@ -48,7 +48,8 @@ public sealed record TrialDto(
     DateTimeOffset? FinishedAt,
     IReadOnlyList<MetricPoint>? History,
     double? SlotIdleMs = null,
-    long? LastStep = null);
+    long? LastStep = null,
+    IReadOnlyList<ArtifactInfo>? Artifacts = null);
 
 /// <summary>What <c>POST /api/sweeps</c> answers on success.</summary>
 public sealed record SubmitSweepResponse(string Id, string Name, int Trials);

@@ -25,6 +25,9 @@ internal static class SyntheticJob
             new("fail_probability", ParamType.Float, ParamValue.Of(0.0),
                 "Probability that a step throws, to exercise retries.", Min: 0, Max: 1),
             new("seed", ParamType.Int, ParamValue.Of(0L), "Seed for the failure draws."),
+            new("checkpoint_every", ParamType.Int, ParamValue.Of(0L),
+                "Write a checkpoint (the step reached) every this many steps; 0 = never. A resumed attempt continues after the newest.",
+                Min: 0, Max: 1_000_000),
         ],
         ["loss"],
         StepsParameter: "steps");

@@ -22,6 +22,9 @@ public enum TrialStatus
     Completed,
     Failed,
     Cancelled,
+
+    /// <summary>Stopped early by the sweep's early_terminate rule (its metrics are those it reached).</summary>
+    Stopped,
 }
 
 /// <summary>Where a sweep is in its life.</summary>

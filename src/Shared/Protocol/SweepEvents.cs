@@ -38,6 +38,15 @@ public static class SweepEvents
     /// <summary>The sweep now follows <paramref name="Spec"/> and has <paramref name="NewTrials"/> more trials.</summary>
     public sealed record SweepExtended(SweepSpec Spec, string SpecYaml, IReadOnlyList<TrialPlan> NewTrials, DateTimeOffset At) : ISweepEvent;
 
+    /// <summary>An artifact of the trial arrived intact in the store; the sweep keeps its reference.</summary>
+    public sealed record TrialArtifactStored(int TrialIndex, int Attempt, ArtifactInfo Artifact, DateTimeOffset At) : ISweepEvent;
+
+    /// <summary>A bayes sweep suggested the parameters of its next trial (never recomputed on replay).</summary>
+    public sealed record TrialSuggested(TrialPlan Trial, DateTimeOffset At) : ISweepEvent;
+
+    /// <summary>early_terminate stopped the trial at <paramref name="Rung"/>; its slot is told to stop it.</summary>
+    public sealed record TrialEarlyStopped(int TrialIndex, int Attempt, long Rung, string Reason, DateTimeOffset At) : ISweepEvent;
+
     /// <summary>A running attempt was lost (lease expired, slot rejected it); the trial is pending again.</summary>
     public sealed record TrialRequeued(int TrialIndex, int Attempt, string Reason, DateTimeOffset At) : ISweepEvent;
 }

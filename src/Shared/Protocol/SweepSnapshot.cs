@@ -15,7 +15,8 @@ public sealed record SweepSnapshot(
     DateTimeOffset? FinishedAt,
     string? CancelReason,
     bool Paused,
-    IReadOnlyList<TrialSnapshot> Trials) : IAtelierMessage;
+    IReadOnlyList<TrialSnapshot> Trials,
+    IReadOnlyList<int>? CompletionOrder = null) : IAtelierMessage;
 
 /// <summary>One trial inside a <see cref="SweepSnapshot"/>.</summary>
 public sealed record TrialSnapshot(
@@ -30,4 +31,6 @@ public sealed record TrialSnapshot(
     DateTimeOffset? StartedAt,
     DateTimeOffset? FinishedAt,
     double? SlotIdleMs,
-    IReadOnlyList<MetricPoint> History);
+    IReadOnlyList<MetricPoint> History,
+    IReadOnlyList<ArtifactInfo>? Artifacts = null,
+    string? StopReason = null);

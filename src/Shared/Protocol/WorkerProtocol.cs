@@ -15,14 +15,18 @@ public static class WorkerProtocol
     /// <summary>A sweep could not serve <paramref name="Request"/>; the broker tries another sweep.</summary>
     public sealed record NoWork(SweepId SweepId, RequestWork Request) : IAtelierMessage;
 
-    /// <summary>A sweep leases one trial attempt to a slot.</summary>
+    /// <summary>
+    /// A sweep leases one trial attempt to a slot: the job, its parameters, the last step recorded
+    /// and the stored checkpoints to resume from (newest first; an older one if the newest is damaged).
+    /// </summary>
     public sealed record AssignTrial(
         SweepId SweepId,
         int TrialIndex,
         int Attempt,
         string Job,
         IReadOnlyDictionary<string, ParamValue> Parameters,
-        long LastStep) : IAtelierMessage;
+        long LastStep,
+        IReadOnlyList<ArtifactInfo>? Checkpoints = null) : IAtelierMessage;
 
     /// <summary>The sweep asks the slot running this attempt to stop it (cancellation, early stopping).</summary>
     public sealed record StopTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IAtelierMessage;

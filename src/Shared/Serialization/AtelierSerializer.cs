@@ -18,6 +18,7 @@ public sealed class AtelierSerializer : SerializerWithStringManifest
     {
         _options = ApiJson.Create();
         _options.Converters.Add(new ActorRefJsonConverter(system));
+        _options.Converters.Add(new AkkaSerializedJsonConverter(system));
     }
 
     public override int Identifier => 4711;

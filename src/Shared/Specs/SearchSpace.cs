@@ -1,6 +1,6 @@
 namespace Atelier.Shared.Specs;
 
-/// <summary>Turns a sweep spec into its list of trials.</summary>
+/// <summary>Turns a grid or random sweep spec into its list of trials (bayes suggests them one by one).</summary>
 public static class SearchSpace
 {
     /// <summary>The most trials one sweep may have.</summary>
@@ -30,11 +30,15 @@ public static class SearchSpace
         return count;
     }
 
-    /// <summary>How many trials <see cref="Expand"/> returns for <paramref name="spec"/>.</summary>
+    /// <summary>
+    /// How many trials the sweep has: what <see cref="Expand"/> returns for grid and random, run_cap for bayes
+    /// (whose trials are suggested one by one).
+    /// </summary>
     public static long TrialCount(SweepSpec spec) => spec.Method switch
     {
         SearchMethod.Grid => spec.RunCap is { } cap ? Math.Min(cap, Count(spec)) : Count(spec),
-        _ => spec.RunCap ?? throw new ArgumentException("Random search needs a run_cap.", nameof(spec)),
+        var method => spec.RunCap ?? throw new ArgumentException(
+            $"Method {SnakeCaseNames.Of(method)} needs a run_cap.", nameof(spec)),
     };
 
     /// <summary>
@@ -43,8 +47,14 @@ public static class SearchSpace
     /// <see cref="SeededRandom"/>(<paramref name="seed"/>), so the same seed gives the same trials.
     /// </summary>
     /// <exception cref="ArgumentException">The spec asks for more than <see cref="MaxTrials"/> trials or cannot be expanded.</exception>
+    /// <exception cref="InvalidOperationException">The method is bayes: call <c>BayesSearch.Suggest</c> for each trial.</exception>
     public static IReadOnlyList<TrialPlan> Expand(SweepSpec spec, long seed)
     {
+        if (spec.Method == SearchMethod.Bayes)
+        {
+            throw new InvalidOperationException(
+                "bayes trials are suggested one by one from the results so far: call BayesSearch.Suggest for each trial instead of expanding the sweep.");
+        }
         var count = TrialCount(spec);
         if (count > MaxTrials)
             throw new ArgumentException($"The sweep would have {count} trials; at most {MaxTrials} are allowed.", nameof(spec));
@@ -78,13 +88,31 @@ public static class SearchSpace
         var random = new SeededRandom(seed);
         var trials = new List<TrialPlan>(count);
         for (var index = 0; index < count; index++)
-        {
-            var values = new Dictionary<string, ParamValue>(spec.Parameters.Count);
-            foreach (var parameter in spec.Parameters)
-                values[parameter.Name] = Sample(parameter, random);
-            trials.Add(new TrialPlan(index, values));
-        }
+            trials.Add(new TrialPlan(index, Draw(spec.Parameters, random)));
         return trials;
+    }
+
+    /// <summary>
+    /// The parameters that random search gives trial <paramref name="index"/> of a sweep with <paramref name="seed"/>,
+    /// whatever the spec's method: the draws of one <see cref="SeededRandom"/> stream, replayed up to that index
+    /// (bayes starts with these, so random and bayes sweeps with the same seed share their first trials).
+    /// </summary>
+    public static IReadOnlyDictionary<string, ParamValue> RandomDraw(SweepSpec spec, long seed, int index)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        var random = new SeededRandom(seed);
+        for (var i = 0; i < index; i++)
+            _ = Draw(spec.Parameters, random);
+        return Draw(spec.Parameters, random);
+    }
+
+    private static Dictionary<string, ParamValue> Draw(IReadOnlyList<ParameterSpec> parameters, SeededRandom random)
+    {
+        var values = new Dictionary<string, ParamValue>(parameters.Count);
+        foreach (var parameter in parameters)
+            values[parameter.Name] = Sample(parameter, random);
+        return values;
     }
 
     private static long AxisSize(ParameterSpec parameter) => parameter switch
@@ -113,7 +141,7 @@ public static class SearchSpace
         DistributionParameter { Distribution: Distribution.IntUniform } d =>
             ParamValue.Of(random.NextInclusive((long)d.Min, (long)d.Max)),
         DistributionParameter { Distribution: Distribution.LogUniformValues } d =>
-            ParamValue.Of(Clamp(Math.Exp(Lerp(Math.Log(d.Min), Math.Log(d.Max), random.NextDouble())), d)),
+            ParamValue.Of(Clamp(StableMath.Exp(Lerp(StableMath.Log(d.Min), StableMath.Log(d.Max), random.NextDouble())), d)),
         DistributionParameter d => ParamValue.Of(Clamp(Lerp(d.Min, d.Max, random.NextDouble()), d)),
         _ => throw new ArgumentOutOfRangeException(nameof(parameter), parameter.GetType().Name, null),
     };

@@ -10,6 +10,11 @@ public enum SearchMethod
     Grid,
     /// <summary><c>run_cap</c> independent random draws.</summary>
     Random,
+    /// <summary>
+    /// <c>run_cap</c> trials suggested one by one by a model of the results so far (TPE, see
+    /// <c>Atelier.Shared.Search.BayesSearch</c>); the first few are the random draws.
+    /// </summary>
+    Bayes,
 }
 
 /// <summary>Whether a sweep looks for the smallest or the largest metric value.</summary>

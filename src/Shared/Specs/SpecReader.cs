@@ -49,8 +49,7 @@ internal sealed partial class SpecReader
             SweepSpecValidator.CheckMaxRetries(retries, _errors);
         var seed = OptionalInteger(fields, "seed");
 
-        if (fields.ContainsKey("early_terminate"))
-            _errors.Add("early_terminate", "early_terminate is not implemented yet; remove it");
+        var (earlyTerminate, earlyTerminateValid) = ReadEarlyTerminate(fields);
 
         var before = _errors.Count;
         var (parameters, parametersComplete) = ReadParameters(fields, job);
@@ -62,13 +61,13 @@ internal sealed partial class SpecReader
         }
 
         if (_errors.Count > 0 || name is null || jobKind is null || method is null || metric is null
-            || parameters is null || !parametersComplete)
+            || parameters is null || !parametersComplete || !earlyTerminateValid)
         {
             return Result(null);
         }
 
         var spec = new SweepSpec(name, jobKind, method.Value, metric, parameters, (int?)runCap,
-            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries));
+            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries), earlyTerminate);
         return Result(spec);
     }
 
@@ -81,15 +80,13 @@ internal sealed partial class SpecReader
 
     private SearchMethod? ReadMethod(Dictionary<string, YamlNode> fields)
     {
-        var text = RequiredText(fields, "method", "method", "grid or random");
+        const string methods = "grid, random or bayes";
+        var text = RequiredText(fields, "method", "method", methods);
         if (text is null)
             return null;
-        if (text == "bayes")
-            _errors.Add("method", "bayes is not implemented yet; use grid or random");
-        else if (SnakeCaseNames.TryParse<SearchMethod>(text, out var method))
+        if (SnakeCaseNames.TryParse<SearchMethod>(text, out var method))
             return method;
-        else
-            _errors.Add("method", $"'{text}' is not a search method; use grid or random");
+        _errors.Add("method", $"'{text}' is not a search method; use {methods}");
         return null;
     }
 
@@ -170,14 +167,16 @@ internal sealed partial class SpecReader
         return null;
     }
 
-    private long? OptionalInteger(Dictionary<string, YamlNode> fields, string key)
+    private long? OptionalInteger(Dictionary<string, YamlNode> fields, string key) => OptionalInteger(fields, key, key);
+
+    private long? OptionalInteger(Dictionary<string, YamlNode> fields, string key, string field)
     {
-        var text = OptionalText(fields, key, key);
+        var text = OptionalText(fields, key, field);
         if (text is null)
             return null;
         if (ParamValue.TryParse(text, ParamType.Int, out var value, out var error))
             return value.AsLong();
-        _errors.Add(key, error!);
+        _errors.Add(field, error!);
         return null;
     }
 }

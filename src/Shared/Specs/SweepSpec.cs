@@ -4,10 +4,11 @@ namespace Atelier.Shared.Specs;
 /// A validated sweep: which job to run, how to choose trials, and what to optimise.
 /// <see cref="Parameters"/> keep the order of the spec file.
 /// </summary>
-/// <param name="RunCap">The most trials to run; required for random search, truncates a grid.</param>
+/// <param name="RunCap">The most trials to run; required for random and bayes search, truncates a grid.</param>
 /// <param name="MaxConcurrent">The most trials running at once; 0 means unlimited.</param>
 /// <param name="Seed">The seed for random sampling; when null the coordinator picks and records one.</param>
 /// <param name="MaxRetries">How many times a failed trial is retried.</param>
+/// <param name="EarlyTerminate">The rule that stops unpromising trials early; null runs every trial to its end.</param>
 public sealed record SweepSpec(
     string Name,
     string Job,
@@ -17,7 +18,8 @@ public sealed record SweepSpec(
     int? RunCap,
     int MaxConcurrent,
     long? Seed,
-    int MaxRetries)
+    int MaxRetries,
+    EarlyTerminateSpec? EarlyTerminate = null)
 {
     /// <summary>The default of <see cref="MaxRetries"/> when a spec does not say.</summary>
     public const int DefaultMaxRetries = 2;

@@ -29,6 +29,8 @@ public static class SweepSpecValidator
             CheckRunCap(runCap, errors);
         CheckMaxConcurrent(spec.MaxConcurrent, errors);
         CheckMaxRetries(spec.MaxRetries, errors);
+        if (spec.EarlyTerminate is { } early)
+            CheckEarlyTerminate(early.Type, early.MinIter, early.Eta, early.MaxIter, early.MinTrials, errors);
 
         var before = errors.Count;
         if (spec.Parameters.Count == 0)
@@ -90,6 +92,36 @@ public static class SweepSpecValidator
     {
         if (maxRetries is < 0 or > SweepSpec.MaxMaxRetries)
             errors.Add("max_retries", $"{maxRetries} is not allowed: max_retries must be between 0 and {SweepSpec.MaxMaxRetries}");
+    }
+
+    /// <summary>The numeric rules of <c>early_terminate</c>; each error names its field, e.g. <c>early_terminate.eta</c>.</summary>
+    internal static void CheckEarlyTerminate(
+        EarlyTerminateType type, long minIter, long eta, long? maxIter, long minTrials, SpecErrorList errors)
+    {
+        const string field = "early_terminate";
+        var what = type == EarlyTerminateType.Hyperband
+            ? "the first rung, in the job's metric steps"
+            : "the first step at which a trial may be stopped";
+        var minIterValid = CheckBetween($"{field}.min_iter", minIter, 1, $"min_iter ({what}) must be >= 1", errors);
+        CheckBetween($"{field}.eta", eta, 2, "eta must be >= 2 (the top 1/eta of the trials at a rung continue)", errors);
+        if (maxIter is { } max && CheckBetween($"{field}.max_iter", max, 1, "max_iter must be >= 1", errors)
+            && minIterValid && max < minIter)
+        {
+            errors.Add($"{field}.max_iter", $"{max} is not allowed: max_iter must be >= min_iter ({minIter})");
+        }
+        CheckBetween($"{field}.min_trials", minTrials, 1,
+            "min_trials (how many other trials must have reached a step before one is stopped) must be >= 1", errors);
+    }
+
+    private static bool CheckBetween(string field, long value, long min, string rule, SpecErrorList errors)
+    {
+        if (value < min)
+            errors.Add(field, $"{value} is not allowed: {rule}");
+        else if (value > int.MaxValue)
+            errors.Add(field, $"{value} is not allowed: {field[(field.LastIndexOf('.') + 1)..]} must be <= {int.MaxValue}");
+        else
+            return true;
+        return false;
     }
 
     internal static JobParameter? FindParameter(string name, JobDefinition job, SpecErrorList errors)
@@ -176,10 +208,15 @@ public static class SweepSpecValidator
     internal static void CheckSearch(
         SearchMethod method, int? runCap, IReadOnlyList<ParameterSpec> parameters, bool parametersValid, SpecErrorList errors)
     {
-        if (method == SearchMethod.Random)
+        if (method is SearchMethod.Random or SearchMethod.Bayes)
         {
+            // Both accept every parameter form: values are a categorical choice, distributions a range.
             if (runCap is null)
-                errors.Add("run_cap", "run_cap is required with method random: how many trials to draw", errors.LineOf("method"));
+            {
+                var verb = method == SearchMethod.Random ? "draw" : "suggest";
+                errors.Add("run_cap", $"run_cap is required with method {SnakeCaseNames.Of(method)}: how many trials to {verb}",
+                    errors.LineOf("method"));
+            }
             return;
         }
 
@@ -188,7 +225,7 @@ public static class SweepSpecValidator
         {
             errors.Add($"parameters.{d.Name}.distribution",
                 $"{SnakeCaseNames.Of(d.Distribution)} is not allowed with method grid, which cannot enumerate a continuous range: "
-                + "use values or int_uniform, or method random");
+                + "use values or int_uniform, or method random or bayes");
             enumerable = false;
         }
         if (!enumerable || !parametersValid || runCap is not null)

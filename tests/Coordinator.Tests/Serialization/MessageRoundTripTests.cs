@@ -15,7 +15,7 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
     [Fact]
     public void Every_registered_message_type_has_a_sample()
     {
-        var sampled = MessageSamples.All(TestActor).Select(m => m.GetType()).ToHashSet();
+        var sampled = MessageSamples.All(TestActor, Sys).Select(m => m.GetType()).ToHashSet();
         var missing = MessageRegistry.Types.Where(t => !sampled.Contains(t)).Select(t => t.FullName).ToList();
         Assert.True(missing.Count == 0, "add a sample for: " + string.Join(", ", missing));
     }
@@ -25,7 +25,8 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
     {
         var plain = ApiJson.Create();
         plain.Converters.Add(new ActorPathOnly());
-        foreach (var message in MessageSamples.All(TestActor))
+        plain.Converters.Add(new StreamRefTypeOnly());
+        foreach (var message in MessageSamples.All(TestActor, Sys))
         {
             var serializer = Sys.Serialization.FindSerializerFor(message);
             Assert.IsType<AtelierSerializer>(serializer);
@@ -55,6 +56,23 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal("SweepEvents.TrialLeased@1", MessageRegistry.ManifestOf(typeof(Shared.Protocol.SweepEvents.TrialLeased)));
         var error = Assert.Throws<System.Runtime.Serialization.SerializationException>(() => MessageRegistry.TypeOf("SweepEvents.Gone@1"));
         Assert.Contains("SweepEvents.Gone@1", error.Message);
+    }
+
+    /// <summary>Stream references have no JSON of their own: compared by their type in the expected JSON.</summary>
+    private sealed class StreamRefTypeOnly : System.Text.Json.Serialization.JsonConverterFactory
+    {
+        public override bool CanConvert(Type t) => t.GetInterfaces().Append(t).Any(i => i.IsGenericType &&
+            (i.GetGenericTypeDefinition() == typeof(Akka.Streams.ISinkRef<>) || i.GetGenericTypeDefinition() == typeof(Akka.Streams.ISourceRef<>)));
+
+        public override System.Text.Json.Serialization.JsonConverter CreateConverter(Type t, JsonSerializerOptions o) =>
+            (System.Text.Json.Serialization.JsonConverter)Activator.CreateInstance(typeof(TypeName<>).MakeGenericType(t))!;
+
+        private sealed class TypeName<T> : System.Text.Json.Serialization.JsonConverter<T>
+        {
+            public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => throw new NotSupportedException();
+
+            public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value!.GetType().Name);
+        }
     }
 
     /// <summary>Compares actor references by path in the expected JSON.</summary>

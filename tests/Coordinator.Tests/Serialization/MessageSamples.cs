@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Streams;
 using Atelier.Shared.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Shared.Specs;
@@ -12,7 +13,7 @@ namespace Atelier.Coordinator.Tests.Serialization;
 /// <summary>One realistic instance of every message type that crosses the wire or is persisted.</summary>
 internal static class MessageSamples
 {
-    public static IReadOnlyList<object> All(IActorRef someActor)
+    public static IReadOnlyList<object> All(IActorRef someActor, Akka.Actor.ActorSystem system)
     {
         var id = new SweepId("wd-sweep-20261126-abc123");
         var spec = Sweeps.Specs.Grid(2);
@@ -22,7 +23,8 @@ internal static class MessageSamples
         var slot = new SlotInfo("slot-3", "akka.tcp://atelier@10.0.0.7:4053", "cuda:1");
         var at = new DateTimeOffset(2026, 11, 26, 23, 59, 58, 123, TimeSpan.FromHours(1));
         var request = new RequestWork(slot, someActor);
-        var trial = new TrialDto(0, TrialStatus.Completed, parameters, 2, "node/slot-0", metrics, "boom", at, at, points, 3.5);
+        var artifact = new ArtifactInfo(ArtifactInfo.Checkpoint, 3, "checkpoints/step-0000003.json", new string('a', 64), 12);
+        var trial = new TrialDto(0, TrialStatus.Completed, parameters, 2, "node/slot-0", metrics, "boom", at, at, points, 3.5, 7, [artifact]);
         var sweep = new SweepDto(id.Value, "wd", "synthetic", "grid", spec.Metric, SweepStatus.Running,
             new TrialCountsDto(2, 1, 0, 1, 0, 0), trial, at, null, "name: wd", [trial]);
 
@@ -42,7 +44,7 @@ internal static class MessageSamples
             new SweepResumed(at),
             new SweepExtended(spec, "name: wd\n", SearchSpace.Expand(spec, 42), at),
             new SweepSnapshot(id, spec, "name: wd\n", 42, at, null, null, true,
-                [new TrialSnapshot(0, parameters, TrialStatus.Completed, 2, 1, slot, metrics, "boom", at, at, 1.5, points)]),
+                [new TrialSnapshot(0, parameters, TrialStatus.Completed, 2, 1, slot, metrics, "boom", at, at, 1.5, points, [artifact])]),
             new CancelSweep(id, "user asked"),
             new CancelSweepReply(id, true, "cancelled"),
             new SweepCancelled("user asked", at),
@@ -60,6 +62,18 @@ internal static class MessageSamples
             new NoWork(id, request),
             new AssignTrial(id, 1, 2, "synthetic", parameters, 7),
             new FinishAck(id, 1, 2),
+            new ArtifactProtocol.OfferArtifact(id, 1, 2, artifact),
+            new ArtifactProtocol.UploadTo("u1", Akka.Streams.Dsl.StreamRefs.SinkRef<byte[]>().To(Akka.Streams.Dsl.Sink.Ignore<byte[]>()).Run(system.Materializer()).Result, someActor),
+            new ArtifactProtocol.ConfirmUpload("u1"),
+            new ArtifactProtocol.UploadResult("u1", false, "SHA-256 mismatch"),
+            new ArtifactProtocol.FetchArtifact(id, artifact.Sha256),
+            new ArtifactProtocol.DownloadFrom(artifact.Sha256, 12, Akka.Streams.Dsl.Source.Empty<byte[]>().RunWith(Akka.Streams.Dsl.StreamRefs.SourceRef<byte[]>(), system.Materializer()).Result),
+            new ArtifactProtocol.RecordArtifact(id, 1, 2, artifact),
+            new ArtifactProtocol.ArtifactRecorded(id, artifact.Sha256, null),
+            new ArtifactProtocol.ServeArtifact(artifact.Sha256, 12, someActor),
+            new TrialArtifactStored(1, 2, artifact, at),
+            new TrialSuggested(new TrialPlan(3, parameters), at),
+            new TrialEarlyStopped(1, 2, 9, "hyperband: loss 0.8 at rung 9 is not in the top 1/3", at),
             new SlotStatus(slot, someActor, true, false, id, 1, 2, 40, 0.75),
             new SlotStatus(slot, someActor, false, true, null, null, null, null, 0),
             new Drain("node draining"),

@@ -24,5 +24,10 @@ internal static class Specs
         return result.Spec!;
     }
 
-    public static string Yaml(SweepSpec spec) => $"# {spec.Name}";
+    public static SweepSpec Parse(string yaml)
+    {
+        var result = SweepSpecParser.Parse(yaml);
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        return result.Spec!;
+    }
 }

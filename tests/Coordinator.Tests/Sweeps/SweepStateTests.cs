@@ -321,6 +321,80 @@ public sealed class SweepStateTests
     }
 
     [Fact]
+    public void A_bayes_sweep_suggests_each_trial_when_leased_and_learns_from_completed_ones()
+    {
+        var state = new SweepState(TimeSpan.FromSeconds(30));
+        var spec = Specs.Parse("""
+            name: bayes
+            job: synthetic
+            method: bayes
+            run_cap: 12
+            metric: {name: loss, goal: minimize}
+            parameters:
+              x: {distribution: uniform, min: -1, max: 1}
+              y: {distribution: uniform, min: -1, max: 1}
+            """);
+        var create = Run(state, new CreateSweep(Id, spec, "yaml", 5, T0), Broker, T0);
+        Assert.Equal(12, ((CreateSweepReply)create.Replies[0].Message).Trials);
+        Assert.Empty(state.Trials);
+        Assert.True(state.CanLease);
+
+        for (var i = 0; i < 12; i++)
+        {
+            var d = Run(state, new LeaseTrial(Id, Slot, SlotRef), Broker, T0);
+            var suggested = Assert.IsType<TrialSuggested>(d.Events[0]);
+            var a = (AssignTrial)d.Replies[0].Message;
+            Assert.Equal((i, suggested.Trial.Parameters), (a.TrialIndex, a.Parameters));
+            var loss = Shared.Jobs.SyntheticObjective.Loss(a.Parameters["x"].AsDouble(), a.Parameters["y"].AsDouble(), 0.01);
+            Run(state, new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
+                new Dictionary<string, double> { ["loss"] = loss }, null, []), SlotRef, T0);
+        }
+
+        Assert.True(state.IsFinished);
+        Assert.False(state.CanLease);
+        // Same seed and results: the same suggestions again (deterministic, replay-safe).
+        var again = new SweepState(TimeSpan.FromSeconds(30));
+        Run(again, new CreateSweep(Id, spec, "yaml", 5, T0), Broker, T0);
+        var first = (AssignTrial)Run(again, new LeaseTrial(Id, Slot, SlotRef), Broker, T0).Replies[0].Message;
+        Assert.Equal(state.Trials[0].Parameters, first.Parameters);
+    }
+
+    [Fact]
+    public void Hyperband_stops_a_trial_that_is_not_in_the_top_third_at_a_rung_and_tells_its_slot()
+    {
+        var state = new SweepState(TimeSpan.FromSeconds(30));
+        var spec = Specs.Parse("""
+            name: asha
+            job: synthetic
+            method: grid
+            metric: {name: loss, goal: minimize}
+            early_terminate: {type: hyperband, min_iter: 1, eta: 3}
+            parameters:
+              x: {values: [0.1, 0.2, 0.3]}
+            """);
+        Run(state, new CreateSweep(Id, spec, "yaml", 5, T0), Broker, T0);
+        var trials = Enumerable.Range(0, 3).Select(_ => Lease(state)).ToList();
+        MetricPoint At(long step, double loss) => new(step, new Dictionary<string, double> { ["loss"] = loss });
+
+        Run(state, new ReportProgress(Id, 0, 1, [At(1, 0.1)]), SlotRef, T0);
+        Run(state, new ReportProgress(Id, 1, 1, [At(1, 0.2)]), SlotRef, T0);
+        var d = Run(state, new ReportProgress(Id, 2, 1, [At(1, 0.9)]), SlotRef, T0);
+
+        var stopped = Assert.IsType<TrialEarlyStopped>(d.Events[^1]);
+        Assert.Equal((2, 1L), (stopped.TrialIndex, stopped.Rung));
+        Assert.Contains("hyperband", stopped.Reason);
+        Assert.Equal(new StopTrial(Id, 2, 1, stopped.Reason), Assert.Single(d.ToSlots).Message);
+        Assert.Equal(TrialStatus.Stopped, state.Trials[2].Status);
+        Assert.Equal(0.9, state.Trials[2].Metrics["loss"]);
+        Assert.Equal(2, state.Running);
+
+        // The slot's cancelled report of that attempt is acknowledged and changes nothing.
+        var late = Run(state, new FinishTrial(Id, 2, 1, TrialOutcome.Cancelled, new Dictionary<string, double>(), "stopped", []), SlotRef, T0);
+        Assert.Empty(late.Events);
+        Assert.Equal(TrialStatus.Stopped, state.Trials[2].Status);
+    }
+
+    [Fact]
     public void Best_picks_the_completed_trial_with_the_lowest_loss()
     {
         var state = Created(values: 3);

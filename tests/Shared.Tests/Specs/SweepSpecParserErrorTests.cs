@@ -37,7 +37,7 @@ public class SweepSpecParserErrorTests
     [InlineData("foo", "'foo' is not a known field", "name, job, method, metric, parameters")]
     [InlineData("name", "name is required")]
     [InlineData("job", "job is required", "synthetic")]
-    [InlineData("method", "method is required", "grid or random")]
+    [InlineData("method", "method is required", "grid, random or bayes")]
     [InlineData("metric", "metric is required", "{name: loss, goal: minimize}")]
     public void Unknown_and_missing_top_level_fields(string field, params string[] fragments)
     {
@@ -49,8 +49,8 @@ public class SweepSpecParserErrorTests
     [InlineData("name: 'bad name!'", "name", "'bad name!' is not a valid name", "A–Z")]
     [InlineData("job: cifar", "job", "'cifar' is not a known job", "synthetic")]
     [InlineData("job: [synthetic]", "job", "expected a single value, not a list")]
-    [InlineData("method: bayes", "method", "bayes is not implemented yet; use grid or random")]
-    [InlineData("method: hyperband", "method", "'hyperband' is not a search method; use grid or random")]
+    [InlineData("method: bayes", "run_cap", "run_cap is required with method bayes: how many trials to suggest")]
+    [InlineData("method: hyperband", "method", "'hyperband' is not a search method; use grid, random or bayes")]
     [InlineData("metric: loss", "metric", "expected a mapping", "'loss'")]
     [InlineData("metric: {name: accuracy}", "metric.name", "'accuracy' is not a metric of job synthetic", "loss")]
     [InlineData("metric: {goal: minimize}", "metric.name", "name is required", "loss")]
@@ -64,7 +64,6 @@ public class SweepSpecParserErrorTests
     [InlineData("max_concurrent: -1", "max_concurrent", "-1 is not allowed", ">= 0")]
     [InlineData("max_retries: 11", "max_retries", "11 is not allowed", "between 0 and 10")]
     [InlineData("seed: lucky", "seed", "'lucky' is not an integer")]
-    [InlineData("early_terminate: {type: hyperband}", "early_terminate", "early_terminate is not implemented yet")]
     public void Bad_top_level_values(string line, string field, params string[] fragments) =>
         AssertError(SweepSpecParser.Parse(Spec(overrides: line)), field, fragments);
 
@@ -88,7 +87,7 @@ public class SweepSpecParserErrorTests
     [InlineData("  lr: {value: -1}", "parameters.lr.value", "-1 is not allowed: lr must be > 0")]
     [InlineData("  fail_probability: {values: [0.5, 2]}", "parameters.fail_probability.values[1]", "2 is not allowed: fail_probability must be >= 0 and <= 1")]
     [InlineData("  x: {values: [0.1, oops]}", "parameters.x.values[1]", "'oops' is not a number")]
-    [InlineData("  x: {distribution: uniform, min: 0, max: 1}", "parameters.x.distribution", "uniform is not allowed with method grid", "int_uniform", "method random")]
+    [InlineData("  x: {distribution: uniform, min: 0, max: 1}", "parameters.x.distribution", "uniform is not allowed with method grid", "int_uniform", "method random or bayes")]
     [InlineData("  x: {distribution: int_uniform, min: 0, max: 3}", "parameters.x.distribution", "int_uniform is not allowed for x, a float parameter", "uniform or log_uniform_values")]
     [InlineData("  steps: {distribution: uniform, min: 1, max: 5}", "parameters.steps.distribution", "uniform is not allowed for steps, an integer parameter: use int_uniform")]
     [InlineData("  steps: {distribution: int_uniform, min: 1.5, max: 5}", "parameters.steps.min", "1.5 is not allowed: int_uniform bounds must be integers")]
@@ -163,7 +162,7 @@ public class SweepSpecParserErrorTests
         var result = SweepSpecParser.Parse(yaml);
         Assert.Equal(
             ["name", "metric.name", "metric.goal", "run_cap", "max_retries", "colour", "parameters.lr.value", "parameters.steps.values[1]",
-             "parameters.nope", "parameters.x.distribution", "early_terminate"],
+             "parameters.nope", "parameters.x.distribution", "early_terminate.min_iter"],
             result.Errors.Select(e => e.Field));
         Assert.Equal([1, 4, 4, 5, 6, 7, 9, 10, 11, 12, 13], result.Errors.Select(e => e.Line ?? 0));
     }

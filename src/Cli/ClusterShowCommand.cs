@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Atelier.Shared.Api;
+
+namespace Atelier.Cli;
+
+/// <summary><c>pbm cluster show</c>: the cluster's members as the coordinator sees them.</summary>
+internal static class ClusterShowCommand
+{
+    public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        using var client = context.CreateClient();
+        var result = await client.ClusterAsync(ct);
+        if (result.Error is { } error)
+            return context.Fail(error);
+
+        if (context.Command.Json)
+            context.WriteJson(result.Json);
+        else
+            Write(result.Value!, context.Out, context.Styler);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The members table, then a line about a missing leader or unreachable members, if any.</summary>
+    public static void Write(ClusterDto cluster, TextWriter writer, Styler styler)
+    {
+        if (cluster.Members.Count == 0)
+        {
+            writer.WriteLine($"no members: the coordinator {cluster.Self} has not joined a cluster yet");
+            return;
+        }
+
+        Table(cluster).Write(writer, styler);
+        if (cluster.Leader is null)
+            writer.WriteLine(styler.Apply("no leader yet: the cluster is still forming, or an unreachable member keeps it from converging", Style.Yellow));
+        var unreachable = cluster.Members.Count(m => !m.Reachable);
+        if (unreachable > 0)
+            writer.WriteLine(styler.Apply(
+                $"{Format.Count(unreachable, "member")} unreachable: if {(unreachable == 1 ? "it is" : "they are")} dead, remove {(unreachable == 1 ? "it" : "them")} with pbm cluster down ADDRESS",
+                Style.Red));
+    }
+
+    /// <summary>ADDRESS, ROLES, STATUS, REACHABLE, and a last column that marks this coordinator (self) and the leader.</summary>
+    public static Table Table(ClusterDto cluster)
+    {
+        var table = new Table(new Column("ADDRESS"), new Column("ROLES"), new Column("STATUS"), new Column("REACHABLE"), new Column(""));
+        foreach (var member in cluster.Members)
+        {
+            var marks = new List<string>();
+            if (member.Address == cluster.Self) marks.Add("self");
+            if (member.Address == cluster.Leader) marks.Add("leader");
+            var status = Status(member.Status);
+            table.AddRow(
+                member.Address,
+                member.Roles.Count == 0 ? Format.None : string.Join(",", member.Roles),
+                new Cell(status, StatusStyle(status)),
+                member.Reachable ? new Cell("yes") : new Cell("no", Style.Red),
+                new Cell(string.Join(", ", marks), Style.Bold));
+        }
+        return table;
+    }
+
+    /// <summary>Akka's member status in lower case, as pbm shows states: <c>Up</c> → <c>up</c>, <c>WeaklyUp</c> → <c>weakly_up</c>.</summary>
+    public static string Status(string status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status);
+
+    private static Style StatusStyle(string status) => status switch
+    {
+        "up" => Style.Green,
+        "down" or "removed" => Style.Red,
+        _ => Style.Yellow,
+    };
+}

@@ -1,0 +1,125 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Hosting;
+using Atelier.Coordinator.Hosting;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.ArtifactProtocol;
+
+namespace Atelier.Coordinator.Artifacts;
+
+/// <summary>
+/// The store's door on one coordinator. Sweeps forward offers and fetches here (after checking
+/// that the trial or artifact is theirs); uploads arrive through a SinkRef into a temporary file,
+/// are checked (size, SHA-256) and moved into the <see cref="ArtifactStore"/>, then recorded by the
+/// sweep; downloads leave through a SourceRef.
+/// </summary>
+public sealed class ArtifactIngest : ReceiveActor, IWithTimers
+{
+    private readonly ArtifactStore _store;
+    private readonly IReadOnlyActorRegistry _registry;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, Upload> _uploads = new();
+    private readonly ActorMaterializer _materializer = Context.Materializer();
+
+    public ArtifactIngest(ArtifactStore store, IReadOnlyActorRegistry registry)
+    {
+        _store = store;
+        _registry = registry;
+        Receive<Forwarded>(f => Begin(f.Offer, f.Uploader));
+        Receive<Arrived>(Arrive);
+        Receive<ArtifactRecorded>(r =>
+        {
+            foreach (var (id, upload) in _uploads.Where(u => u.Value.Offer.Artifact.Sha256 == r.Sha256 && u.Value.Result is null).ToList())
+                Finish(id, upload with { Result = new UploadResult(id, r.Error is null, r.Error) });
+        });
+        Receive<ConfirmUpload>(c =>
+        {
+            if (!_uploads.TryGetValue(c.UploadId, out var upload))
+                Sender.Tell(new UploadResult(c.UploadId, false, $"unknown upload {c.UploadId} (it expired or never started)"));
+            else if (upload.Result is { } result) Reply(c.UploadId, result, Sender);
+            else _uploads[c.UploadId] = upload with { Waiting = [.. upload.Waiting, Sender] };
+        });
+        Receive<ServeArtifact>(Serve);
+        Receive<Forget>(f => _uploads.Remove(f.UploadId));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>A sweep passes an offer on with the uploader that must get the <see cref="UploadTo"/>.</summary>
+    public sealed record Forwarded(OfferArtifact Offer, IActorRef Uploader);
+
+    private sealed record Arrived(string UploadId, string? Error);
+
+    private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting);
+
+    private void Begin(OfferArtifact offer, IActorRef uploader)
+    {
+        var artifact = offer.Artifact;
+        if (!ArtifactStore.IsSha256(artifact.Sha256) || !ArtifactInfo.IsSafeFileName(artifact.FileName) || artifact.Size < 0)
+        {
+            uploader.Tell(new UploadResult("", false, $"refused artifact {artifact.FileName}: needs a lower-case SHA-256, a relative file name without '..' and a size"));
+            return;
+        }
+        var id = Guid.NewGuid().ToString("N");
+        var temp = _store.NewTempFile();
+        var self = Self;
+        // The sink's materialized SinkRef goes to the uploader; the file write completing tells us the bytes are in.
+        var (sinkRef, written) = StreamRefs.SinkRef<byte[]>()
+            .Select(ByteString.FromBytes)
+            .ToMaterialized(FileIO.ToFile(new FileInfo(temp)), Keep.Both)
+            .Run(_materializer);
+        _uploads[id] = new Upload(offer, temp, null, []);
+        written.ContinueWith(t => new Arrived(id, t.IsCompletedSuccessfully && t.Result.WasSuccessful ? null : $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}"))
+            .PipeTo(self);
+        sinkRef.ContinueWith(t => t.IsCompletedSuccessfully ? (object)new UploadTo(id, t.Result, self) : new UploadResult(id, false, "could not open the upload stream"))
+            .PipeTo(uploader);
+        Timers.StartSingleTimer("expire-" + id, new Arrived(id, "the upload did not finish within 10 minutes"), TimeSpan.FromMinutes(10));
+    }
+
+    private void Arrive(Arrived a)
+    {
+        if (!_uploads.TryGetValue(a.UploadId, out var upload) || upload.Result is not null) return;
+        var artifact = upload.Offer.Artifact;
+        var error = a.Error ?? _store.Commit(upload.TempFile, artifact.Sha256, artifact.Size);
+        if (error is not null)
+        {
+            _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, error);
+            Finish(a.UploadId, upload with { Result = new UploadResult(a.UploadId, false, error) });
+            return;
+        }
+        // Stored: the sweep persists the reference, then ArtifactRecorded completes the upload.
+        _registry.Get<SweepRegion>().Tell(new RecordArtifact(upload.Offer.SweepId, upload.Offer.TrialIndex, upload.Offer.Attempt, artifact), Self);
+    }
+
+    private void Finish(string id, Upload upload)
+    {
+        _uploads[id] = upload;
+        foreach (var waiting in upload.Waiting) Reply(id, upload.Result!, waiting);
+        _uploads[id] = upload with { Waiting = [] };
+        // Keep the answer a while for a late ConfirmUpload, then forget it.
+        Timers.Cancel("expire-" + id);
+        Timers.StartSingleTimer("forget-" + id, new Forget(id), TimeSpan.FromMinutes(5));
+    }
+
+    private static void Reply(string id, UploadResult result, IActorRef to) => to.Tell(result with { UploadId = id });
+
+    private void Serve(ServeArtifact s)
+    {
+        if (!_store.Contains(s.Sha256))
+        {
+            s.Requester.Tell(new UploadResult("", false, $"artifact {s.Sha256} is not in the store"));
+            return;
+        }
+        var requester = s.Requester;
+        FileIO.FromFile(new FileInfo(_store.PathOf(s.Sha256)), ChunkSize)
+            .Select(chunk => chunk.ToArray())
+            .RunWith(StreamRefs.SourceRef<byte[]>(), _materializer)
+            .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new DownloadFrom(s.Sha256, s.Size, t.Result) : new UploadResult("", false, "could not open the download stream"))
+            .PipeTo(requester);
+    }
+
+    private sealed record Forget(string UploadId);
+}

@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.IO;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.ArtifactProtocol;
+
+namespace Atelier.GpuWorker.Artifacts;
+
+/// <summary>
+/// Uploads a trial's files to the coordinators' store and downloads them back, as streams of
+/// 64 KiB chunks checked by SHA-256 on both ends. Runs off the actor threads (plain async).
+/// </summary>
+public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+    private readonly IMaterializer _materializer = system.Materializer();
+
+    /// <summary>Hashes and uploads <paramref name="path"/> (inside <paramref name="workDirectory"/>); null when stored, else why not.</summary>
+    public async Task<string?> UploadAsync(
+        SweepId sweep, int trial, int attempt, string kind, long step, string workDirectory, string path, CancellationToken ct)
+    {
+        var name = Path.GetRelativePath(workDirectory, path).Replace('\\', '/');
+        if (!ArtifactInfo.IsSafeFileName(name)) return $"{path} is not inside the trial's work directory";
+        var file = new FileInfo(path);
+        if (!file.Exists) return $"{path} does not exist";
+        string sha;
+        await using (var stream = file.OpenRead()) sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+        var info = new ArtifactInfo(kind, step, name, sha, file.Length);
+
+        var reply = await sweeps().Ask<object>(new OfferArtifact(sweep, trial, attempt, info), AskTimeout, ct);
+        if (reply is UploadResult refused) return refused.Error ?? "refused";
+        var to = (UploadTo)reply;
+        await FileIO.FromFile(file, ChunkSize).Select(chunk => chunk.ToArray()).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
+        var result = await to.Store.Ask<UploadResult>(new ConfirmUpload(to.UploadId), TimeSpan.FromMinutes(2), ct);
+        return result.Stored ? null : result.Error ?? "refused";
+    }
+
+    /// <summary>Downloads <paramref name="artifact"/> into the work directory under its file name; null when the bytes check out, else why not.</summary>
+    public async Task<string?> DownloadAsync(SweepId sweep, ArtifactInfo artifact, string workDirectory, CancellationToken ct)
+    {
+        if (!ArtifactInfo.IsSafeFileName(artifact.FileName)) return $"refused artifact name '{artifact.FileName}'";
+        var target = Path.Combine(workDirectory, artifact.FileName);
+        if (File.Exists(target) && await HashAsync(target, ct) == artifact.Sha256) return null; // this node already has it
+
+        var reply = await sweeps().Ask<object>(new FetchArtifact(sweep, artifact.Sha256), AskTimeout, ct);
+        if (reply is UploadResult refused) return refused.Error ?? "refused";
+        var from = (DownloadFrom)reply;
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = target + ".part";
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var result = await from.Source.Source
+            .Select(chunk =>
+            {
+                hash.AppendData(chunk);
+                return ByteString.FromBytes(chunk);
+            })
+            .RunWith(FileIO.ToFile(new FileInfo(temp)), _materializer);
+        if (!result.WasSuccessful) return $"the download of {artifact.FileName} failed";
+        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (actual != artifact.Sha256 || new FileInfo(temp).Length != artifact.Size)
+        {
+            File.Delete(temp);
+            return $"{artifact.FileName} arrived damaged: SHA-256 {actual}, expected {artifact.Sha256}";
+        }
+        File.Move(temp, target, overwrite: true);
+        return null;
+    }
+
+    private static async Task<string> HashAsync(string path, CancellationToken ct)
+    {
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, ct));
+    }
+}

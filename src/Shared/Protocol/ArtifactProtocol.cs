@@ -1,0 +1,55 @@
+using Akka.Actor;
+using Akka.Streams;
+
+namespace Atelier.Shared.Protocol;
+
+/// <summary>
+/// A file a trial produced (a checkpoint, a preview picture, a result), stored by content hash.
+/// <paramref name="FileName"/> is its path relative to the trial's work directory.
+/// </summary>
+public sealed record ArtifactInfo(string Kind, long Step, string FileName, string Sha256, long Size)
+{
+    public const string Checkpoint = "checkpoint";
+
+    /// <summary>A relative path inside the work directory: no rooted path, no "..", no backslashes.</summary>
+    public static bool IsSafeFileName(string name) =>
+        name.Length is > 0 and <= 200 && !Path.IsPathRooted(name) && !name.Contains('\\')
+        && name.Split('/').All(part => part.Length > 0 && part != "." && part != "..");
+}
+
+/// <summary>
+/// Moving artifact bytes between workers and the coordinators' content-addressed store as
+/// Akka.Streams stream references of 64 KiB chunks (remoting frames are 128 KiB), checked by SHA-256.
+/// Chunks travel as byte arrays, which remoting serializes natively.
+/// </summary>
+public static class ArtifactProtocol
+{
+    /// <summary>Chunk size of artifact streams.</summary>
+    public const int ChunkSize = 64 * 1024;
+
+    /// <summary>A worker offers an artifact of a trial; the store answers the sender with <see cref="UploadTo"/>.</summary>
+    public sealed record OfferArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId;
+
+    /// <summary>Where to stream the bytes of upload <paramref name="UploadId"/>, and whom to ask how it ended.</summary>
+    public sealed record UploadTo(string UploadId, ISinkRef<byte[]> Sink, IActorRef Store) : IAtelierMessage;
+
+    /// <summary>After streaming: asks how upload <paramref name="UploadId"/> ended; answered with <see cref="UploadResult"/>.</summary>
+    public sealed record ConfirmUpload(string UploadId) : IAtelierMessage;
+
+    /// <summary>Stored and recorded by the sweep, or refused (<paramref name="Error"/>: hash or size mismatch, bad name…).</summary>
+    public sealed record UploadResult(string UploadId, bool Stored, string? Error) : IAtelierMessage;
+
+    /// <summary>A worker asks for an artifact of a sweep by hash; answered with <see cref="DownloadFrom"/> or <see cref="UploadResult"/> (an error).</summary>
+    public sealed record FetchArtifact(SweepId SweepId, string Sha256) : IWithSweepId;
+
+    public sealed record DownloadFrom(string Sha256, long Size, ISourceRef<byte[]> Source) : IAtelierMessage;
+
+    /// <summary>The store tells the sweep that an artifact arrived intact; the sweep persists the reference.</summary>
+    public sealed record RecordArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId;
+
+    /// <summary>The sweep's answer to <see cref="RecordArtifact"/>: recorded, or why not.</summary>
+    public sealed record ArtifactRecorded(SweepId SweepId, string Sha256, string? Error) : IAtelierMessage;
+
+    /// <summary>Sent by a sweep to its node's store, with the original requester, for an artifact the sweep owns.</summary>
+    public sealed record ServeArtifact(string Sha256, long Size, IActorRef Requester) : IAtelierMessage;
+}
