@@ -19,6 +19,10 @@ public sealed class WorkBroker : ReceiveActor, IWithTimers
     private readonly Dictionary<IActorRef, RequestWork> _waiting = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SlotDirectory _slots = new(TimeSpan.FromSeconds(10));
+    private readonly Dictionary<IActorRef, (long Sequence, DateTimeOffset At)> _inFlight = new();
+
+    /// <summary>A repeated request is served again after this long (the lease request may have been lost).</summary>
+    private static readonly TimeSpan RepeatAfter = TimeSpan.FromSeconds(10);
 
     public WorkBroker(IReadOnlyActorRegistry registry)
     {
@@ -26,6 +30,11 @@ public sealed class WorkBroker : ReceiveActor, IWithTimers
 
         Receive<RequestWork>(r =>
         {
+            // A repeat of a request already on its way to a sweep would get the slot a second trial.
+            var now = DateTimeOffset.UtcNow;
+            if (_inFlight.TryGetValue(r.SlotRef, out var sent) && sent.Sequence == r.Sequence && now - sent.At < RepeatAfter && !_waiting.ContainsKey(r.SlotRef))
+                return;
+            _inFlight[r.SlotRef] = (r.Sequence, now);
             _waiting.Remove(r.SlotRef);
             if (_slots.IsDraining(r.Slot.Node))
             {
@@ -48,7 +57,11 @@ public sealed class WorkBroker : ReceiveActor, IWithTimers
             _ring.Remove(n.SweepId);
             Dispatch(n.Request);
         });
-        Receive<Terminated>(t => _waiting.Remove(t.ActorRef));
+        Receive<Terminated>(t =>
+        {
+            _waiting.Remove(t.ActorRef);
+            _inFlight.Remove(t.ActorRef);
+        });
         Receive<SlotStatus>(s =>
         {
             _slots.Record(s, DateTimeOffset.UtcNow);

@@ -4,7 +4,7 @@ namespace Atelier.GpuWorker.Benchmarks;
 public static class BenchCommand
 {
     /// <summary>Every benchmark this worker ships; one line per job kind.</summary>
-    public static IReadOnlyList<IJobBenchmark> All { get; } = [];
+    public static IReadOnlyList<IJobBenchmark> All { get; } = [new Jobs.Style.StyleTransferBenchmark(), new Jobs.Cifar.CifarBenchmark()];
 
     public static int Execute(string[] args, TextWriter output, TextWriter error)
     {

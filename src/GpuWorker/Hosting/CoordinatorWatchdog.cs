@@ -46,7 +46,10 @@ public sealed class CoordinatorWatchdog : ReceiveActor, IWithTimers
         _cluster.RegisterOnMemberRemoved(() =>
         {
             // Removed from the cluster (downed by the split-brain resolver) without being asked to stop.
-            if (!host.ApplicationStopping.IsCancellationRequested) lifetime.RequestRejoin("this worker was removed from the cluster");
+            // A shutdown in progress (a signal, a leave) also removes the node: that is no reason to rejoin.
+            var shuttingDown = CoordinatedShutdown.Get(Context.System).ShutdownReason is not null;
+            if (!host.ApplicationStopping.IsCancellationRequested && !shuttingDown)
+                lifetime.RequestRejoin("this worker was removed from the cluster");
         });
     }
 

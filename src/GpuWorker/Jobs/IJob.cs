@@ -20,7 +20,8 @@ public sealed record JobResult(IReadOnlyDictionary<string, double> FinalMetrics)
 
 /// <summary>
 /// Everything a job gets: its checked parameters, which attempt this is, where to write, how to report, whether it
-/// resumes, and its cancellation.
+/// resumes, and its cancellation. <see cref="Device"/> is the slot's device (<c>cpu</c>, <c>cuda:N</c>); null when
+/// the job runs standalone, where a job picks its own.
 /// </summary>
 public sealed record JobContext(
     string TrialName,
@@ -29,7 +30,8 @@ public sealed record JobContext(
     string WorkDirectory,
     IJobReporter Reporter,
     bool Resume,
-    CancellationToken Cancellation);
+    CancellationToken Cancellation,
+    string? Device = null);
 
 /// <summary>Where a job's progress goes: metrics per step, artifacts and checkpoints it wrote.</summary>
 public interface IJobReporter

@@ -5,7 +5,7 @@ public sealed class JobRegistry(IEnumerable<IJob> jobs)
 {
     private readonly Dictionary<string, IJob> _byKind = jobs.ToDictionary(j => j.Definition.Kind, StringComparer.Ordinal);
 
-    public static JobRegistry Default() => new([new SyntheticJob()]);
+    public static JobRegistry Default() => new([new SyntheticJob(), new Style.StyleTransferJob(), new Cifar.CifarVgg19TrainingJob()]);
 
     public IReadOnlyCollection<string> Kinds => _byKind.Keys;
 

@@ -30,6 +30,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private long? _idleSince;
     private double? _idleMs;
     private bool _draining;
+    private long _requestSequence;
     private double _utilisation;
     private long _lastStep = -1;
     private RunKey? _current;
@@ -72,7 +73,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
         Receive<RequestTick>(_ =>
         {
-            if (!_draining) Broker.Tell(new RequestWork(_slot, Self));
+            if (!_draining) Broker.Tell(new RequestWork(_slot, Self, _requestSequence));
         });
         Receive<AssignTrial>(Start);
         Common();
@@ -158,6 +159,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
         var transfer = _transfer;
+        var device = _slot.Device;
         // Fetch the checkpoint to resume from (if this node lacks it), then run the job on its own
         // thread: it may block for hours and must never stall this actor.
         RestoreCheckpoint(a, workDirectory, transfer, self, token).ContinueWith(_ => Task.Factory.StartNew(() =>
@@ -168,7 +170,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var job = _jobs.Get(a.Job);
                 var parameters = new JobParameters(job.Definition, a.Parameters);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), a.LastStep >= 0, token);
+                    new ActorJobReporter(self, run), a.LastStep >= 0, token, device);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -244,7 +246,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _cancel?.Dispose();
         _cancel = null;
         Become(Idle);
-        if (!_draining) Broker.Tell(new RequestWork(_slot, Self));
+        _requestSequence++;
+        if (!_draining) Broker.Tell(new RequestWork(_slot, Self, _requestSequence));
     }
 
     private void Flush()

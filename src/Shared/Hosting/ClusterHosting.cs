@@ -19,8 +19,10 @@ public static class ClusterHosting
             {
                 Roles = [role],
                 SeedNodes = node.SeedNodes.ToArray(),
-                // Keep-majority: a lone node cut off from the rest downs itself rather than split the cluster.
-                SplitBrainResolver = SplitBrainResolverOption.Default,
+                // Keep-majority counted over coordinators only: losing every worker never downs the
+                // coordinators, and workers cut off from all coordinators down themselves (then rejoin
+                // through the seed nodes, see the worker's CoordinatorWatchdog).
+                SplitBrainResolver = new KeepMajorityOption { Role = ClusterNames.CoordinatorRole },
             })
             .WithAtelierSerialization();
     }

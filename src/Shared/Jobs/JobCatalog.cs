@@ -12,7 +12,7 @@ public static class JobCatalog
     public static JobDefinition Synthetic => SyntheticJob.Definition;
 
     /// <summary>All job definitions.</summary>
-    public static IReadOnlyList<JobDefinition> All { get; } = [SyntheticJob.Definition];
+    public static IReadOnlyList<JobDefinition> All { get; } = [SyntheticJob.Definition, StyleTransferJob.Definition, CifarVgg19Job.Definition];
 
     /// <summary>Finds the job whose kind is exactly <paramref name="kind"/>.</summary>
     public static bool TryGet(string kind, [NotNullWhen(true)] out JobDefinition? definition)

@@ -6,8 +6,11 @@ namespace Atelier.Shared.Protocol;
 /// <summary>Messages between worker slots, the work broker and sweeps (work pulling).</summary>
 public static class WorkerProtocol
 {
-    /// <summary>An idle slot asks the broker for a trial. Re-sent until a trial arrives.</summary>
-    public sealed record RequestWork(SlotInfo Slot, IActorRef SlotRef) : IAtelierMessage;
+    /// <summary>
+    /// An idle slot asks the broker for a trial, re-sending the same <paramref name="Sequence"/> until
+    /// a trial arrives; the next request after a trial has a new one, so the broker drops repeats.
+    /// </summary>
+    public sealed record RequestWork(SlotInfo Slot, IActorRef SlotRef, long Sequence = 0) : IAtelierMessage;
 
     /// <summary>A sweep tells the broker it has trials to lease.</summary>
     public sealed record WorkAvailable(SweepId SweepId) : IAtelierMessage;

@@ -105,4 +105,21 @@ public sealed class WorkBrokerTests : Akka.Hosting.TestKit.TestKit
         broker.Tell(new DrainNode("akka.tcp://atelier@nowhere:1"));
         Assert.Equal(0, (await ExpectMsgAsync<DrainNodeReply>()).Slots);
     }
+
+    [Fact]
+    public async Task A_repeated_request_is_not_offered_twice_but_the_next_one_is()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(A));
+        var slot = CreateTestProbe();
+        var info = new SlotInfo("slot-0", "node", "cpu");
+
+        broker.Tell(new RequestWork(info, slot.Ref, 1));
+        await sweeps.ExpectMsgAsync<LeaseTrial>();
+        broker.Tell(new RequestWork(info, slot.Ref, 1)); // the slot re-sent it before the trial arrived
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+
+        broker.Tell(new RequestWork(info, slot.Ref, 2)); // after its trial: a new request
+        await sweeps.ExpectMsgAsync<LeaseTrial>();
+    }
 }

@@ -1,0 +1,172 @@
+using System.Globalization;
+using System.Text.Json;
+using Atelier.Shared.Api;
+using Atelier.Testing;
+
+namespace Atelier.SchedulerBench;
+
+/// <summary>
+/// Runs one sweep of near-zero-length trials on a real local cluster and measures what is left: the time
+/// the scheduler (lease, assign, report, acknowledge, next request) takes between two trials of a slot.
+/// </summary>
+internal static class Bench
+{
+    private const int WarmupTrials = 100;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        if (BenchOptions.Parse(args, stderr) is not { } options)
+            return args.Any(a => a is "-h" or "--help") ? 0 : 2;
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+
+        if (RepoLayout.Configuration != "Release")
+            stderr.WriteLine($"scheduler-bench: warning: this is a {RepoLayout.Configuration} build; use -c Release for numbers worth quoting");
+        stderr.WriteLine($"scheduler-bench: starting a coordinator and {options.Workers} workers × {options.Slots} CPU slots ({RepoLayout.Configuration})");
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Name = "bench",
+            Workers = options.Workers,
+            SlotsPerWorker = options.Slots,
+        }, cancel.Token);
+
+        BenchResult? result = null;
+        try
+        {
+            await MeasureAsync();
+        }
+        catch (Exception) when (cancel.IsCancellationRequested)
+        {
+            // Ctrl+C: the cluster's processes are already killed (see ClusterProcess).
+            stderr.WriteLine("scheduler-bench: interrupted");
+            return 130;
+        }
+
+        Print(result!, stdout);
+        if (options.Json)
+            stdout.WriteLine(JsonSerializer.Serialize(result, ApiJson.Options));
+        return result!.Failed == 0 ? 0 : 1;
+
+        // On failure the exception carries the tail of every process's log, and the cluster's files are kept.
+        Task MeasureAsync() => cluster.ExplainFailuresAsync(async () =>
+        {
+            // A short sweep first, so that JIT compilation and connection set-up are not in the numbers.
+            stderr.WriteLine($"scheduler-bench: warm-up sweep of {WarmupTrials} trials");
+            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials), cancel.Token);
+            await cluster.WaitForSweepAsync(warmup.Id, options.Timeout, cancellationToken: cancel.Token);
+
+            stderr.WriteLine($"scheduler-bench: sweep of {options.Trials} trials");
+            var cpuBefore = CpuTimes(cluster);
+            var submitted = await cluster.SubmitAsync(Spec("scheduler-bench", options.Trials), cancel.Token);
+            // Polled slowly: every poll serialises the whole sweep on the coordinator, which competes with the work.
+            var sweep = await cluster.WaitForSweepAsync(submitted.Id, options.Timeout, cancellationToken: cancel.Token,
+                interval: TimeSpan.FromSeconds(2));
+            result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster));
+        });
+    }
+
+    /// <summary>A random sweep of <paramref name="trials"/> one-step trials that do not sleep.</summary>
+    public static string Spec(string name, int trials) => $"""
+        name: {name}
+        job: synthetic
+        method: random
+        run_cap: {trials}
+        seed: 1
+        metric: {"{"}name: loss, goal: minimize{"}"}
+        parameters:
+          x: {"{"}distribution: uniform, min: -1, max: 1{"}"}
+          y: {"{"}distribution: uniform, min: -1, max: 1{"}"}
+          lr: {"{"}distribution: log_uniform_values, min: 0.0001, max: 0.1{"}"}
+          steps: {"{"}value: 1{"}"}
+          step_seconds: {"{"}value: 0{"}"}
+        """;
+
+    private static BenchResult Measure(
+        SweepDto sweep, LocalCluster cluster, BenchOptions options,
+        IReadOnlyDictionary<string, TimeSpan> cpuBefore, IReadOnlyDictionary<string, TimeSpan> cpuAfter)
+    {
+        var seconds = (sweep.FinishedAt!.Value - sweep.CreatedAt).TotalSeconds;
+
+        // Which slot ran the attempt that finished each trial: the API says so where it keeps a finished trial's
+        // slot; the workers' logs say so in any case.
+        var workerOf = cluster.Workers.ToDictionary(w => w.Address, w => w.Number);
+        var slotOf = cluster.Workers
+            .SelectMany(w => w.TrialsStarted(sweep.Id))
+            .GroupBy(s => (s.Trial, s.Attempt))
+            .ToDictionary(g => g.Key, g => $"worker-{g.Last().Worker}/{g.Last().Slot}");
+        string? SlotOf(TrialDto t) =>
+            t.Slot is { } slot && slot.LastIndexOf('/') is var cut and > 0 && workerOf.TryGetValue(slot[..cut], out var worker)
+                ? $"worker-{worker}/{slot[(cut + 1)..]}"
+                : slotOf.GetValueOrDefault((t.Index, t.Attempts));
+        var gaps = new List<double>();
+        var idle = new List<double>();
+        var unmapped = 0;
+        var bySlot = sweep.Trials
+            .Select(t => (Trial: t, Slot: SlotOf(t)))
+            .Where(x =>
+            {
+                if (x.Slot is null) unmapped++;
+                return x.Slot is not null && x.Trial.FinishedAt is not null && x.Trial.StartedAt is not null;
+            })
+            .GroupBy(x => x.Slot!)
+            .ToList();
+        foreach (var slot in bySlot)
+        {
+            var ordered = slot.Select(x => x.Trial).OrderBy(t => t.FinishedAt).ToList();
+            // Each slot's first trial is left out: its idle time includes the wait for the sweep to be submitted.
+            for (var i = 1; i < ordered.Count; i++)
+            {
+                if (ordered[i].SlotIdleMs is { } ms) idle.Add(ms);
+                // A retried trial's startedAt is its first lease, not this slot's start: no gap to measure.
+                if (ordered[i].Attempts > 1) continue;
+                gaps.Add((ordered[i].StartedAt!.Value - ordered[i - 1].FinishedAt!.Value).TotalMilliseconds);
+            }
+        }
+
+        // The other half of a slot's cycle: from the lease (startedAt) to the recorded result (finishedAt). It holds
+        // the job itself (one step: microseconds) and the messages and journal writes around it.
+        var leaseToResult = Stats.Of(sweep.Trials
+            .Where(t => t.Attempts == 1 && t.StartedAt is not null && t.FinishedAt is not null)
+            .Select(t => (t.FinishedAt!.Value - t.StartedAt!.Value).TotalMilliseconds));
+
+        var cpu = cpuAfter.ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - cpuBefore.GetValueOrDefault(kv.Key)).TotalSeconds, 2));
+        return new BenchResult(
+            sweep.Id, options.Trials, options.Workers, options.Slots, RepoLayout.Configuration, Environment.ProcessorCount,
+            Math.Round(seconds, 3), Math.Round(options.Trials / seconds, 1),
+            sweep.Counts.Completed, sweep.Counts.Failed, sweep.Trials.Count(t => t.Attempts > 1), unmapped,
+            bySlot.ToDictionary(g => g.Key, g => g.Count()), Stats.Of(idle), Stats.Of(gaps), leaseToResult, cpu);
+    }
+
+    private static Dictionary<string, TimeSpan> CpuTimes(LocalCluster cluster) =>
+        new[] { cluster.Coordinator }.Concat(cluster.Workers.Select(w => w.Process)).ToDictionary(p => p.Name, p => p.CpuTime);
+
+    private static void Print(BenchResult r, TextWriter o)
+    {
+        var c = CultureInfo.InvariantCulture;
+        o.WriteLine();
+        o.WriteLine(string.Create(c, $"Scheduler overhead: {r.Trials} synthetic trials (steps 1, step_seconds 0), {r.Workers} workers × {r.SlotsPerWorker} CPU slots, {r.Configuration}, {r.Cores} cores"));
+        o.WriteLine(string.Create(c, $"  sweep {r.SweepId}: {r.Completed} completed, {r.Failed} failed, {r.Retried} needed more than one attempt"));
+        o.WriteLine(string.Create(c, $"  wall time (createdAt → finishedAt)  {r.Seconds:0.00} s"));
+        o.WriteLine(string.Create(c, $"  throughput                          {r.TrialsPerSecond:0.0} trials/s"));
+        o.WriteLine(string.Create(c, $"  CPU seconds used during the sweep   {string.Join(", ", r.CpuSeconds.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}"));
+        o.WriteLine(string.Create(c, $"  trials per slot                     {string.Join(", ", r.TrialsPerSlot.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value))}"));
+        o.WriteLine();
+        o.WriteLine($"  {"idle gap between two trials (ms)",-34} {"n",6} {"p50",9} {"p90",9} {"p99",9} {"max",9}");
+        o.WriteLine(r.SlotIdleMs.Row("measured by the slot (slotIdleMs)"));
+        o.WriteLine(r.CoordinatorGapMs.Row("coordinator: start − previous end"));
+        o.WriteLine();
+        o.WriteLine($"  {"one trial (ms)",-34} {"n",6} {"p50",9} {"p90",9} {"p99",9} {"max",9}");
+        o.WriteLine(r.LeaseToResultMs.Row("coordinator: lease → result"));
+    }
+}
+
+/// <summary>What the benchmark measured (the JSON line of <c>--json</c>).</summary>
+internal sealed record BenchResult(
+    string SweepId, int Trials, int Workers, int SlotsPerWorker, string Configuration, int Cores,
+    double Seconds, double TrialsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
+    IReadOnlyDictionary<string, int> TrialsPerSlot, Stats SlotIdleMs, Stats CoordinatorGapMs, Stats LeaseToResultMs,
+    IReadOnlyDictionary<string, double> CpuSeconds);

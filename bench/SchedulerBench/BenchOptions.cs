@@ -1,0 +1,65 @@
+using System.Globalization;
+
+namespace Atelier.SchedulerBench;
+
+/// <summary>The command line of the benchmark.</summary>
+internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout)
+{
+    public const string Usage = """
+        Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S] [--timeout SECONDS] [--json]
+
+        Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), submits a random sweep of N
+        synthetic trials (default 2000) with steps 1 and step_seconds 0, waits for it, and reports the
+        throughput and the slots' idle gaps between trials. --json adds a final JSON line.
+        """;
+
+    public static BenchOptions? Parse(string[] args, TextWriter error)
+    {
+        var options = new BenchOptions(2000, 2, 4, false, TimeSpan.FromMinutes(10));
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (arg == "--json")
+            {
+                options = options with { Json = true };
+                continue;
+            }
+            if (arg is "-h" or "--help")
+            {
+                error.Write(Usage);
+                return null;
+            }
+            (int Min, int Max)? range = arg switch
+            {
+                "--trials" => (1, Atelier.Shared.Specs.SearchSpace.MaxTrials),
+                "--workers" => (1, 16),
+                "--slots" => (1, 64),
+                "--timeout" => (1, 86_400),
+                _ => null,
+            };
+            if (range is not { } r)
+            {
+                error.WriteLine($"scheduler-bench: unknown option '{arg}'\n\n{Usage}");
+                return null;
+            }
+            if (Number(args, ++i, r.Min, r.Max, error) is not { } n)
+                return null;
+            options = arg switch
+            {
+                "--trials" => options with { Trials = n },
+                "--workers" => options with { Workers = n },
+                "--slots" => options with { Slots = n },
+                _ => options with { Timeout = TimeSpan.FromSeconds(n) },
+            };
+        }
+        return options;
+    }
+
+    private static int? Number(string[] args, int i, int min, int max, TextWriter error)
+    {
+        if (i < args.Length && int.TryParse(args[i], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
+            return n;
+        error.WriteLine($"scheduler-bench: {args[i - 1]} needs a whole number from {min} to {max}");
+        return null;
+    }
+}

@@ -1,0 +1,3 @@
+using Atelier.SearchBench;
+
+return SearchComparison.Run(args, Console.Out, Console.Error);

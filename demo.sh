@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Atelier in one command: builds the solution, starts a coordinator and two workers (2 CPU slots each) on
+# loopback, runs the example sweep with pbm (it prints the results table), then stops everything.
+#
+#   ./demo.sh                                  ports 9110 (HTTP API) and 4053 (cluster remoting)
+#   ATELIER_DEMO_API_PORT=9210 ATELIER_DEMO_PORT=4153 ./demo.sh
+#
+# Needs only the .NET SDK. Data and logs go to .data/demo/ (recreated on each run).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+ROOT=$PWD
+API_PORT=${ATELIER_DEMO_API_PORT:-9110}
+PORT=${ATELIER_DEMO_PORT:-4053}
+DEMO_DIR=$ROOT/.data/demo
+LOGS=$DEMO_DIR/logs
+BIN=bin/Release/net10.0
+SPEC=examples/synthetic-grid.yaml
+PIDS=()
+LOGS_FRESH=0
+
+say() { printf 'demo: %s\n' "$*"; }
+fail() { printf 'demo: error: %s\n' "$*" >&2; exit 1; }
+
+# Whether something on 127.0.0.1 accepts connections on port $1.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Whether the coordinator's API answers GET /api/sweeps with 200 (plain bash: curl may not be installed).
+api_ready() {
+    (
+        exec 3<>"/dev/tcp/127.0.0.1/$API_PORT" || exit 1
+        printf 'GET /api/sweeps HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+        IFS= read -r -t 5 status <&3 || exit 1
+        [[ $status == *" 200 "* ]]
+    ) 2>/dev/null
+}
+
+stop_all() {
+    local status=$?
+    trap - EXIT INT TERM
+    if ((${#PIDS[@]})); then
+        say "stopping the cluster"
+        kill -TERM "${PIDS[@]}" 2>/dev/null || true
+        # Give them a few seconds to leave the cluster cleanly, then make sure.
+        for _ in $(seq 1 50); do
+            local alive=0
+            for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+            ((alive)) || break
+            sleep 0.1
+        done
+        kill -KILL "${PIDS[@]}" 2>/dev/null || true
+        wait "${PIDS[@]}" 2>/dev/null || true
+    fi
+    if ((status == 130 || status == 143)); then
+        printf 'demo: interrupted; everything is stopped (logs: %s)\n' "$LOGS" >&2
+    elif ((status != 0 && LOGS_FRESH)); then
+        printf 'demo: failed (exit %d); the logs are in %s\n' "$status" "$LOGS" >&2
+        # The processes' logs say why; the build's errors were printed already.
+        for log in "$LOGS"/coordinator.log "$LOGS"/worker-*.log; do
+            [[ -f $log ]] || continue
+            printf '\n===== %s (last 15 lines)\n' "${log#"$ROOT"/}" >&2
+            tail -n 15 "$log" >&2
+        done
+    fi
+    exit "$status"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+command -v dotnet >/dev/null || fail "dotnet is not on PATH: install the .NET SDK (see global.json for the version)"
+[[ $API_PORT =~ ^[0-9]{1,5}$ ]] && ((API_PORT > 0 && API_PORT < 65536)) || fail "ATELIER_DEMO_API_PORT=$API_PORT is not a port number"
+[[ $PORT =~ ^[0-9]{1,5}$ ]] && ((PORT > 0 && PORT < 65536)) || fail "ATELIER_DEMO_PORT=$PORT is not a port number"
+[[ $API_PORT != "$PORT" ]] || fail "the API port and the remoting port must differ (both are $PORT)"
+port_in_use "$API_PORT" && fail "port $API_PORT (HTTP API) is already in use: stop what uses it or set ATELIER_DEMO_API_PORT"
+port_in_use "$PORT" && fail "port $PORT (cluster remoting) is already in use: stop what uses it or set ATELIER_DEMO_PORT"
+
+rm -rf "$DEMO_DIR"
+mkdir -p "$LOGS"
+LOGS_FRESH=1
+
+say "building (dotnet build Cluster.sln -c Release; log: .data/demo/logs/build.log)"
+if ! dotnet build Cluster.sln -c Release -nologo -v quiet >"$LOGS/build.log" 2>&1; then
+    grep -E ': error ' "$LOGS/build.log" | sort -u | head -n 20 >&2 || true
+    fail "the build failed; see $LOGS/build.log"
+fi
+
+say "starting the coordinator (HTTP API http://127.0.0.1:$API_PORT, remoting $PORT)"
+dotnet "src/Coordinator/$BIN/Atelier.Coordinator.dll" --api-port "$API_PORT" --port "$PORT" \
+    --data-dir "$DEMO_DIR/coordinator" >"$LOGS/coordinator.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 120); do
+    api_ready && break
+    kill -0 "${PIDS[0]}" 2>/dev/null || fail "the coordinator exited; see $LOGS/coordinator.log"
+    ((i < 120)) || fail "the coordinator's API did not answer within 60 s; see $LOGS/coordinator.log"
+    sleep 0.5
+done
+
+for n in 1 2; do
+    dotnet "src/GpuWorker/$BIN/Atelier.GpuWorker.dll" --seed-nodes "akka.tcp://atelier@127.0.0.1:$PORT" \
+        --cpu-slots 2 --device cpu --data-dir "$DEMO_DIR/worker-$n" >"$LOGS/worker-$n.log" 2>&1 &
+    PIDS+=($!)
+done
+say "starting two workers (2 CPU slots each)"
+for n in 1 2; do
+    for i in $(seq 1 120); do
+        grep -q 'Singleton identified at \[' "$LOGS/worker-$n.log" && break
+        kill -0 "${PIDS[$n]}" 2>/dev/null || fail "worker $n exited; see $LOGS/worker-$n.log"
+        ((i < 120)) || fail "worker $n did not join the cluster within 60 s; see $LOGS/worker-$n.log"
+        sleep 0.5
+    done
+done
+
+say "pbm sweep submit $SPEC --wait"
+echo
+timeout --foreground 300 dotnet "src/Cli/$BIN/pbm.dll" --server "http://127.0.0.1:$API_PORT" sweep submit "$SPEC" --wait
+echo
+say "done; the logs are in ${LOGS#"$ROOT"/}/"

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Atelier.GpuWorker.Benchmarks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Atelier.GpuWorker.Jobs.Cifar;
+
+/// <summary>
+/// <c>bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--json]</c>:
+/// training images/s of (a) forward/backward/SGD step on one resident, already normalised batch and (b) the
+/// full pipeline (shuffled index_select, per-sample flip and shift, normalisation, step) as the job runs it;
+/// the best square-matmul rate measured in this process, and the achieved rate of (a) counting conv and
+/// linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> timed rounds of <c>--steps</c> steps
+/// (a shared machine's other load only ever slows a round down). With <c>--json</c> the last line is one JSON object.
+/// </summary>
+public sealed class CifarBenchmark : IJobBenchmark
+{
+    public const string Usage =
+        "usage: bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--json]";
+
+    public string Kind => Shared.Jobs.CifarVgg19Job.Kind;
+
+    public int Run(string[] options, TextWriter output, TextWriter error)
+    {
+        double? width = null;
+        int batch = 128, steps = 20, rounds = 3, warmup = 3, threads = 0;
+        var deviceName = "auto";
+        var json = false;
+        try
+        {
+            for (var i = 0; i < options.Length; i++)
+            {
+                string Value() => i + 1 < options.Length ? options[++i] : throw new FormatException($"{options[i]} needs a value");
+                switch (options[i])
+                {
+                    case "--width": width = Positive(double.Parse(Value(), CultureInfo.InvariantCulture), "--width"); break;
+                    case "--batch": batch = (int)Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--batch"); break;
+                    case "--steps": steps = (int)Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--steps"); break;
+                    case "--rounds": rounds = (int)Positive(int.Parse(Value(), CultureInfo.InvariantCulture), "--rounds"); break;
+                    case "--warmup": warmup = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--device": deviceName = Value(); break;
+                    case "--json": json = true; break;
+                    default: throw new FormatException($"unknown option '{options[i]}'");
+                }
+            }
+            if (deviceName is not ("auto" or "cpu" or "cuda")) throw new FormatException($"--device {deviceName}: must be auto, cpu or cuda");
+            if (warmup < 0 || threads < 0) throw new FormatException("--warmup and --threads must be >= 0");
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            error.WriteLine($"{e.Message}\n{Usage}");
+            return 2;
+        }
+
+        Device device;
+        try
+        {
+            device = CifarVgg19TrainingJob.ResolveDevice(deviceName, null);
+        }
+        catch (JobParameterException e)
+        {
+            error.WriteLine(e.Message);
+            return 2;
+        }
+        if (threads > 0) torch.set_num_threads(threads);
+        var cuda = device.type == DeviceType.CUDA;
+        if (cuda)
+        {
+            torch.backends.cuda.matmul.allow_tf32 = true;
+            torch.backends.cudnn.allow_tf32 = true;
+        }
+        var w = width ?? (cuda ? 1.0 : 0.25);
+        var result = Measure(device, w, batch, steps, warmup, rounds);
+
+        output.WriteLine($"cifar-vgg19 bench on {device} ({torch.get_num_threads()} CPU threads), width {w}, batch {batch}, best of {rounds} rounds of {steps} steps after {warmup} warm-up");
+        output.WriteLine($"  (a) compute  : {result.ComputeImagesPerSecond,10:F1} images/s");
+        output.WriteLine($"  (b) pipeline : {result.PipelineImagesPerSecond,10:F1} images/s  ({result.PipelineImagesPerSecond / result.ComputeImagesPerSecond:P1} of compute)");
+        output.WriteLine($"  training FLOPs/image {result.FlopsPerImage / 1e9:F3} GFLOP (3 × forward conv+linear)");
+        output.WriteLine($"  achieved     : {result.AchievedGflops,10:F1} GFLOP/s = {result.AchievedGflops / result.MatmulGflops:P1} of the best matmul {result.MatmulGflops:F1} GFLOP/s (n = {result.MatmulSize})");
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["job"] = Kind,
+                ["device"] = device.ToString(),
+                ["threads"] = torch.get_num_threads(),
+                ["width"] = w,
+                ["batch"] = batch,
+                ["steps"] = steps,
+                ["rounds"] = rounds,
+                ["images_per_second_compute"] = Math.Round(result.ComputeImagesPerSecond, 2),
+                ["images_per_second_pipeline"] = Math.Round(result.PipelineImagesPerSecond, 2),
+                ["pipeline_ratio"] = Math.Round(result.PipelineImagesPerSecond / result.ComputeImagesPerSecond, 4),
+                ["training_gflop_per_image"] = Math.Round(result.FlopsPerImage / 1e9, 6),
+                ["achieved_gflops"] = Math.Round(result.AchievedGflops, 2),
+                ["matmul_gflops"] = Math.Round(result.MatmulGflops, 2),
+                ["matmul_size"] = result.MatmulSize,
+                ["achieved_ratio"] = Math.Round(result.AchievedGflops / result.MatmulGflops, 4),
+            }));
+        }
+        return 0;
+    }
+
+    /// <summary>What <see cref="Measure"/> found.</summary>
+    public sealed record Result(
+        double ComputeImagesPerSecond,
+        double PipelineImagesPerSecond,
+        double FlopsPerImage,
+        double AchievedGflops,
+        double MatmulGflops,
+        int MatmulSize);
+
+    /// <summary>Runs the three measurements on <paramref name="device"/>.</summary>
+    public static Result Measure(Device device, double width, int batch, int steps, int warmup, int rounds = 1)
+    {
+        var (matmul, size) = BestMatmulGflops(device);
+
+        // Random bytes exercise the pipeline exactly as real images do; enough for several shuffled epochs' worth.
+        var count = Math.Max(4L * batch, Math.Min(50_000L, (long)batch * (steps * rounds + warmup)));
+        var options = new CifarOptions { Width = width, BatchSize = batch, Epochs = 1_000_000, CheckpointEvery = 0 };
+        CifarPipeline pipeline;
+        using (var data = new CifarDataset(
+                   new CifarSplit(randint(0, 256, [count, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [count], dtype: ScalarType.Int64)),
+                   new CifarSplit(randint(0, 256, [2, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [2], dtype: ScalarType.Int64)),
+                   "random"))
+            pipeline = new CifarPipeline(data, device, augment: true, divideByStd: true);
+        using var _ = pipeline;
+        using var trainer = new CifarTrainer(options, pipeline);
+        using var lossSum = zeros(1, ScalarType.Float64, device);
+        using var hits = zeros(1, ScalarType.Int64, device);
+
+        // (a) one resident batch, already normalised: nothing but the model and the optimiser.
+        double compute;
+        using (var generator = new Generator(1, CPU))
+        using (var plan = pipeline.Plan(generator))
+        {
+            var (images, labels) = pipeline.TrainBatch(plan, 0, batch);
+            using (images)
+            using (labels)
+            {
+                compute = Time(device, warmup, steps, rounds, lossSum, () => trainer.Step(images, labels, lossSum, hits)) * batch;
+            }
+        }
+
+        // (b) the job's own batch path, with a new epoch plan (order, shifts, flips) per pass over the set.
+        double pipelineRate;
+        using (var generator = new Generator(2, CPU))
+        {
+            var plan = pipeline.Plan(generator);
+            var step = 0;
+            pipelineRate = Time(device, warmup, steps, rounds, lossSum, () =>
+            {
+                if (step == trainer.StepsPerEpoch)
+                {
+                    plan.Dispose();
+                    plan = pipeline.Plan(generator);
+                    step = 0;
+                }
+                trainer.TrainBatch(0, step++, plan, lossSum, hits);
+            }) * batch;
+            plan.Dispose();
+        }
+
+        var flops = 3 * Vgg19Cifar.ForwardFlopsPerImage(width);
+        return new Result(compute, pipelineRate, flops, compute * flops / 1e9, matmul, size);
+    }
+
+    /// <summary>
+    /// Steps per second of <paramref name="step"/> (each inside a dispose scope, synchronised at the end of a round):
+    /// the best of <paramref name="rounds"/> rounds of <paramref name="steps"/> steps.
+    /// </summary>
+    private static double Time(Device device, int warmup, int steps, int rounds, Tensor sync, Action step)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            using var scope = NewDisposeScope();
+            step();
+        }
+        Synchronize(device, sync);
+        var best = 0.0;
+        for (var round = 0; round < rounds; round++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < steps; i++)
+            {
+                using var scope = NewDisposeScope();
+                step();
+            }
+            Synchronize(device, sync);
+            best = Math.Max(best, steps / clock.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    private static void Synchronize(Device device, Tensor sync)
+    {
+        _ = sync.item<double>();
+        if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
+    }
+
+    /// <summary>The best float32 GFLOP/s of n×n matmuls over a few sizes (2n³ FLOPs each), timed ≥ 0.3 s per size.</summary>
+    public static (double Gflops, int Size) BestMatmulGflops(Device device)
+    {
+        int[] sizes = device.type == DeviceType.CUDA ? [2048, 4096, 8192] : [256, 512, 1024, 2048];
+        var best = (Gflops: 0.0, Size: 0);
+        foreach (var n in sizes)
+        {
+            using var scope = NewDisposeScope();
+            var a = randn([n, n], device: device);
+            var b = randn([n, n], device: device);
+            var c = matmul(a, b);
+            Synchronize(device, c.sum().to(ScalarType.Float64));
+            var clock = Stopwatch.StartNew();
+            var reps = 0;
+            while (reps < 3 || clock.Elapsed.TotalSeconds < 0.3)
+            {
+                using var inner = NewDisposeScope();
+                c = matmul(a, b);
+                reps++;
+                if (device.type == DeviceType.CUDA && reps % 8 == 0) torch.cuda.synchronize(device);
+            }
+            if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
+            var gflops = 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds / 1e9;
+            if (gflops > best.Gflops) best = (gflops, n);
+        }
+        return best;
+    }
+
+    private static double Positive(double value, string option) =>
+        value > 0 ? value : throw new FormatException($"{option} must be > 0");
+}

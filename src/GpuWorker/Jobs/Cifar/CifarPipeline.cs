@@ -1,0 +1,177 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Atelier.GpuWorker.Jobs.Cifar;
+
+/// <summary>
+/// The input pipeline, all tensor ops on the device: the training set lives there as uint8, padded once by
+/// <see cref="Pad"/> pixels on each side with the per-channel mean (so a shifted-in border normalises to ≈ 0,
+/// as the reference's zero fill after normalisation does). A batch is one <c>index_select</c> of the shuffled
+/// indices, one <c>gather</c> that applies each sample's own translation (±4 px) and horizontal flip through
+/// index arithmetic, then a cast and the per-channel normalisation. No per-image managed code.
+/// </summary>
+public sealed class CifarPipeline : IDisposable
+{
+    public const int Pad = 4;
+    private const int Side = 32;
+    private const int PaddedSide = Side + 2 * Pad;
+
+    private readonly Tensor _train;       // uint8 (N, 3, 40, 40) when augmenting, else (N, 3, 32, 32)
+    private readonly Tensor _trainLabels; // int64 (N)
+    private readonly Tensor _test;        // uint8 (M, 3, 32, 32)
+    private readonly Tensor _testLabels;
+    private readonly Tensor _scale;       // float (1, 3, 1, 1): 1 / (255·std) or 1/255
+    private readonly Tensor _shift;       // float (1, 3, 1, 1): mean / std or mean (in [0, 1] units)
+    private readonly Tensor _ramp;        // int64 (32): 0..31
+    private readonly Tensor _rowBase;     // int64 (32, 1): row·40
+
+    /// <summary>Puts <paramref name="data"/> on <paramref name="device"/>; the pipeline holds its own handles, so the dataset may be disposed.</summary>
+    public CifarPipeline(CifarDataset data, Device device, bool augment, bool divideByStd)
+    {
+        Device = device;
+        Augment = augment;
+        var (mean, std) = ChannelStatistics(data.Train.Images);
+        Mean = mean;
+        Std = std;
+        var divisor = divideByStd ? std : [1.0, 1.0, 1.0];
+        _scale = tensor(divisor.Select(s => (float)(1.0 / (255.0 * s))).ToArray(), device: device).view(1, 3, 1, 1);
+        _shift = tensor(mean.Select((m, c) => (float)(m / divisor[c])).ToArray(), device: device).view(1, 3, 1, 1);
+
+        var train = OnDevice(data.Train.Images, device);
+        if (augment)
+        {
+            // Fill the border with the rounded channel means, then copy the images into the middle.
+            var fill = tensor(mean.Select(m => (byte)Math.Round(m * 255)).ToArray(), device: device).view(1, 3, 1, 1);
+            _train = fill.expand(train.shape[0], 3, PaddedSide, PaddedSide).contiguous();
+            _train.narrow(2, Pad, Side).narrow(3, Pad, Side).copy_(train);
+            fill.Dispose();
+            train.Dispose();
+        }
+        else
+        {
+            _train = train;
+        }
+        _trainLabels = OnDevice(data.Train.Labels, device);
+        _test = OnDevice(data.Test.Images, device);
+        _testLabels = OnDevice(data.Test.Labels, device);
+        _ramp = arange(Side, ScalarType.Int64, device: device);
+        _rowBase = _ramp.mul(PaddedSide).view(Side, 1);
+    }
+
+    public Device Device { get; }
+
+    public bool Augment { get; }
+
+    /// <summary>Per-channel mean of the training pixels, in [0, 1].</summary>
+    public IReadOnlyList<double> Mean { get; }
+
+    /// <summary>Per-channel standard deviation of the training pixels, in [0, 1] units.</summary>
+    public IReadOnlyList<double> Std { get; }
+
+    public long TrainCount => _train.shape[0];
+
+    public long TestCount => _test.shape[0];
+
+    public Tensor TestLabels => _testLabels;
+
+    /// <summary>
+    /// The random draws of one epoch, made on the CPU with <paramref name="generator"/> (TorchSharp creates CPU
+    /// generators only) and copied to the device once: the shuffled order and, for every position in it, a shift
+    /// (dy, dx in 0..8 of the padded image) and a flip bit. The same seed gives the same epoch on any device.
+    /// </summary>
+    public EpochPlan Plan(Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var n = TrainCount;
+        var order = randperm(n, generator: generator);
+        var offsets = randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator);
+        var flips = randint(0, 2, [n], dtype: ScalarType.Int64, generator: generator);
+        return new EpochPlan(
+            order.to(Device).MoveToOuterDisposeScope(),
+            offsets.to(Device).MoveToOuterDisposeScope(),
+            flips.to(Device).to(ScalarType.Bool).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The normalised float batch (B, 3, 32, 32) and labels of positions <paramref name="start"/>..+<paramref name="count"/>
+    /// of <paramref name="plan"/>, each sample flipped and shifted by its own draw when augmenting.
+    /// </summary>
+    public (Tensor Images, Tensor Labels) TrainBatch(EpochPlan plan, long start, long count)
+    {
+        var indices = plan.Order.narrow(0, start, count);
+        var labels = _trainLabels.index_select(0, indices);
+        var images = _train.index_select(0, indices);
+        if (Augment) images = ShiftAndFlip(images, plan.Offsets.narrow(0, start, count), plan.Flips.narrow(0, start, count));
+        return (Normalize(images), labels);
+    }
+
+    /// <summary>Test images <paramref name="start"/>..+<paramref name="count"/>, normalised, not augmented.</summary>
+    public (Tensor Images, Tensor Labels) TestBatch(long start, long count) =>
+        (Normalize(_test.narrow(0, start, count)), _testLabels.narrow(0, start, count));
+
+    /// <summary>
+    /// Crops a 32×32 window at each sample's offset (<paramref name="offsets"/> (B, 2): dy, dx in 0..8 of the 40×40
+    /// padded image, i.e. a ±4 px shift) and mirrors the samples whose <paramref name="flips"/> bit is set, with a
+    /// single gather over the flattened planes:
+    /// out[b, c, i, j] = padded[b, c, (dy_b + i)·40 + dx_b + (flip_b ? 31 − j : j)].
+    /// </summary>
+    public Tensor ShiftAndFlip(Tensor padded, Tensor offsets, Tensor flips)
+    {
+        var b = padded.shape[0];
+        var dy = offsets.select(1, 0).view(b, 1, 1);
+        var dx = offsets.select(1, 1).view(b, 1);
+        var columns = where(flips.view(b, 1), _ramp.flip(0).unsqueeze(0), _ramp.unsqueeze(0)).add(dx); // (B, 32)
+        var index = (_rowBase.unsqueeze(0) + dy.mul(PaddedSide)) + columns.unsqueeze(1);             // (B, 32, 32)
+        var flat = index.view(b, 1, Side * Side).expand(b, 3, Side * Side);
+        return padded.view(b, 3, PaddedSide * PaddedSide).gather(2, flat).view(b, 3, Side, Side);
+    }
+
+    /// <summary>A handle of its own to <paramref name="t"/> on <paramref name="device"/>: a copy there, or an alias when already there.</summary>
+    private static Tensor OnDevice(Tensor t, Device device) =>
+        t.device_type == device.type && t.device_index == device.index ? t.alias() : t.to(device);
+
+    private Tensor Normalize(Tensor bytes) => bytes.to(ScalarType.Float32).mul_(_scale).sub_(_shift);
+
+    /// <summary>Per-channel mean and standard deviation of uint8 images, in [0, 1] units (float64 sums in chunks).</summary>
+    public static (double[] Mean, double[] Std) ChannelStatistics(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var sum = zeros(3, ScalarType.Float64, device: images.device);
+        var squares = zeros(3, ScalarType.Float64, device: images.device);
+        const long chunk = 4096;
+        for (long start = 0; start < images.shape[0]; start += chunk)
+        {
+            var x = images.narrow(0, start, Math.Min(chunk, images.shape[0] - start)).to(ScalarType.Float64).div_(255);
+            sum.add_(x.sum([0, 2, 3]));
+            squares.add_(x.square().sum([0, 2, 3]));
+        }
+        var n = (double)images.shape[0] * 32 * 32;
+        var mean = sum.cpu().data<double>().Select(s => s / n).ToArray();
+        var meanSquare = squares.cpu().data<double>().Select(s => s / n).ToArray();
+        var std = mean.Select((m, c) => Math.Max(Math.Sqrt(Math.Max(meanSquare[c] - m * m, 0)), 1e-3)).ToArray();
+        return (mean, std);
+    }
+
+    public void Dispose()
+    {
+        _train.Dispose();
+        _trainLabels.Dispose();
+        _test.Dispose();
+        _testLabels.Dispose();
+        _scale.Dispose();
+        _shift.Dispose();
+        _ramp.Dispose();
+        _rowBase.Dispose();
+    }
+}
+
+/// <summary>One epoch's draws on the device: the order of the training images, and per position a shift and a flip.</summary>
+public sealed record EpochPlan(Tensor Order, Tensor Offsets, Tensor Flips) : IDisposable
+{
+    public void Dispose()
+    {
+        Order.Dispose();
+        Offsets.Dispose();
+        Flips.Dispose();
+    }
+}

@@ -1,0 +1,120 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Atelier.GpuWorker.Jobs.Cifar;
+
+/// <summary>
+/// The reference VGG19 for CIFAR-10: 16 conv layers (3×3, same padding), each followed by BatchNorm and
+/// ReLU, max-pooling after blocks 1–4, then flatten → Linear 4096 → BN → ReLU → Dropout → Linear 4096 → BN →
+/// ReLU → Dropout → Linear classes, He-normal initialisation. <c>width</c> scales every layer's channels.
+/// </summary>
+/// <remarks>
+/// Parameter names follow PyTorch's <c>nn.Sequential</c> numbering (<c>features.0.weight</c>,
+/// <c>classifier.8.bias</c>, …); <c>features.*</c> is laid out exactly as torchvision's <c>vgg19_bn().features</c>
+/// (minus block 5's pool), so PyTorch users can load a checkpoint into the class in docs/jobs/cifar-vgg19.md.
+/// Layers keep their biases as the Keras reference does, although BatchNorm makes them redundant.
+/// </remarks>
+public sealed class Vgg19Cifar : Module<Tensor, Tensor>
+{
+    /// <summary>Output channels per conv layer at width 1; 0 marks a 2×2 max-pool.</summary>
+    public static readonly IReadOnlyList<int> Layout =
+        [64, 64, 0, 128, 128, 0, 256, 256, 256, 256, 0, 512, 512, 512, 512, 0, 512, 512, 512, 512];
+
+    public const int ReferenceHidden = 4096;
+
+    private readonly Sequential features;
+    private readonly Sequential classifier;
+
+    public Vgg19Cifar(double width = 1.0, int classes = 10, double dropout = 0.5) : base(nameof(Vgg19Cifar))
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        Width = width;
+        var layers = new List<(string, Module<Tensor, Tensor>)>();
+        long channels = 3;
+        foreach (var reference in Layout)
+        {
+            if (reference == 0)
+            {
+                layers.Add(($"{layers.Count}", MaxPool2d(kernel_size: 2, stride: 2)));
+                continue;
+            }
+            var outChannels = CifarOptions.Scale(reference, width);
+            layers.Add(($"{layers.Count}", Conv2d(channels, outChannels, kernel_size: 3, padding: 1)));
+            layers.Add(($"{layers.Count}", BatchNorm2d(outChannels)));
+            layers.Add(($"{layers.Count}", ReLU(inplace: true)));
+            channels = outChannels;
+        }
+        features = Sequential(layers);
+        FlattenedFeatures = channels * 2 * 2; // 32 px halved by four pools
+        Hidden = CifarOptions.Scale(ReferenceHidden, width);
+        classifier = Sequential(
+            ("0", Linear(FlattenedFeatures, Hidden)),
+            ("1", BatchNorm1d(Hidden)),
+            ("2", ReLU(inplace: true)),
+            ("3", Dropout(dropout)),
+            ("4", Linear(Hidden, Hidden)),
+            ("5", BatchNorm1d(Hidden)),
+            ("6", ReLU(inplace: true)),
+            ("7", Dropout(dropout)),
+            ("8", Linear(Hidden, classes)));
+        RegisterComponents();
+        Initialize();
+    }
+
+    public double Width { get; }
+
+    public long FlattenedFeatures { get; }
+
+    public long Hidden { get; }
+
+    public override Tensor forward(Tensor input) => classifier.forward(features.forward(input).flatten(1));
+
+    /// <summary>
+    /// He-normal (PyTorch's <c>kaiming_normal_</c>, fan_in, gain √2: std = √(2/fan_in)) for conv and linear
+    /// weights, zero biases, BatchNorm γ = 1 and β = 0; draws from torch's global generator.
+    /// </summary>
+    private void Initialize()
+    {
+        using var _ = no_grad();
+        foreach (var (_, module) in named_modules())
+        {
+            switch (module)
+            {
+                case Conv2d conv:
+                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanIn, nonlinearity: init.NonlinearityType.ReLU);
+                    if (conv.bias is { } cb) init.zeros_(cb);
+                    break;
+                case Linear linear:
+                    init.kaiming_normal_(linear.weight, mode: init.FanInOut.FanIn, nonlinearity: init.NonlinearityType.ReLU);
+                    if (linear.bias is { } lb) init.zeros_(lb);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Multiply-accumulate count ×2 of the conv and linear layers for one 3×32×32 image's forward pass
+    /// (BatchNorm, ReLU, pooling and the loss are not counted). Training costs about 3× this.
+    /// </summary>
+    public static double ForwardFlopsPerImage(double width, int classes = 10)
+    {
+        double flops = 0;
+        long channels = 3, side = 32;
+        foreach (var reference in Layout)
+        {
+            if (reference == 0)
+            {
+                side /= 2;
+                continue;
+            }
+            long outChannels = CifarOptions.Scale(reference, width);
+            flops += 2.0 * channels * outChannels * 9 * side * side;
+            channels = outChannels;
+        }
+        long flat = channels * 2 * 2, hidden = CifarOptions.Scale(ReferenceHidden, width);
+        flops += 2.0 * (flat * hidden + hidden * hidden + hidden * classes);
+        return flops;
+    }
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using Atelier.GpuWorker.Imaging;
+using Atelier.Shared.Jobs;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
+using static TorchSharp.torch;
+using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
+
+namespace Atelier.GpuWorker.Jobs.Style;
+
+/// <summary>
+/// The <c>style-transfer</c> job (Gatys et al.): optimises the normalised image x so that its VGG19 features match
+/// the content image at one layer and the style image's Gram matrices at several layers, plus total variation
+/// (see <see cref="StyleLosses"/>, <see cref="StyleOptimizer"/>). It reports the unweighted terms and the total at
+/// every step (step 0 before the first update), writes <c>previews/step-NNNN.png</c> every <c>preview_every</c>
+/// iterations and at the end, with a checkpoint beside each, and <c>result.png</c>: the image with the lowest total loss.
+/// A resumed attempt continues from the last checkpoint's image (the optimiser's history starts afresh).
+/// </summary>
+public sealed class StyleTransferJob : IJob
+{
+    public const string ResultFile = "result.png";
+    public const string PreviewDirectory = "previews";
+    public const string CheckpointFile = "checkpoint.safetensors";
+
+    /// <summary>The width of a built-in content image when <c>size</c> is 0; built-in content images are 4:3.</summary>
+    public const int BuiltinDefaultSize = 256;
+
+    public JobDefinition Definition => JobSpec.Definition;
+
+    public JobResult Run(JobContext context)
+    {
+        var settings = StyleSettings.From(context.Parameters);
+        var device = ResolveDevice(settings.Device, context.Device);
+        NativeHeap.FixMallocThresholds();
+        var clock = Stopwatch.StartNew();
+
+        using var scope = torch.NewDisposeScope();
+        using var contentImage = LoadContent(settings);
+        using var styleImage = LoadStyle(settings, contentImage.Width, contentImage.Height);
+        context.Cancellation.ThrowIfCancellationRequested();
+
+        using var net = new Vgg19Features();
+        VggWeights.Load(net, settings.VggWeights);
+        net.to(device);
+        net.Freeze();
+
+        var content = ImageTensors.ToNormalized(contentImage, device);
+        var style = ImageTensors.ToNormalized(styleImage, device);
+        using var objective = new GatysObjective(net, content, style, settings.ContentLayer, settings.StyleLayers, settings.Weights);
+
+        using var progress = new Progress(context, settings);
+        var (start, firstStep) = progress.Resume(content) ?? (Initial(settings, content, style, device), 0L);
+        var options = new OptimizerOptions(settings.Optimizer, settings.LearningRate,
+            (int)Math.Max(0, settings.Iterations - firstStep), firstStep);
+        var outcome = StyleOptimizer.Run(objective, start, options, progress.Observe, context.Cancellation);
+        var resultPath = Path.Combine(context.WorkDirectory, ResultFile);
+        progress.SaveBest(resultPath, start);
+        context.Reporter.Artifact("result", resultPath);
+
+        var metrics = new Dictionary<string, double>(progress.BestTerms.ToMetrics())
+        {
+            ["best_step"] = progress.BestStep,
+            ["last_step"] = outcome.LastStep,
+            ["seconds"] = clock.Elapsed.TotalSeconds,
+            ["width"] = contentImage.Width,
+            ["height"] = contentImage.Height,
+        };
+        if (progress.DivergedAt is { } diverged) metrics["diverged_at_step"] = diverged;
+        return new JobResult(metrics);
+    }
+
+    /// <summary>
+    /// auto: the slot's device when the job runs in a slot, else CUDA when available, else the CPU;
+    /// cuda: the slot's CUDA device, else cuda:0 (an error without CUDA); cpu: the CPU.
+    /// </summary>
+    internal static Device ResolveDevice(string requested, string? slotDevice)
+    {
+        var slotIsCuda = slotDevice?.StartsWith("cuda", StringComparison.Ordinal) == true;
+        switch (requested)
+        {
+            case "cpu":
+                return torch.CPU;
+            case "cuda":
+                if (!torch.cuda.is_available())
+                    throw new JobParameterException("parameter device = 'cuda': no CUDA device is available to TorchSharp");
+                return torch.device(slotIsCuda ? slotDevice! : "cuda:0");
+            default:
+                if (slotDevice is not null) return torch.device(slotDevice);
+                return torch.cuda.is_available() ? torch.device("cuda:0") : torch.CPU;
+        }
+    }
+
+    private static Image<Rgb24> LoadContent(StyleSettings s)
+    {
+        if (BuiltinImages.IsBuiltin(s.Content))
+        {
+            var width = s.Size == 0 ? BuiltinDefaultSize : s.Size;
+            var height = Math.Max(1, (int)Math.Round(width * 0.75));
+            CheckSize(s, width, height);
+            return BuiltinImages.Render(s.Content, width, height);
+        }
+        var image = ImageFiles.LoadRgb(s.Content, "content image");
+        try
+        {
+            var (w, h) = ImageFiles.FitLongerSide(image.Width, image.Height, s.Size);
+            CheckSize(s, w, h);
+            ImageFiles.Resize(image, w, h);
+            return image;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+    }
+
+    private static Image<Rgb24> LoadStyle(StyleSettings s, int width, int height)
+    {
+        if (BuiltinImages.IsBuiltin(s.Style)) return BuiltinImages.Render(s.Style, width, height);
+        var image = ImageFiles.LoadRgb(s.Style, "style image");
+        ImageFiles.Resize(image, width, height);
+        return image;
+    }
+
+    private static void CheckSize(StyleSettings s, int width, int height)
+    {
+        var needed = s.MinimumSide;
+        if (Math.Min(width, height) < needed)
+        {
+            throw new JobParameterException(
+                $"parameter size = {s.Size}: the content image would be {width}×{height}, but the deepest layer used needs "
+                + $"at least {needed} pixels on each side");
+        }
+    }
+
+    private static Tensor Initial(StyleSettings s, Tensor content, Tensor style, Device device)
+    {
+        switch (s.Init)
+        {
+            case "content":
+                return content;
+            case "style":
+                return style;
+            default:
+                using (var generator = new Generator(unchecked((ulong)s.Seed)))
+                    return torch.randn(content.shape, ScalarType.Float32, generator: generator).to(device);
+        }
+    }
+
+    /// <summary>What the run has seen so far: metrics, previews, checkpoints and the best image.</summary>
+    private sealed class Progress(JobContext context, StyleSettings settings) : IDisposable
+    {
+        private readonly string _previews = Path.Combine(context.WorkDirectory, PreviewDirectory);
+        private readonly string _checkpoint = Path.Combine(context.WorkDirectory, CheckpointFile);
+        private Tensor? _best;
+        private long _resumedAt = -1;
+
+        public double BestLoss { get; private set; } = double.PositiveInfinity;
+
+        public long BestStep { get; private set; } = -1;
+
+        public LossTerms BestTerms { get; private set; } = new(double.NaN, double.NaN, double.NaN, double.NaN);
+
+        public long? DivergedAt { get; private set; }
+
+        public bool Observe(long step, LossTerms terms, Tensor x)
+        {
+            // A resumed run evaluates its checkpoint's step again: that step was reported before.
+            if (step != _resumedAt) context.Reporter.Metrics(step, terms.ToMetrics());
+            if (!double.IsFinite(terms.Total))
+            {
+                DivergedAt = step;
+                return false;
+            }
+            if (terms.Total < BestLoss)
+            {
+                _best?.Dispose();
+                _best = x.detach().clone().DetachFromDisposeScope();
+                BestLoss = terms.Total;
+                BestStep = step;
+                BestTerms = terms;
+            }
+            var every = settings.PreviewEvery;
+            if (every > 0 && step != _resumedAt && (step % every == 0 || step == settings.Iterations) && step > 0)
+            {
+                var path = Path.Combine(_previews, $"step-{step:D4}.png");
+                using (var image = ImageTensors.ToImage(x)) ImageFiles.SavePng(image, path);
+                context.Reporter.Artifact("preview", path);
+                SaveCheckpoint(step, x);
+                context.Reporter.Checkpoint(step, _checkpoint);
+            }
+            return true;
+        }
+
+        public void SaveBest(string path, Tensor fallback)
+        {
+            using var image = ImageTensors.ToImage(_best ?? fallback);
+            ImageFiles.SavePng(image, path);
+        }
+
+        /// <summary>The checkpoint's image and step when resuming from a checkpoint that fits this content image; else null.</summary>
+        public (Tensor Image, long Step)? Resume(Tensor content)
+        {
+            if (!context.Resume || !File.Exists(_checkpoint)) return null;
+            Dictionary<string, Tensor> saved;
+            try
+            {
+                saved = TorchSharp.PyBridge.Safetensors.LoadStateDict(_checkpoint);
+            }
+            catch (Exception)
+            {
+                return null; // An unreadable checkpoint: start again rather than fail the trial.
+            }
+            if (!saved.TryGetValue("image", out var image) || !saved.TryGetValue("best", out var best)
+                || !saved.TryGetValue("state", out var state) || !image.shape.SequenceEqual(content.shape))
+            {
+                return null;
+            }
+            var values = state.data<double>().ToArray();
+            _resumedAt = (long)values[0];
+            BestStep = (long)values[1];
+            BestTerms = new LossTerms(values[2], values[3], values[4], values[5]);
+            BestLoss = BestTerms.Total;
+            _best = best.to(content.device).DetachFromDisposeScope();
+            return (image.to(content.device), _resumedAt);
+        }
+
+        private void SaveCheckpoint(long step, Tensor x)
+        {
+            using var scope = torch.NewDisposeScope();
+            var b = BestTerms;
+            var state = new Dictionary<string, Tensor>
+            {
+                ["image"] = x.detach().to(torch.CPU).contiguous(),
+                ["best"] = (_best ?? x).detach().to(torch.CPU).contiguous(),
+                ["state"] = torch.tensor(new double[] { step, BestStep, b.Content, b.Style, b.Tv, b.Total }),
+            };
+            var temp = _checkpoint + ".tmp";
+            using (var stream = File.Create(temp)) TorchSharp.PyBridge.Safetensors.SaveStateDict(stream, state);
+            File.Move(temp, _checkpoint, overwrite: true);
+        }
+
+        public void Dispose() => _best?.Dispose();
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using Atelier.GpuWorker.Imaging;
+using Atelier.GpuWorker.Jobs;
+using Atelier.GpuWorker.Jobs.Style;
+using Atelier.GpuWorker.Standalone;
+using TorchSharp;
+
+namespace Atelier.GpuWorker.Tests.Style;
+
+/// <summary>The job end to end on tiny images (random VGG19 weights, CPU).</summary>
+public sealed class StyleTransferJobTests
+{
+    private static JobResult Run(StyleTestData.TempDirectory dir, StyleTestData.RecordingReporter reporter, bool resume = false,
+        CancellationToken cancellation = default, params (string, object)[] parameters)
+    {
+        var all = new List<(string, object)> { ("size", 24), ("device", "cpu") };
+        all.AddRange(parameters);
+        var job = new StyleTransferJob();
+        return job.Run(new JobContext("t/0", 1, StyleTestData.Parameters(all.ToArray()), dir.Path, reporter, resume, cancellation));
+    }
+
+    [Fact]
+    public void Lbfgs_lowers_the_total_loss_and_writes_metrics_previews_and_the_best_image()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var reporter = new StyleTestData.RecordingReporter();
+        var result = Run(dir, reporter, parameters: [("iterations", 12), ("preview_every", 5)]);
+
+        Assert.Equal(Enumerable.Range(0, 13).Select(i => (long)i), reporter.Metrics.Select(m => m.Step));
+        Assert.All(reporter.Metrics, m => Assert.Equal(["content_loss", "style_loss", "total_loss", "tv_loss"], m.Values.Keys.Order()));
+        var first = reporter.Metrics[0].Values;
+        // Step 0 is the content image itself (init = content): no content loss yet.
+        Assert.Equal(0, first["content_loss"]);
+        Assert.Equal(1e6 * first["style_loss"] + 1e-3 * first["tv_loss"], first["total_loss"], first["total_loss"] * 1e-5);
+        var totals = reporter.Metrics.Select(m => m.Values["total_loss"]).ToList();
+        Assert.True(totals[^1] < totals[0] * 0.5, $"total loss went from {totals[0]} to {totals[^1]}");
+
+        Assert.Equal(totals.Min(), result.FinalMetrics["total_loss"]);
+        Assert.Equal(totals.IndexOf(totals.Min()), result.FinalMetrics["best_step"]);
+        Assert.Equal(12, result.FinalMetrics["last_step"]);
+
+        var previews = Path.Combine(dir.Path, "previews");
+        Assert.Equal(["step-0005.png", "step-0010.png", "step-0012.png"], Directory.GetFiles(previews).Select(Path.GetFileName).Order());
+        Assert.Equal(3, reporter.Artifacts.Count(a => a.Kind == "preview"));
+        Assert.Equal([5L, 10L, 12L], reporter.Checkpoints.Select(c => c.Step));
+        var resultPng = Path.Combine(dir.Path, "result.png");
+        Assert.Contains(("result", resultPng), reporter.Artifacts);
+        using var image = ImageFiles.LoadRgb(resultPng);
+        Assert.Equal((24, 18), (image.Width, image.Height)); // builtin content is 4:3
+    }
+
+    [Fact]
+    public void Adam_and_noise_init_run_and_lower_the_loss()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var reporter = new StyleTestData.RecordingReporter();
+        Run(dir, reporter, parameters: [("optimizer", "adam"), ("init", "noise"), ("iterations", 8), ("preview_every", 0), ("lr", 0.1)]);
+        var totals = reporter.Metrics.Select(m => m.Values["total_loss"]).ToList();
+        Assert.Equal(9, totals.Count);
+        Assert.True(reporter.Metrics[0].Values["content_loss"] > 0);
+        Assert.True(totals[^1] < totals[0], $"total loss went from {totals[0]} to {totals[^1]}");
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "previews")));
+    }
+
+    [Fact]
+    public void Step_zero_equals_the_formulas_on_files_given_by_path()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        // Files at the target size already (no resize), so the expected terms see the same pixels.
+        var contentPath = dir.File("content.png");
+        var stylePath = dir.File("style.png");
+        using (var c = BuiltinImages.Render("builtin:swirls", 32, 20)) ImageFiles.SavePng(c, contentPath);
+        using (var s = BuiltinImages.Render("builtin:landscape", 32, 20)) ImageFiles.SavePng(s, stylePath);
+        var reporter = new StyleTestData.RecordingReporter();
+        Run(dir, reporter, parameters:
+        [
+            ("content", contentPath), ("style", stylePath), ("size", 32), ("iterations", 0), ("vgg_weights", "random:4"),
+            ("content_layer", "relu2_2"), ("style_layers", "relu1_1, relu3_1"), ("style_layer_weights", "0.5,2"),
+            ("init", "style"), ("content_weight", 3.0), ("style_weight", 10.0), ("tv_weight", 0.25),
+        ]);
+        var step0 = Assert.Single(reporter.Metrics);
+        Assert.Equal(0, step0.Step);
+
+        using var scope = torch.NewDisposeScope();
+        using var net = StyleTestData.Network(seed: 4);
+        using var ci = ImageFiles.LoadRgb(contentPath);
+        using var si = ImageFiles.LoadRgb(stylePath);
+        var content = ImageTensors.ToNormalized(ci);
+        var style = ImageTensors.ToNormalized(si);
+        var fx = net.Extract(style, ["relu2_2", "relu1_1", "relu3_1"]); // x = the style image (init = style)
+        var contentLoss = StyleLosses.Content(fx["relu2_2"], net.Extract(content, ["relu2_2"])["relu2_2"]).item<float>();
+        // x is the style image, so its Gram matrices equal the targets: no style loss.
+        var tv = StyleLosses.TotalVariation(style).item<float>();
+        Assert.Equal(contentLoss, step0.Values["content_loss"], contentLoss * 1e-6);
+        Assert.Equal(0, step0.Values["style_loss"]);
+        Assert.Equal(tv, step0.Values["tv_loss"], tv * 1e-6);
+        Assert.Equal(3 * contentLoss + 0.25 * tv, step0.Values["total_loss"], step0.Values["total_loss"] * 1e-5);
+    }
+
+    [Fact]
+    public void A_resumed_attempt_continues_from_the_last_checkpoint()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var first = new StyleTestData.RecordingReporter();
+        Run(dir, first, parameters: [("iterations", 4), ("preview_every", 4)]);
+        Assert.Equal([4L], first.Checkpoints.Select(c => c.Step));
+
+        var second = new StyleTestData.RecordingReporter();
+        var result = Run(dir, second, resume: true, parameters: [("iterations", 7), ("preview_every", 4)]);
+        Assert.Equal([5L, 6L, 7L], second.Metrics.Select(m => m.Step));
+        Assert.True(second.Metrics[0].Values["total_loss"] < first.Metrics[0].Values["total_loss"]);
+        Assert.Equal(7, result.FinalMetrics["last_step"]);
+    }
+
+    [Fact]
+    public void Bad_parameters_are_refused_naming_the_parameter()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var reporter = new StyleTestData.RecordingReporter();
+        string Error(params (string, object)[] p) => Assert.Throws<JobParameterException>(() => Run(dir, reporter, parameters: p)).Message;
+
+        Assert.Contains("style_layers", Error(("style_layers", "relu1_1,relu9_1")));
+        Assert.Contains("unknown layer 'relu9_1'", Error(("style_layers", "relu1_1,relu9_1")));
+        Assert.Contains("style_layer_weights", Error(("style_layer_weights", "1,2")));
+        Assert.Contains("content_layer", Error(("content_layer", "relu4_9")));
+        Assert.Contains("must be >= 0", Error(("iterations", -1)));
+        Assert.Contains("must be one of lbfgs, adam", Error(("optimizer", "sgd")));
+        Assert.Contains("must be > 0", Error(("lr", 0.0)));
+        Assert.Contains("must be >= 0", Error(("style_weight", -1.0)));
+        var size = Error(("size", 12));
+        Assert.Contains("parameter size = 12", size);
+        Assert.Contains("at least 16 pixels", size);
+        Assert.Empty(reporter.Metrics);
+
+        var missing = Assert.Throws<ImageLoadException>(() => Run(dir, reporter, parameters: [("content", dir.File("nope.jpg"))]));
+        Assert.Contains("content image", missing.Message);
+        Assert.Contains("nope.jpg", missing.Message);
+    }
+
+    [Fact]
+    public void Cancellation_stops_the_run()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        using var cancel = new CancellationTokenSource();
+        var reporter = new CancellingReporter(cancel, afterStep: 2);
+        var job = new StyleTransferJob();
+        var context = new JobContext("t/0", 1, StyleTestData.Parameters(("size", 24), ("iterations", 50), ("device", "cpu")),
+            dir.Path, reporter, false, cancel.Token);
+        Assert.ThrowsAny<OperationCanceledException>(() => job.Run(context));
+        Assert.InRange(reporter.Steps, 3, 4);
+    }
+
+    [Fact]
+    public void Memory_stays_flat_over_iterations()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var net = StyleTestData.Network();
+        torch.random.manual_seed(1);
+        var content = torch.randn(1, 3, 16, 16);
+        var style = torch.randn(1, 3, 16, 16);
+        string[] layers = ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"];
+        using var objective = new GatysObjective(net, content, style, "relu4_2", layers, new LossWeights(1, 1e6, 1e-3, [1, 1, 1, 1, 1]));
+        foreach (var optimizer in new[] { OptimizerOptions.Lbfgs, OptimizerOptions.Adam })
+        {
+            var live = new Dictionary<long, long>();
+            StyleOptimizer.Run(objective, content, new OptimizerOptions(optimizer, OptimizerOptions.DefaultLearningRate(optimizer), 26),
+                (step, _, _) =>
+                {
+                    live[step] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+                    return true;
+                }, CancellationToken.None);
+            // Adam: nothing outlives its iteration. L-BFGS: TorchSharp's native step keeps the one graph-free 0-d
+            // loss handle the closure returns per iteration (see StyleOptimizer), and nothing else.
+            var perIteration = optimizer == OptimizerOptions.Lbfgs ? 1 : 0;
+            Assert.Equal(live[5] + 10 * perIteration, live[15]);
+            Assert.Equal(live[5] + 20 * perIteration, live[25]);
+        }
+    }
+
+    [Fact]
+    public void The_standalone_run_command_writes_metrics_result_and_previews()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = RunCommand.Execute(
+            ["style-transfer", "-p", "size=24", "-p", "iterations=3", "-p", "preview_every=2", "-p", "device=cpu", "--out", dir.Path],
+            JobRegistry.Default(), output, error, CancellationToken.None);
+        Assert.True(code == 0, error.ToString());
+
+        var lines = File.ReadAllLines(Path.Combine(dir.Path, "metrics.jsonl"));
+        Assert.Equal(4, lines.Length);
+        using (var step0 = JsonDocument.Parse(lines[0]))
+        {
+            Assert.Equal(0, step0.RootElement.GetProperty("step").GetInt64());
+            foreach (var key in new[] { "content_loss", "style_loss", "tv_loss", "total_loss" })
+                Assert.True(step0.RootElement.TryGetProperty(key, out _), key);
+        }
+        Assert.True(File.Exists(Path.Combine(dir.Path, "result.png")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "previews", "step-0002.png")));
+        Assert.True(File.Exists(Path.Combine(dir.Path, "previews", "step-0003.png")));
+        using var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.Path, "result.json")));
+        Assert.Equal("style-transfer", result.RootElement.GetProperty("job").GetString());
+        Assert.True(result.RootElement.GetProperty("metrics").GetProperty("total_loss").GetDouble() > 0);
+    }
+
+    private sealed class CancellingReporter(CancellationTokenSource cancel, long afterStep) : IJobReporter
+    {
+        public int Steps { get; private set; }
+
+        public void Metrics(long step, IReadOnlyDictionary<string, double> values)
+        {
+            Steps++;
+            if (step == afterStep) cancel.Cancel();
+        }
+
+        public void Artifact(string kind, string path) { }
+
+        public void Checkpoint(long step, string path) { }
+    }
+}

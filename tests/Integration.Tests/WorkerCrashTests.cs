@@ -1,0 +1,64 @@
+using Atelier.Shared.Protocol;
+using Atelier.Testing;
+
+namespace Atelier.Integration.Tests;
+
+/// <summary>kill -9 of a worker while it runs trials: its leases expire and the other worker runs them.</summary>
+public sealed class WorkerCrashTests
+{
+    // 8 trials of 10 × 0.25 s = 2.5 s each.
+    private const string Spec = """
+        name: worker-crash
+        job: synthetic
+        method: grid
+        metric: {name: loss, goal: minimize}
+        parameters:
+          x: {values: [0.3, 0.9]}
+          y: {values: [-0.2, 0.5]}
+          lr: {values: [0.01, 0.1]}
+          steps: {value: 10}
+          step_seconds: {value: 0.25}
+        """;
+
+    [Fact(Timeout = 300_000)]
+    public async Task Trials_of_a_killed_worker_complete_on_the_surviving_worker()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Name = "worker-crash",
+            LeaseTimeout = TimeSpan.FromSeconds(3),
+        }, ct);
+        await cluster.ExplainFailuresAsync(async () =>
+        {
+            var victim = cluster.Workers[1];
+            var survivor = cluster.Workers[0];
+            var id = (await cluster.SubmitAsync(Spec, ct)).Id;
+
+            var beforeKill = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(60),
+                s => s.Trials.Count(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim)) == 2,
+                $"both slots of {victim.Process.Name} to run a trial", cancellationToken: ct);
+            await victim.Process.KillAsync();
+            var interrupted = beforeKill.Trials
+                .Where(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim))
+                .Select(t => t.Index)
+                .ToList();
+
+            var sweep = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+            Expect.AllCompletedWithCorrectLoss(sweep, 8);
+            Expect.BestIsSmallestLoss(sweep);
+            Assert.False(cluster.Coordinator.HasExited);
+
+            var rerun = survivor.TrialsStarted(id);
+            foreach (var index in interrupted)
+            {
+                var trial = sweep.Trials.Single(t => t.Index == index);
+                Assert.True(trial.Attempts >= 2, $"trial {index} was running on the killed worker but finished in attempt {trial.Attempts}");
+                Assert.Contains(rerun, r => r.Trial == index && r.Attempt == trial.Attempts);
+            }
+        });
+    }
+
+    private static bool OnWorker(string? slot, WorkerNode worker) =>
+        slot is not null && slot.StartsWith(worker.Address + "/", StringComparison.Ordinal);
+}
