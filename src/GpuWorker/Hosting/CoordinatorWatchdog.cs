@@ -46,9 +46,11 @@ public sealed class CoordinatorWatchdog : ReceiveActor, IWithTimers
         _cluster.RegisterOnMemberRemoved(() =>
         {
             // Removed from the cluster (downed by the split-brain resolver) without being asked to stop.
-            // A shutdown in progress (a signal, a leave) also removes the node: that is no reason to rejoin.
-            var shuttingDown = CoordinatedShutdown.Get(Context.System).ShutdownReason is not null;
-            if (!host.ApplicationStopping.IsCancellationRequested && !shuttingDown)
+            // Downed (the split-brain resolver cut this worker off): rejoin. A shutdown for any other
+            // reason (a signal, a leave) also removes the node, and is no reason to rejoin.
+            var reason = CoordinatedShutdown.Get(_cluster.System).ShutdownReason; // not Context: this runs off the actor
+            var downed = reason is null || reason is CoordinatedShutdown.ClusterDowningReason;
+            if (!host.ApplicationStopping.IsCancellationRequested && downed)
                 lifetime.RequestRejoin("this worker was removed from the cluster");
         });
     }

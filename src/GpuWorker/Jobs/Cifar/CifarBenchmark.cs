@@ -12,8 +12,8 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// training images/s of (a) forward/backward/SGD step on one resident, already normalised batch and (b) the
 /// full pipeline (shuffled index_select, per-sample flip and shift, normalisation, step) as the job runs it;
 /// the best square-matmul rate measured in this process, and the achieved rate of (a) counting conv and
-/// linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> timed rounds of <c>--steps</c> steps
-/// (a shared machine's other load only ever slows a round down). With <c>--json</c> the last line is one JSON object.
+/// linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> timed rounds of <c>--steps</c> steps,
+/// the rounds of the measurements interleaved (a shared machine's other load only ever slows a round down). With <c>--json</c> the last line is one JSON object.
 /// </summary>
 public sealed class CifarBenchmark : IJobBenchmark
 {
@@ -78,6 +78,7 @@ public sealed class CifarBenchmark : IJobBenchmark
         output.WriteLine($"cifar-vgg19 bench on {device} ({torch.get_num_threads()} CPU threads), width {w}, batch {batch}, best of {rounds} rounds of {steps} steps after {warmup} warm-up");
         output.WriteLine($"  (a) compute  : {result.ComputeImagesPerSecond,10:F1} images/s");
         output.WriteLine($"  (b) pipeline : {result.PipelineImagesPerSecond,10:F1} images/s  ({result.PipelineImagesPerSecond / result.ComputeImagesPerSecond:P1} of compute)");
+        output.WriteLine($"  (c) input pipeline alone: {result.InputOnlyImagesPerSecond,10:F1} images/s");
         output.WriteLine($"  training FLOPs/image {result.FlopsPerImage / 1e9:F3} GFLOP (3 × forward conv+linear)");
         output.WriteLine($"  achieved     : {result.AchievedGflops,10:F1} GFLOP/s = {result.AchievedGflops / result.MatmulGflops:P1} of the best matmul {result.MatmulGflops:F1} GFLOP/s (n = {result.MatmulSize})");
         if (json)
@@ -94,6 +95,7 @@ public sealed class CifarBenchmark : IJobBenchmark
                 ["images_per_second_compute"] = Math.Round(result.ComputeImagesPerSecond, 2),
                 ["images_per_second_pipeline"] = Math.Round(result.PipelineImagesPerSecond, 2),
                 ["pipeline_ratio"] = Math.Round(result.PipelineImagesPerSecond / result.ComputeImagesPerSecond, 4),
+                ["images_per_second_input_only"] = Math.Round(result.InputOnlyImagesPerSecond, 2),
                 ["training_gflop_per_image"] = Math.Round(result.FlopsPerImage / 1e9, 6),
                 ["achieved_gflops"] = Math.Round(result.AchievedGflops, 2),
                 ["matmul_gflops"] = Math.Round(result.MatmulGflops, 2),
@@ -108,6 +110,7 @@ public sealed class CifarBenchmark : IJobBenchmark
     public sealed record Result(
         double ComputeImagesPerSecond,
         double PipelineImagesPerSecond,
+        double InputOnlyImagesPerSecond,
         double FlopsPerImage,
         double AchievedGflops,
         double MatmulGflops,
@@ -133,66 +136,61 @@ public sealed class CifarBenchmark : IJobBenchmark
         using var hits = zeros(1, ScalarType.Int64, device);
 
         // (a) one resident batch, already normalised: nothing but the model and the optimiser.
-        double compute;
-        using (var generator = new Generator(1, CPU))
-        using (var plan = pipeline.Plan(generator))
-        {
-            var (images, labels) = pipeline.TrainBatch(plan, 0, batch);
-            using (images)
-            using (labels)
-            {
-                compute = Time(device, warmup, steps, rounds, lossSum, () => trainer.Step(images, labels, lossSum, hits)) * batch;
-            }
-        }
+        using var fixedGenerator = new Generator(1, CPU);
+        using var fixedPlan = pipeline.Plan(fixedGenerator);
+        var (images, labels) = pipeline.TrainBatch(fixedPlan, 0, batch);
+        using var residentImages = images;
+        using var residentLabels = labels;
+        void Compute() => trainer.Step(residentImages, residentLabels, lossSum, hits);
 
         // (b) the job's own batch path, with a new epoch plan (order, shifts, flips) per pass over the set.
-        double pipelineRate;
-        using (var generator = new Generator(2, CPU))
+        using var generator = new Generator(2, CPU);
+        var plan = pipeline.Plan(generator);
+        var step = 0;
+        void Pipeline()
         {
-            var plan = pipeline.Plan(generator);
-            var step = 0;
-            pipelineRate = Time(device, warmup, steps, rounds, lossSum, () =>
+            if (step == trainer.StepsPerEpoch)
             {
-                if (step == trainer.StepsPerEpoch)
-                {
-                    plan.Dispose();
-                    plan = pipeline.Plan(generator);
-                    step = 0;
-                }
-                trainer.TrainBatch(0, step++, plan, lossSum, hits);
-            }) * batch;
-            plan.Dispose();
+                plan.Dispose();
+                plan = pipeline.Plan(generator);
+                step = 0;
+            }
+            trainer.TrainBatch(0, step++, plan, lossSum, hits);
         }
 
+        // (c) the input pipeline alone (batches made and dropped), to see what it costs.
+        var inputStep = 0;
+        void InputOnly()
+        {
+            var (batchImages, _) = pipeline.TrainBatch(fixedPlan, (long)(inputStep++ % trainer.StepsPerEpoch) * batch, batch);
+            lossSum.add_(batchImages[0, 0, 0, 0].to(ScalarType.Float64)); // keeps the batch alive until synchronised
+        }
+
+        // Rounds alternate between the three, so that a shared machine's load falls on all of them alike.
+        var actions = new Action[] { Compute, Pipeline, InputOnly };
+        foreach (var action in actions) Run(device, warmup, lossSum, action);
+        var best = new double[actions.Length];
+        for (var round = 0; round < rounds; round++)
+            for (var a = 0; a < actions.Length; a++)
+                best[a] = Math.Max(best[a], steps / Run(device, steps, lossSum, actions[a]) * batch);
+        plan.Dispose();
+
+        var (compute, pipelineRate, inputOnly) = (best[0], best[1], best[2]);
         var flops = 3 * Vgg19Cifar.ForwardFlopsPerImage(width);
-        return new Result(compute, pipelineRate, flops, compute * flops / 1e9, matmul, size);
+        return new Result(compute, pipelineRate, inputOnly, flops, compute * flops / 1e9, matmul, size);
     }
 
-    /// <summary>
-    /// Steps per second of <paramref name="step"/> (each inside a dispose scope, synchronised at the end of a round):
-    /// the best of <paramref name="rounds"/> rounds of <paramref name="steps"/> steps.
-    /// </summary>
-    private static double Time(Device device, int warmup, int steps, int rounds, Tensor sync, Action step)
+    /// <summary>Seconds for <paramref name="steps"/> calls of <paramref name="step"/>, each in a dispose scope, synchronised at the end.</summary>
+    private static double Run(Device device, int steps, Tensor sync, Action step)
     {
-        for (var i = 0; i < warmup; i++)
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < steps; i++)
         {
             using var scope = NewDisposeScope();
             step();
         }
         Synchronize(device, sync);
-        var best = 0.0;
-        for (var round = 0; round < rounds; round++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < steps; i++)
-            {
-                using var scope = NewDisposeScope();
-                step();
-            }
-            Synchronize(device, sync);
-            best = Math.Max(best, steps / clock.Elapsed.TotalSeconds);
-        }
-        return best;
+        return clock.Elapsed.TotalSeconds;
     }
 
     private static void Synchronize(Device device, Tensor sync)
