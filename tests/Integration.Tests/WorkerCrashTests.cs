@@ -3,7 +3,10 @@ using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;
 
-/// <summary>kill -9 of a worker while it runs trials: its leases expire and the other worker runs them.</summary>
+/// <summary>
+/// kill -9 of a worker while it runs trials: its leases expire and the other worker resumes them from
+/// the checkpoints streamed to the coordinator's store.
+/// </summary>
 public sealed class WorkerCrashTests
 {
     // 8 trials of 10 × 0.25 s = 2.5 s each.
@@ -18,6 +21,7 @@ public sealed class WorkerCrashTests
           lr: {values: [0.01, 0.1]}
           steps: {value: 10}
           step_seconds: {value: 0.25}
+          checkpoint_every: {value: 1}
         """;
 
     [Fact(Timeout = 300_000)]
@@ -36,8 +40,8 @@ public sealed class WorkerCrashTests
             var id = (await cluster.SubmitAsync(Spec, ct)).Id;
 
             var beforeKill = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(60),
-                s => s.Trials.Count(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim)) == 2,
-                $"both slots of {victim.Process.Name} to run a trial", cancellationToken: ct);
+                s => s.Trials.Count(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim) && t.Artifacts is { Count: > 0 }) == 2,
+                $"both slots of {victim.Process.Name} to run a trial and store a checkpoint", cancellationToken: ct);
             await victim.Process.KillAsync();
             var interrupted = beforeKill.Trials
                 .Where(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim))
@@ -55,10 +59,31 @@ public sealed class WorkerCrashTests
                 var trial = sweep.Trials.Single(t => t.Index == index);
                 Assert.True(trial.Attempts >= 2, $"trial {index} was running on the killed worker but finished in attempt {trial.Attempts}");
                 Assert.Contains(rerun, r => r.Trial == index && r.Attempt == trial.Attempts);
+                // Resumed from a stored checkpoint (step ≥ 1), not from scratch.
+                var resumed = System.Text.RegularExpressions.Regex.Match(survivor.Process.ReadLog(),
+                    $@"{id} trial {index}: resuming from checkpoint \S+ \(step (\d+)\)");
+                Assert.True(resumed.Success, $"trial {index} was not resumed from a stored checkpoint");
+                Assert.InRange(long.Parse(resumed.Groups[1].Value), 1, 9);
             }
         });
     }
 
     private static bool OnWorker(string? slot, WorkerNode worker) =>
         slot is not null && slot.StartsWith(worker.Address + "/", StringComparison.Ordinal);
+
+    [Fact(Timeout = 300_000)]
+    public async Task Killing_the_only_worker_leaves_the_coordinator_up()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Name = "lone-worker", Workers = 1 }, ct);
+        await cluster.ExplainFailuresAsync(async () =>
+        {
+            await cluster.Workers[0].Process.KillAsync();
+            // Past the failure detector and the split-brain resolver's stable-after (20 s).
+            await Task.Delay(TimeSpan.FromSeconds(30), ct);
+            Assert.False(cluster.Coordinator.HasExited, "the coordinator downed itself when its only worker died");
+            var ready = await cluster.Http.GetAsync("healthz/ready", ct);
+            Assert.True(ready.IsSuccessStatusCode, $"coordinator not ready: {(int)ready.StatusCode}");
+        });
+    }
 }

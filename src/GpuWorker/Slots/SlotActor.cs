@@ -170,7 +170,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var job = _jobs.Get(a.Job);
                 var parameters = new JobParameters(job.Definition, a.Parameters);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), a.LastStep >= 0, token, device);
+                    new ActorJobReporter(self, run), Resumes(a), token, device);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -184,12 +184,15 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).Unwrap().PipeTo(self);
     }
 
+    /// <summary>An attempt resumes when an earlier one got somewhere: recorded steps or a stored checkpoint.</summary>
+    private static bool Resumes(AssignTrial a) => a.LastStep >= 0 || a.Checkpoints is { Count: > 0 };
+
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
 
     /// <summary>Downloads the newest stored checkpoint that arrives intact, falling back to older ones.</summary>
     private static async Task RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
     {
-        if (a.LastStep < 0 || a.Checkpoints is not { Count: > 0 } checkpoints) return;
+        if (a.Checkpoints is not { Count: > 0 } checkpoints) return;
         foreach (var checkpoint in checkpoints)
         {
             try
