@@ -41,6 +41,10 @@ public interface IJobReporter
     /// <summary>A file the job produced (a picture, a result); <paramref name="kind"/> says what it is.</summary>
     void Artifact(string kind, string path);
 
-    /// <summary>A checkpoint from which the job can resume after <paramref name="step"/>.</summary>
+    /// <summary>
+    /// A checkpoint from which the job can resume after <paramref name="step"/>. The slot uploads the
+    /// file as it is: a job should write each checkpoint to a new file (a file rewritten during the
+    /// upload arrives with the wrong hash and is refused).
+    /// </summary>
     void Checkpoint(long step, string path);
 }

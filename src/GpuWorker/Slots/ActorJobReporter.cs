@@ -11,8 +11,7 @@ internal sealed class ActorJobReporter(IActorRef slot, RunKey run) : IJobReporte
     public void Metrics(long step, IReadOnlyDictionary<string, double> values) =>
         slot.Tell(new JobMetrics(run, new MetricPoint(step, new Dictionary<string, double>(values))));
 
-    // Pictures and results stay in the trial's work directory on this node for now.
-    public void Artifact(string kind, string path) { }
+    public void Artifact(string kind, string path) => slot.Tell(new JobFile(run, kind, -1, path));
 
-    public void Checkpoint(long step, string path) => slot.Tell(new JobCheckpoint(run, step, path));
+    public void Checkpoint(long step, string path) => slot.Tell(new JobFile(run, Shared.Protocol.ArtifactInfo.Checkpoint, step, path));
 }

@@ -106,7 +106,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private void Common()
     {
-        Receive<JobCheckpoint>(Upload);
+        Receive<JobFile>(Upload);
         Receive<Note>(n =>
         {
             if (n.Warning) _log.Warning("slot {0}: {1}", _slot.SlotId, n.Text);
@@ -212,10 +212,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Queues the upload of a checkpoint; uploads of a slot run one after another, off this actor.</summary>
-    private void Upload(JobCheckpoint c)
+    /// <summary>Queues the upload of a file the job wrote; uploads of a slot run one after another, off this actor.</summary>
+    private void Upload(JobFile c)
     {
         var run = c.Run;
+        var step = c.Step >= 0 ? c.Step : Math.Max(0, _lastStep);
         var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
         var transfer = _transfer;
         var self = Self;
@@ -223,12 +224,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         {
             try
             {
-                var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, ArtifactInfo.Checkpoint, c.Step, workDirectory, c.Path, CancellationToken.None);
-                if (error is not null) self.Tell(new Note($"checkpoint {c.Path} not stored: {error}", true));
+                var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, c.Kind, step, workDirectory, c.Path, CancellationToken.None);
+                if (error is not null) self.Tell(new Note($"{c.Kind} {c.Path} not stored: {error}", true));
             }
             catch (Exception e)
             {
-                self.Tell(new Note($"checkpoint {c.Path} not stored: {e.Message}", true));
+                self.Tell(new Note($"{c.Kind} {c.Path} not stored: {e.Message}", true));
             }
         }, TaskScheduler.Default).Unwrap();
     }

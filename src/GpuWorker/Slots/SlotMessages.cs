@@ -13,8 +13,11 @@ internal static class SlotMessages
     /// <summary>The job returned (<paramref name="FinalMetrics"/>), threw (<paramref name="Error"/>) or was stopped.</summary>
     public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error, bool Stopped = false);
 
-    /// <summary>The job wrote a checkpoint; the slot uploads it to the store.</summary>
-    public sealed record JobCheckpoint(RunKey Run, long Step, string Path);
+    /// <summary>
+    /// The job wrote a file (a checkpoint, a preview, a result); the slot uploads it to the store.
+    /// A negative <paramref name="Step"/> means "the last step the job reported".
+    /// </summary>
+    public sealed record JobFile(RunKey Run, string Kind, long Step, string Path);
 
     /// <summary>Something worth a log line from a job's preparation or an upload, made off the actor thread.</summary>
     public sealed record Note(string Text, bool Warning);
