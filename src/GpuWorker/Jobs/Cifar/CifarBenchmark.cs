@@ -9,11 +9,12 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 
 /// <summary>
 /// <c>bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--json]</c>:
-/// training images/s of (a) forward/backward/SGD step on one resident, already normalised batch and (b) the
-/// full pipeline (shuffled index_select, per-sample flip and shift, normalisation, step) as the job runs it;
-/// the best square-matmul rate measured in this process, and the achieved rate of (a) counting conv and
-/// linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> timed rounds of <c>--steps</c> steps,
-/// the rounds of the measurements interleaved (a shared machine's other load only ever slows a round down). With <c>--json</c> the last line is one JSON object.
+/// training images/s of (a) the forward/backward/SGD step on one resident, already normalised batch, (b) the full
+/// pipeline as the job runs it (epoch plan, index_select, per-sample shift and flip, normalisation, step) and (c) the
+/// input pipeline alone; the best square-matmul rate measured in this process, and the achieved rate of (a) counting
+/// conv and linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> rounds of
+/// <c>--steps</c> steps, the rounds of (a), (b) and (c) interleaved (a shared machine's load only ever slows a round
+/// down). With <c>--json</c> the last line is one JSON object.
 /// </summary>
 public sealed class CifarBenchmark : IJobBenchmark
 {

@@ -111,8 +111,14 @@ public static partial class CifarCheckpoint
         {
             if (document["format"] as string != Format)
                 throw new CifarDataException($"checkpoint {path}: not a {Format} checkpoint");
-            if (document["options"] is Hashtable opts && opts["width"] is double width && width != trainer.Options.Width)
-                throw new CifarDataException($"checkpoint {path}: written with width={width}, this run has width={trainer.Options.Width}");
+            if (document["options"] is Hashtable opts)
+            {
+                if (opts["width"] is double width && width != trainer.Options.Width)
+                    throw new CifarDataException($"checkpoint {path}: written with width={width}, this run has width={trainer.Options.Width}");
+                if (opts["weight_decay_scope"] is string scope && scope != trainer.Options.WeightDecayScope)
+                    throw new CifarDataException(
+                        $"checkpoint {path}: written with weight_decay_scope={scope}, this run has {trainer.Options.WeightDecayScope} (the optimizer state would not fit)");
+            }
 
             var model = (Hashtable)document["model"]!;
             var state = new Dictionary<string, Tensor>();
