@@ -17,6 +17,15 @@ internal sealed class CommandContext(ParsedCommand command, TextWriter stdout, T
 
     public CoordinatorClient CreateClient() => new(command.Server, host.Handler, command.Token);
 
+    /// <summary>The command's ID operand, or null after saying why it is not a sweep id.</summary>
+    public string? SweepIdArgument()
+    {
+        var id = command.Argument!;
+        if (Atelier.Shared.Protocol.SweepId.IsValid(id)) return id;
+        Error(Atelier.Shared.Protocol.SweepId.Invalid(id));
+        return null;
+    }
+
     /// <summary>One line on stderr, prefixed with <c>pbm:</c>.</summary>
     public void Error(string message) => stderr.WriteLine($"pbm: {message}");
 

@@ -12,12 +12,7 @@ internal static class SweepShowCommand
 
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
-        var id = context.Command.Argument!;
-        if (!SweepId.IsValid(id))
-        {
-            context.Error($"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see pbm sweep list)");
-            return ExitCodes.Usage;
-        }
+        if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;
 
         using var client = context.CreateClient();
         var result = await client.GetAsync(id, history: false, ct);

@@ -41,7 +41,7 @@ public static class SweepEndpoints
     private static async Task<IResult> GetAsync(string id, bool? history, SweepService sweeps, CancellationToken ct)
     {
         if (!SweepId.IsValid(id))
-            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+            return Error(StatusCodes.Status400BadRequest, SweepId.Invalid(id));
         var sweep = await sweeps.GetAsync(new SweepId(id), history ?? false, ct);
         return sweep is null
             ? Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)")
@@ -51,7 +51,7 @@ public static class SweepEndpoints
     private static async Task<IResult> CancelAsync(string id, SweepService sweeps, CancellationToken ct)
     {
         if (!SweepId.IsValid(id))
-            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+            return Error(StatusCodes.Status400BadRequest, SweepId.Invalid(id));
         var sweepId = new SweepId(id);
         var before = await sweeps.GetAsync(sweepId, false, ct);
         if (before is null) return Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)");
@@ -86,7 +86,7 @@ public static class SweepEndpoints
     private static async Task<IResult> ControlAsync(string id, SweepService sweeps, Func<SweepId, IWithSweepId> command, CancellationToken ct)
     {
         if (!SweepId.IsValid(id))
-            return Error(StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+            return Error(StatusCodes.Status400BadRequest, SweepId.Invalid(id));
         var sweepId = new SweepId(id);
         if (await sweeps.GetAsync(sweepId, false, ct) is null) return Error(StatusCodes.Status404NotFound, $"no sweep with id '{id}' (see `pbm sweep list`)");
         var reply = await sweeps.ControlAsync(command(sweepId), ct);

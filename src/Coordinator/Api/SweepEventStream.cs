@@ -29,7 +29,7 @@ public static class SweepEventStream
         var ct = http.RequestAborted;
         if (!SweepId.IsValid(id))
         {
-            await WriteError(http, StatusCodes.Status400BadRequest, $"'{id}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)");
+            await WriteError(http, StatusCodes.Status400BadRequest, SweepId.Invalid(id));
             return;
         }
         var sweepId = new SweepId(id);

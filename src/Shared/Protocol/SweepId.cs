@@ -20,6 +20,10 @@ public readonly partial record struct SweepId
 
     public static bool IsValid(string? value) => value is not null && Pattern().IsMatch(value);
 
+    /// <summary>What is wrong with <paramref name="value"/> as a sweep id, for API and pbm errors.</summary>
+    public static string Invalid(string value) =>
+        $"'{value}' is not a sweep id: ids are lower-case letters, digits and dashes (see `pbm sweep list`)";
+
     /// <summary>A new id from the sweep's name, the time and a random suffix, e.g. <c>wd-sweep-20261126-8f3a2c</c>.</summary>
     public static SweepId New(string name, DateTimeOffset now)
     {
