@@ -39,6 +39,7 @@ public sealed record CoordinatorSettings(
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, PostgresSetting, LeaseTimeoutSetting,
+        .. KubernetesDiscovery.Settings,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)

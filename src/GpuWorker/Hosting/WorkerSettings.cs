@@ -23,6 +23,7 @@ public sealed record WorkerSettings(
     [
         ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting, ClusterNodeSettings.SeedNodesSetting,
         DataDirectorySetting, CpuSlotsSetting, DeviceSetting, CoordinatorLostSetting,
+        .. KubernetesDiscovery.Settings,
     ];
 
     public static WorkerSettings From(IConfiguration configuration)

@@ -13,12 +13,14 @@ public static class ClusterHosting
     public static AkkaConfigurationBuilder WithAtelierCluster(
         this AkkaConfigurationBuilder builder, ClusterNodeSettings node, string role)
     {
+        // Kubernetes: Akka.Management cluster bootstrap finds the coordinators; no seed nodes at all.
+        if (node.Bootstrap is { } bootstrap) builder = builder.WithKubernetesBootstrap(node, bootstrap);
         return builder
             .WithRemoting(new RemoteOptions { HostName = node.Host, PublicHostName = node.PublicHost, Port = node.Port })
             .WithClustering(new ClusterOptions
             {
                 Roles = [role],
-                SeedNodes = node.SeedNodes.ToArray(),
+                SeedNodes = node.Bootstrap is null ? node.SeedNodes.ToArray() : [],
                 // Keep-majority counted over coordinators only: losing every worker never downs the
                 // coordinators, and workers cut off from all coordinators down themselves (then rejoin
                 // through the seed nodes, see the worker's CoordinatorWatchdog).

@@ -23,8 +23,18 @@ public sealed record ClusterNodeSettings(string Host, string PublicHost, int Por
             if (!seed.StartsWith("akka.tcp://" + Protocol.ClusterNames.ActorSystem + "@", StringComparison.Ordinal))
                 throw new SettingException(SeedNodesSetting, seed, $"addresses like akka.tcp://{Protocol.ClusterNames.ActorSystem}@HOST:PORT");
         var defaultSeeds = defaultSeed.Length == 0 ? [] : new[] { defaultSeed };
+        // Kubernetes discovery replaces seed nodes; the pod IP is the address the bootstrap advertises.
+        if (KubernetesDiscovery.From(configuration) is { } bootstrap)
+        {
+            if (seeds.Length > 0) throw new SettingException(SeedNodesSetting, string.Join(',', seeds), "no seed nodes with --discovery kubernetes");
+            if (publicHost is "0.0.0.0" or "::" or "[::]") throw new SettingException(PublicHostSetting, publicHost, "the pod's IP (status.podIP) with --discovery kubernetes");
+            return new ClusterNodeSettings(host, publicHost, port, []) { Bootstrap = bootstrap };
+        }
         return new ClusterNodeSettings(host, publicHost, port, seeds.Length > 0 ? seeds : defaultSeeds);
     }
+
+    /// <summary>With <c>--discovery kubernetes</c>: cluster bootstrap instead of <see cref="SeedNodes"/>.</summary>
+    public KubernetesBootstrapSettings? Bootstrap { get; init; }
 
     public string SelfAddress => $"akka.tcp://{Protocol.ClusterNames.ActorSystem}@{PublicHost}:{Port}";
 }

@@ -1,0 +1,35 @@
+# Atelier worker on the CPU (LibTorch for the CPU): Akka remoting (4053), Akka.Management (8558,
+# Kubernetes only). For laptops, CI and clusters without GPUs. Build from the repository root:
+#   docker build -f docker/worker-cpu.Dockerfile -t REGISTRY/atelier/worker-cpu:0.1.0 .
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
+ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0.12-noble
+
+FROM ${SDK_IMAGE} AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY build/ build/
+COPY src/Shared/Shared.csproj src/Shared/
+COPY src/GpuWorker/GpuWorker.csproj src/GpuWorker/
+RUN dotnet restore src/GpuWorker/GpuWorker.csproj -r linux-x64 -p:AtelierUpstreamPins=true
+COPY src/Shared/ src/Shared/
+COPY src/GpuWorker/ src/GpuWorker/
+RUN dotnet publish src/GpuWorker/GpuWorker.csproj -c Release -r linux-x64 --self-contained false --no-restore \
+        -p:AtelierUpstreamPins=true -o /app \
+    && mkdir /native && mv /app/*.so* /native/
+
+FROM ${RUNTIME_IMAGE}
+RUN mkdir -p /var/lib/atelier/worker && chown -R 1654:1654 /var/lib/atelier
+WORKDIR /app
+# LibTorch (hundreds of MB) in its own layer, which stays the same until the packages change.
+COPY --from=build /native/ ./
+COPY --from=build /app/ ./
+ENV ATELIER_HOST=0.0.0.0 \
+    ATELIER_PORT=4053 \
+    ATELIER_DATA_DIR=/var/lib/atelier/worker \
+    ATELIER_DEVICE=cpu
+USER 1654:1654
+EXPOSE 4053 8558
+# The remoting port accepts connections while the actor system runs.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ATELIER_PORT:-4053}"]
+ENTRYPOINT ["dotnet", "Atelier.GpuWorker.dll"]

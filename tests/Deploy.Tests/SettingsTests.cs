@@ -1,0 +1,134 @@
+using Atelier.Coordinator.Api;
+using Atelier.Coordinator.Hosting;
+using Atelier.Deploy.Tests.Support;
+using Atelier.GpuWorker.Hosting;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+using Microsoft.Extensions.Configuration;
+
+namespace Atelier.Deploy.Tests;
+
+/// <summary>
+/// The configuration the manifests give each container is made of settings the processes really read
+/// (the same names as on a laptop), and the processes accept it: parsed with the processes' own code.
+/// </summary>
+public sealed class SettingsTests
+{
+    public static TheoryData<string> Kustomizations => new(Rendered.All);
+
+    public static TheoryData<string> Overlays => new(Rendered.Overlays);
+
+    private static IReadOnlyList<Setting> CoordinatorReads => CoordinatorSettings.All;
+
+    private static IReadOnlyList<Setting> WorkerReads => WorkerSettings.All;
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void Every_variable_an_atelier_container_gets_is_a_setting_that_process_reads(string kustomization)
+    {
+        var rendered = Rendered.Of(kustomization);
+        foreach (var workload in rendered.AtelierWorkloads)
+        {
+            var reads = (Rendered.Component(workload) == "coordinator" ? CoordinatorReads : WorkerReads)
+                .Select(s => s.EnvironmentVariable).ToHashSet();
+            foreach (var container in Rendered.Containers(workload).Where(Rendered.IsAtelier))
+            foreach (var name in rendered.Environment(container).Keys)
+                Assert.True(reads.Contains(name),
+                    $"k8s/{kustomization} {container["name"]}: {name} is not a setting the {Rendered.Component(workload)} reads (README.md lists them)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_coordinator_accepts_its_configuration_and_would_start(string kustomization)
+    {
+        var rendered = Rendered.Of(kustomization);
+        var container = Rendered.Containers(rendered.Coordinator).Single(Rendered.IsAtelier);
+        var settings = CoordinatorSettings.From(Configuration(rendered.Environment(container), CoordinatorReads));
+
+        // Program.cs refuses an API beyond loopback without a token: the manifests must give one.
+        Assert.False(BearerTokenAuth.IsLoopback(settings.ApiHost));
+        Assert.Null(BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken));
+        Assert.NotEmpty(settings.PostgresConnection);
+        Assert.Equal("10.1.2.3", settings.Node.PublicHost);
+
+        var ports = Ports(container);
+        Assert.Equal(settings.ApiPort, ports["api"]);
+        Assert.Equal(settings.Node.Port, ports["remoting"]);
+        AssertBootstrap(rendered, settings.Node, ports, ClusterNames.CoordinatorRole);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_worker_accepts_its_configuration(string kustomization)
+    {
+        var rendered = Rendered.Of(kustomization);
+        var container = Rendered.Containers(rendered.Worker).Single(Rendered.IsAtelier);
+        var settings = WorkerSettings.From(Configuration(rendered.Environment(container), WorkerReads));
+        Assert.Equal("10.1.2.3", settings.Node.PublicHost);
+        var ports = Ports(container);
+        Assert.Equal(settings.Node.Port, ports["remoting"]);
+        AssertBootstrap(rendered, settings.Node, ports, ClusterNames.WorkerRole);
+    }
+
+    /// <summary>Cluster bootstrap, not seed nodes; only coordinator pods are contact points.</summary>
+    private static void AssertBootstrap(Rendered rendered, ClusterNodeSettings node, IReadOnlyDictionary<string, int> ports, string role)
+    {
+        Assert.NotNull(node.Bootstrap);
+        Assert.Empty(KubernetesDiscoveryTests.Build(b => b.WithAtelierCluster(node, role)).GetStringList("akka.cluster.seed-nodes"));
+        Assert.Equal(node.Bootstrap.ManagementPort, ports["management"]);
+        var selector = node.Bootstrap.PodSelector.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
+        bool Matches(Node workload) => selector.All(kv => Rendered.PodLabels(workload).GetValueOrDefault(kv.Key) == kv.Value);
+        Assert.True(Matches(rendered.Coordinator), $"ATELIER_DISCOVERY_SELECTOR {node.Bootstrap.PodSelector} does not select the coordinator pods");
+        Assert.False(Matches(rendered.Worker), "workers must not be contact points: a worker must never form a cluster of its own");
+        Assert.DoesNotContain(rendered.Workloads.Except(rendered.AtelierWorkloads), Matches);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public void The_token_and_the_database_password_come_only_from_secrets(string kustomization)
+    {
+        var rendered = Rendered.Of(kustomization);
+        var env = rendered.Environment(Rendered.Containers(rendered.Coordinator).Single(Rendered.IsAtelier));
+        foreach (var name in new[] { "ATELIER_TOKEN", "ATELIER_POSTGRES" })
+            Assert.Equal(EnvSource.Secret, env[name].Source);
+        foreach (var map in rendered.OfKind("ConfigMap"))
+            Assert.DoesNotContain(map["data"].Entries.Keys, k => k is "ATELIER_TOKEN" or "ATELIER_POSTGRES");
+    }
+
+    [Fact]
+    public void The_gpu_overlay_commits_no_secret_and_the_guide_says_how_to_create_the_ones_it_needs()
+    {
+        var gpu = Rendered.Of("overlays/gpu");
+        Assert.Empty(gpu.OfKind("Secret"));
+        var guide = File.ReadAllText(Repo.Path("docs", "deploy.md"));
+        var external = gpu.AtelierWorkloads.SelectMany(Rendered.Containers).SelectMany(c => gpu.Environment(c).Values)
+            .Where(v => v.External).Select(v => (v.From, v.Key)).Distinct().ToList();
+        Assert.NotEmpty(external);
+        foreach (var (secret, key) in external)
+            Assert.Matches($@"kubectl[^\n]*create secret generic {secret}([^\n]|\\\n)*?--from-[a-z]+={key}=", guide);
+    }
+
+    [Fact]
+    public void The_readme_documents_the_discovery_settings()
+    {
+        var readme = File.ReadAllText(Repo.Path("README.md"));
+        foreach (var s in KubernetesDiscovery.Settings)
+        {
+            Assert.Contains($"`{s.Option}`", readme);
+            Assert.Contains($"`{s.EnvironmentVariable}`", readme);
+        }
+    }
+
+    private static IConfiguration Configuration(IReadOnlyDictionary<string, EnvValue> env, IReadOnlyList<Setting> reads)
+    {
+        var byVariable = reads.ToDictionary(s => s.EnvironmentVariable);
+        return new ConfigurationBuilder()
+            .AddInMemoryCollection(env.Where(kv => byVariable.ContainsKey(kv.Key))
+                .Select(kv => new KeyValuePair<string, string?>(byVariable[kv.Key].Key, kv.Value.Value)))
+            .Build();
+    }
+
+    private static IReadOnlyDictionary<string, int> Ports(Node container) =>
+        container["ports"].Items.ToDictionary(p => p["name"].Text!, p => int.Parse(p["containerPort"].ToString()));
+}
