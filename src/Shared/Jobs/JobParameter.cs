@@ -6,6 +6,8 @@ namespace Atelier.Shared.Jobs;
 /// <summary>
 /// One hyperparameter a job accepts: its type, default, and the values it allows
 /// (numeric bounds, inclusive unless marked exclusive, or a list of allowed strings).
+/// An <paramref name="Input"/> parameter names a file the job reads (e.g. an image): in a sweep its value is a
+/// built-in name or <c>sha256:HEX</c>, an input uploaded to the coordinators' store (see <see cref="Specs.SpecInputs"/>).
 /// </summary>
 public sealed record JobParameter(
     string Name,
@@ -16,7 +18,8 @@ public sealed record JobParameter(
     bool MinExclusive = false,
     double? Max = null,
     bool MaxExclusive = false,
-    IReadOnlyList<string>? Allowed = null)
+    IReadOnlyList<string>? Allowed = null,
+    bool Input = false)
 {
     /// <summary>
     /// Null when <paramref name="value"/> is acceptable, else what is allowed,
