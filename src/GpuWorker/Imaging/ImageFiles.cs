@@ -3,7 +3,6 @@ using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
 
 namespace Atelier.GpuWorker.Imaging;
 
@@ -116,18 +115,14 @@ public static class ImageFiles
     }
 
     /// <summary>
-    /// Resizes to exactly <paramref name="width"/> × <paramref name="height"/> (aspect not kept) with a triangle
-    /// (bilinear) filter widened when shrinking, as PIL's and torchvision's default resize does; a no-op at the same size.
+    /// <paramref name="image"/> resized to exactly <paramref name="width"/> × <paramref name="height"/> (aspect not
+    /// kept), with the bytes Pillow's bilinear resize gives (<see cref="PilBilinear"/>): a new image, which the caller
+    /// owns and the input is disposed; the input itself at the same size.
     /// </summary>
-    public static void Resize(Image<Rgb24> image, int width, int height)
+    public static Image<Rgb24> Resized(Image<Rgb24> image, int width, int height)
     {
-        if (image.Width == width && image.Height == height) return;
-        image.Mutate(c => c.Resize(new ResizeOptions
-        {
-            Size = new Size(width, height),
-            Mode = ResizeMode.Stretch,
-            Sampler = KnownResamplers.Triangle,
-        }));
+        if (image.Width == width && image.Height == height) return image;
+        using (image) return PilBilinear.Resize(image, width, height);
     }
 
     /// <summary>

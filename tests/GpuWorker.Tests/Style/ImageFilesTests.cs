@@ -118,12 +118,12 @@ public sealed class ImageFilesTests
         Assert.Equal((100, 1), ImageFiles.FitLongerSide(1000, 3, 100));
         Assert.Equal((33, 17), ImageFiles.FitLongerSide(100, 51, 33)); // 16.83 rounds to 17
 
-        using var image = BuiltinImages.Render("builtin:landscape", 20, 10);
+        var image = BuiltinImages.Render("builtin:landscape", 20, 10);
         var before = Pixels(image);
-        ImageFiles.Resize(image, 20, 10);
+        Assert.Same(image, ImageFiles.Resized(image, 20, 10));
         Assert.Equal(before, Pixels(image));
-        ImageFiles.Resize(image, 10, 5);
-        Assert.Equal((10, 5), (image.Width, image.Height));
+        using var smaller = ImageFiles.Resized(image, 10, 5);
+        Assert.Equal((10, 5), (smaller.Width, smaller.Height));
     }
 
     [Fact]

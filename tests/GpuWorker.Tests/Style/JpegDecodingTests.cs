@@ -70,7 +70,7 @@ public sealed class JpegDecodingTests
             "tests", "GpuWorker.Tests", "Style", "Fixtures");
     }
 
-    private static (byte[] Rgb, int Width, int Height) ReadPpm(string path)
+    internal static (byte[] Rgb, int Width, int Height) ReadPpm(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var header = System.Text.Encoding.ASCII.GetString(bytes, 0, 32).Split((char[])['\n', ' '], StringSplitOptions.RemoveEmptyEntries);

@@ -105,8 +105,7 @@ public sealed class StyleTransferJob : IJob
         {
             var (w, h) = ImageFiles.FitLongerSide(image.Width, image.Height, s.Size);
             CheckSize(s, w, h);
-            ImageFiles.Resize(image, w, h);
-            return image;
+            return ImageFiles.Resized(image, w, h);
         }
         catch
         {
@@ -118,9 +117,7 @@ public sealed class StyleTransferJob : IJob
     private static Image<Rgb24> LoadStyle(StyleSettings s, int width, int height)
     {
         if (BuiltinImages.IsBuiltin(s.Style)) return BuiltinImages.Render(s.Style, width, height);
-        var image = ImageFiles.LoadRgb(s.Style, "style image");
-        ImageFiles.Resize(image, width, height);
-        return image;
+        return ImageFiles.Resized(ImageFiles.LoadRgb(s.Style, "style image"), width, height);
     }
 
     private static void CheckSize(StyleSettings s, int width, int height)
