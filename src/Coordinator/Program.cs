@@ -25,6 +25,7 @@ if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } re
 builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
+builder.Services.AddArtifactApi(settings);
 
 var app = builder.Build();
 app.UseJsonErrors();
@@ -32,6 +33,7 @@ app.UseBearerToken(settings.ApiToken);
 app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 app.MapSweepEventStream();
+app.MapArtifactEndpoints();
 app.MapClusterEndpoints();
 app.MapMetrics("/metrics");
 try

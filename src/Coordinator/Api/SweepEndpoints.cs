@@ -27,9 +27,9 @@ public static class SweepEndpoints
         return app;
     }
 
-    private static async Task<IResult> SubmitAsync(HttpRequest request, SweepService sweeps, CancellationToken ct)
+    private static async Task<IResult> SubmitAsync(HttpRequest request, SweepService sweeps, Artifacts.ArtifactStore store, CancellationToken ct)
     {
-        var (spec, yaml, problem) = await ReadSpecAsync(request, ct);
+        var (spec, yaml, problem) = await ReadSpecAsync(request, store, ct);
         if (problem is not null) return problem;
 
         var reply = await sweeps.SubmitAsync(spec!, yaml, ct);
@@ -61,8 +61,12 @@ public static class SweepEndpoints
         return Results.Json(after, ApiJson.Options);
     }
 
-    /// <summary>The YAML body, parsed and validated; or the error result to answer with.</summary>
-    private static async Task<(SweepSpec? Spec, string Yaml, IResult? Problem)> ReadSpecAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>
+    /// The YAML body, parsed and validated, its inputs given by hashes the store has (never by path); or the error
+    /// result to answer with.
+    /// </summary>
+    private static async Task<(SweepSpec? Spec, string Yaml, IResult? Problem)> ReadSpecAsync(HttpRequest request, Artifacts.ArtifactStore store,
+        CancellationToken ct)
     {
         if (request.ContentLength > MaxSpecBytes)
             return (null, "", Error(StatusCodes.Status413PayloadTooLarge, $"the sweep spec is {request.ContentLength} bytes; the limit is {MaxSpecBytes}"));
@@ -76,10 +80,11 @@ public static class SweepEndpoints
             return (null, yaml, Error(StatusCodes.Status400BadRequest, "the request body is empty: send the sweep spec YAML as the body"));
 
         var parsed = SweepSpecParser.Parse(yaml);
-        if (parsed.IsValid && parsed.Spec is not null) return (parsed.Spec, yaml, null);
-        var details = parsed.Errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
+        var errors = parsed.IsValid && parsed.Spec is not null ? SpecInputs.CheckForServer(yaml, parsed.Spec, store.Contains) : parsed.Errors;
+        if (errors.Count == 0) return (parsed.Spec, yaml, null);
+        var details = errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
         var noun = details.Count == 1 ? "problem" : "problems";
-        return (null, yaml, Results.Json(new ApiError($"the sweep spec is invalid ({details.Count} {noun}): {parsed.Errors[0]}", details),
+        return (null, yaml, Results.Json(new ApiError($"the sweep spec is invalid ({details.Count} {noun}): {errors[0]}", details),
             ApiJson.Options, statusCode: StatusCodes.Status400BadRequest));
     }
 
@@ -94,9 +99,9 @@ public static class SweepEndpoints
         return Results.Json(await sweeps.GetAsync(sweepId, false, ct), ApiJson.Options);
     }
 
-    private static async Task<IResult> ExtendAsync(string id, HttpRequest request, SweepService sweeps, CancellationToken ct)
+    private static async Task<IResult> ExtendAsync(string id, HttpRequest request, SweepService sweeps, Artifacts.ArtifactStore store, CancellationToken ct)
     {
-        var (spec, yaml, problem) = await ReadSpecAsync(request, ct);
+        var (spec, yaml, problem) = await ReadSpecAsync(request, store, ct);
         if (problem is not null) return problem;
         return await ControlAsync(id, sweeps, sweepId => new SweepCommands.ExtendSweep(sweepId, spec!, yaml), ct);
     }

@@ -114,10 +114,12 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
             return;
         }
         var requester = s.Requester;
-        FileIO.FromFile(new FileInfo(_store.PathOf(s.Sha256)), ChunkSize)
+        var file = new FileInfo(_store.PathOf(s.Sha256));
+        var size = s.Size == SizeOfStoredFile ? file.Length : s.Size;
+        FileIO.FromFile(file, ChunkSize)
             .Select(chunk => chunk.ToArray())
             .RunWith(StreamRefs.SourceRef<byte[]>(), _materializer)
-            .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new DownloadFrom(s.Sha256, s.Size, t.Result) : new UploadResult("", false, "could not open the download stream"))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new DownloadFrom(s.Sha256, size, t.Result) : new UploadResult("", false, "could not open the download stream"))
             .PipeTo(requester);
     }
 

@@ -52,6 +52,61 @@ public sealed partial class ArtifactStore(string root)
         }
     }
 
+    /// <summary>
+    /// Streams <paramref name="source"/> into the store, hashing as it goes: refused (nothing kept) past
+    /// <paramref name="maxBytes"/>, or when <paramref name="expectedSha256"/> is given and the bytes hash otherwise.
+    /// Bytes the store already has are kept once.
+    /// </summary>
+    public async Task<PutResult> PutAsync(Stream source, long maxBytes, string? expectedSha256, CancellationToken ct)
+    {
+        var temp = NewTempFile();
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await source.ReadAsync(buffer, ct)) > 0)
+                {
+                    size += read;
+                    if (size > maxBytes) return new PutResult(null, size, false, PutProblem.TooLarge);
+                    hash.AppendData(buffer, 0, read);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (expectedSha256 is not null && actual != expectedSha256)
+                return new PutResult(actual, size, false, PutProblem.HashMismatch);
+            var existed = Contains(actual);
+            if (!existed)
+            {
+                var target = PathOf(actual);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Move(temp, target, overwrite: true);
+            }
+            return new PutResult(actual, size, existed, null);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
     [GeneratedRegex("^[0-9a-f]{64}$")]
     private static partial Regex HashPattern();
 }
+
+/// <summary>Why <see cref="ArtifactStore.PutAsync"/> kept nothing.</summary>
+public enum PutProblem
+{
+    TooLarge,
+    HashMismatch,
+}
+
+/// <summary>
+/// What <see cref="ArtifactStore.PutAsync"/> did: stored (or found already stored: <paramref name="Existed"/>) the bytes of
+/// <paramref name="Sha256"/>, or refused them (<paramref name="Problem"/>; <paramref name="Size"/> is how many bytes were read).
+/// </summary>
+public sealed record PutResult(string? Sha256, long Size, bool Existed, PutProblem? Problem);

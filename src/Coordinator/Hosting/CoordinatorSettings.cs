@@ -15,6 +15,11 @@ public sealed record CoordinatorSettings(
     string PostgresConnection,
     string ArtifactsDirectory)
 {
+    /// <summary>The largest input file (an image a spec names) <c>POST /api/inputs</c> accepts.</summary>
+    public long MaxInputBytes { get; init; } = DefaultMaxInputBytes;
+
+    public const long DefaultMaxInputBytes = 50L << 20;
+
     public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
         "address the HTTP API listens on");
     public static readonly Setting ApiPortSetting = new("Atelier:Api:Port", "--api-port", "ATELIER_API_PORT", ClusterNames.DefaultApiPort.ToString(),
@@ -35,10 +40,13 @@ public sealed record CoordinatorSettings(
     public static readonly Setting ArtifactsSetting = new("Atelier:Artifacts:Directory", "--artifacts-dir", "ATELIER_ARTIFACTS_DIR", "",
         "content-addressed store of checkpoints and pictures (default: DATA-DIR/artifacts; a ReadWriteMany volume on Kubernetes)");
 
+    public static readonly Setting MaxInputSizeSetting = new("Atelier:Artifacts:MaxInputSize", "--max-input-size", "ATELIER_MAX_INPUT_SIZE", "50MiB",
+        "largest input file (e.g. an image a sweep spec names) an upload may have: 50MiB, 512KiB, or bytes");
+
     public static readonly IReadOnlyList<Setting> All =
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
-        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, PostgresSetting, LeaseTimeoutSetting,
+        ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, MaxInputSizeSetting, PostgresSetting, LeaseTimeoutSetting,
         .. KubernetesDiscovery.Settings,
     ];
 
@@ -57,6 +65,9 @@ public sealed record CoordinatorSettings(
             new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) },
             configuration.Get(ApiTokenSetting),
             configuration.Get(PostgresSetting),
-            artifacts);
+            artifacts)
+        {
+            MaxInputBytes = configuration.GetSize(MaxInputSizeSetting),
+        };
     }
 }

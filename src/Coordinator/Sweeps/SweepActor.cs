@@ -90,9 +90,11 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         });
         Command<ArtifactProtocol.FetchArtifact>(f =>
         {
-            // Only artifacts this sweep recorded are served: a hash alone opens nothing else.
+            // Only artifacts this sweep recorded, and the inputs its spec names, are served: a hash alone opens nothing else.
             if (_state.IsCreated && _state.FindArtifact(f.Sha256) is { } artifact)
                 Ingest.Tell(new ArtifactProtocol.ServeArtifact(artifact.Sha256, artifact.Size, Sender));
+            else if (_state.IsCreated && Shared.Specs.SpecInputs.Hashes(_state.Spec!).Contains(f.Sha256))
+                Ingest.Tell(new ArtifactProtocol.ServeArtifact(f.Sha256, ArtifactProtocol.SizeOfStoredFile, Sender));
             else
                 Sender.Tell(new ArtifactProtocol.UploadResult("", false, $"sweep {f.SweepId} has no artifact {f.Sha256}"));
         });

@@ -39,7 +39,10 @@ public static class ArtifactProtocol
     /// <summary>Stored and recorded by the sweep, or refused (<paramref name="Error"/>: hash or size mismatch, bad name…).</summary>
     public sealed record UploadResult(string UploadId, bool Stored, string? Error) : IAtelierMessage;
 
-    /// <summary>A worker asks for an artifact of a sweep by hash; answered with <see cref="DownloadFrom"/> or <see cref="UploadResult"/> (an error).</summary>
+    /// <summary>
+    /// A worker asks for an artifact of a sweep, or an input its spec names, by hash; answered with
+    /// <see cref="DownloadFrom"/> or <see cref="UploadResult"/> (an error).
+    /// </summary>
     public sealed record FetchArtifact(SweepId SweepId, string Sha256) : IWithSweepId;
 
     public sealed record DownloadFrom(string Sha256, long Size, ISourceRef<byte[]> Source) : IAtelierMessage;
@@ -50,6 +53,12 @@ public static class ArtifactProtocol
     /// <summary>The sweep's answer to <see cref="RecordArtifact"/>: recorded, or why not.</summary>
     public sealed record ArtifactRecorded(SweepId SweepId, string Sha256, string? Error) : IAtelierMessage;
 
-    /// <summary>Sent by a sweep to its node's store, with the original requester, for an artifact the sweep owns.</summary>
+    /// <summary>The <see cref="ServeArtifact.Size"/> of an input: the store announces the size of the file it has.</summary>
+    public const long SizeOfStoredFile = -1;
+
+    /// <summary>
+    /// Sent by a sweep to its node's store, with the original requester, for an artifact the sweep owns or an input its
+    /// spec names (<see cref="SizeOfStoredFile"/>).
+    /// </summary>
     public sealed record ServeArtifact(string Sha256, long Size, IActorRef Requester) : IAtelierMessage;
 }

@@ -131,22 +131,29 @@ public static partial class SpecInputs
     public static IReadOnlyList<SpecError> CheckForServer(string yaml, SweepSpec spec, Func<string, bool> stored)
     {
         var errors = new List<SpecError>();
-        foreach (var o in Locate(yaml, spec))
+        var located = Locate(yaml, spec);
+        foreach (var o in located)
         {
-            var problem = o.Kind switch
-            {
-                InputKind.Path =>
-                    $"'{o.Value}' is a file path; the coordinator takes inputs only by content hash: submit the spec with "
-                    + "pbm sweep submit, which uploads the file, or upload it with POST /api/inputs and give the sha256:HEX it answers",
-                InputKind.BadHash => $"'{o.Value}' is not an input reference: give sha256: and 64 lower-case hex digits",
-                InputKind.Hash when !stored(o.Value[HashPrefix.Length..]) =>
-                    $"input {o.Value} is not in the coordinator's store: upload it first (POST /api/inputs; pbm sweep submit does it)",
-                _ => null,
-            };
-            if (problem is not null) errors.Add(new SpecError(o.Field, problem, o.Line));
+            if (ServerProblem(o.Value, stored) is { } problem) errors.Add(new SpecError(o.Field, problem, o.Line));
+        }
+        // Values the YAML walk did not place (e.g. behind an alias) are checked all the same.
+        foreach (var value in Values(spec).Distinct().Where(v => located.All(o => o.Value != v)))
+        {
+            if (ServerProblem(value, stored) is { } problem) errors.Add(new SpecError("parameters", problem, null));
         }
         return errors;
     }
+
+    private static string? ServerProblem(string value, Func<string, bool> stored) => Classify(value) switch
+    {
+        InputKind.Path =>
+            $"'{value}' is a file path; the coordinator takes inputs only by content hash: submit the spec with "
+            + "pbm sweep submit, which uploads the file, or upload it with POST /api/inputs and give the sha256:HEX it answers",
+        InputKind.BadHash => $"'{value}' is not an input reference: give sha256: and 64 lower-case hex digits",
+        InputKind.Hash when !stored(value[HashPrefix.Length..]) =>
+            $"input {value} is not in the coordinator's store: upload it first (POST /api/inputs; pbm sweep submit does it)",
+        _ => null,
+    };
 
     private static YamlNode? Child(YamlMappingNode map, string key) =>
         map.Children.FirstOrDefault(kv => kv.Key is YamlScalarNode { Value: { } k } && k == key).Value;

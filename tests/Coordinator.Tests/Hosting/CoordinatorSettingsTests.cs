@@ -16,7 +16,16 @@ public sealed class CoordinatorSettingsTests
         Assert.Equal(("127.0.0.1", 9110), (s.ApiHost, s.ApiPort));
         Assert.Equal(["akka.tcp://atelier@127.0.0.1:4053"], s.Node.SeedNodes);
         Assert.Equal(TimeSpan.FromSeconds(30), s.Sweeps.LeaseTimeout);
+        Assert.Equal(50L * 1024 * 1024, s.MaxInputBytes);
     }
+
+    [Theory]
+    [InlineData("2MiB", 2L << 20)]
+    [InlineData("512 KiB", 512L << 10)]
+    [InlineData("1GB", 1_000_000_000L)]
+    [InlineData("12345", 12345L)]
+    public void The_input_size_cap_takes_units(string value, long bytes) =>
+        Assert.Equal(bytes, From("--max-input-size", value).MaxInputBytes);
 
     [Fact]
     public void Options_set_ports_seeds_and_durations()
@@ -35,6 +44,8 @@ public sealed class CoordinatorSettingsTests
     [InlineData("--port", "70000", "a port from 0 to 65535")]
     [InlineData("--lease-timeout", "-3", "a positive duration")]
     [InlineData("--seed-nodes", "127.0.0.1:4053", "akka.tcp://atelier@HOST:PORT")]
+    [InlineData("--max-input-size", "lots", "--max-input-size / ATELIER_MAX_INPUT_SIZE = 'lots' is not valid: expected a size")]
+    [InlineData("--max-input-size", "0", "a size such as 50MiB")]
     public void Bad_values_name_the_option_and_what_is_allowed(string option, string value, string expected)
     {
         var e = Assert.Throws<SettingException>(() => From(option, value));
