@@ -43,29 +43,62 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         if (!ArtifactInfo.IsSafeFileName(artifact.FileName)) return $"refused artifact name '{artifact.FileName}'";
         var target = Path.Combine(workDirectory, artifact.FileName);
         if (File.Exists(target) && await HashAsync(target, ct) == artifact.Sha256) return null; // this node already has it
+        return await FetchAsync(sweep, artifact.Sha256, artifact.Size, artifact.FileName, target, ct);
+    }
 
-        var reply = await sweeps().Ask<object>(new FetchArtifact(sweep, artifact.Sha256), AskTimeout, ct);
+    /// <summary>
+    /// Makes sure the input <paramref name="sha256"/> that <paramref name="sweep"/>'s spec names is in
+    /// <paramref name="cacheDirectory"/> (<c>sha256/ab/abcdef…</c>, checked by hash, written atomically, shared by every
+    /// trial on this node) and returns its path, and whether it was already there.
+    /// </summary>
+    /// <exception cref="IOException">The input could not be fetched, or arrived damaged.</exception>
+    public async Task<(string Path, bool Cached)> FetchInputAsync(SweepId sweep, string sha256, string cacheDirectory, CancellationToken ct)
+    {
+        if (!Shared.Specs.SpecInputs.IsSha256(sha256)) throw new IOException($"'{sha256}' is not a SHA-256");
+        var target = Path.Combine(cacheDirectory, "sha256", sha256[..2], sha256);
+        if (File.Exists(target))
+        {
+            if (await HashAsync(target, ct) == sha256) return (target, true);
+            File.Delete(target); // damaged on disk: fetch it again
+        }
+        var error = await FetchAsync(sweep, sha256, null, "input sha256:" + sha256, target, ct);
+        return error is null ? (target, false) : throw new IOException(error);
+    }
+
+    /// <summary>
+    /// Streams <paramref name="sha256"/> from the store into <paramref name="target"/> through a temporary file of its
+    /// own, renamed into place only when size (if known) and hash check out; null when done, else why not.
+    /// </summary>
+    private async Task<string?> FetchAsync(SweepId sweep, string sha256, long? size, string what, string target, CancellationToken ct)
+    {
+        var reply = await sweeps().Ask<object>(new FetchArtifact(sweep, sha256), AskTimeout, ct);
         if (reply is UploadResult refused) return refused.Error ?? "refused";
         var from = (DownloadFrom)reply;
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var temp = target + ".part";
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var result = await from.Source.Source
-            .Select(chunk =>
-            {
-                hash.AppendData(chunk);
-                return ByteString.FromBytes(chunk);
-            })
-            .RunWith(FileIO.ToFile(new FileInfo(temp)), _materializer);
-        if (!result.WasSuccessful) return $"the download of {artifact.FileName} failed";
-        var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
-        if (actual != artifact.Sha256 || new FileInfo(temp).Length != artifact.Size)
+        // Several slots may fetch the same file at once: each writes its own temporary file.
+        var temp = $"{target}.{Guid.NewGuid():N}.part";
+        try
         {
-            File.Delete(temp);
-            return $"{artifact.FileName} arrived damaged: SHA-256 {actual}, expected {artifact.Sha256}";
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var result = await from.Source.Source
+                .Select(chunk =>
+                {
+                    hash.AppendData(chunk);
+                    return ByteString.FromBytes(chunk);
+                })
+                .RunWith(FileIO.ToFile(new FileInfo(temp)), _materializer);
+            if (!result.WasSuccessful) return $"the download of {what} failed";
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            var length = new FileInfo(temp).Length;
+            if (actual != sha256 || length != (size ?? from.Size))
+                return $"{what} arrived damaged: SHA-256 {actual}, expected {sha256}";
+            File.Move(temp, target, overwrite: true);
+            return null;
         }
-        File.Move(temp, target, overwrite: true);
-        return null;
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
     }
 
     private static async Task<string> HashAsync(string path, CancellationToken ct)

@@ -24,7 +24,10 @@ public static class WorkerAkka
         services.AddAkka(ClusterNames.ActorSystem, (builder, provider) => builder
             .WithAtelierCluster(settings.Node, ClusterNames.WorkerRole)
             .WithCoordinatorProxies()
-            .WithSlots(devices, JobRegistry.Default(), new SlotSettings(Path.Combine(settings.DataDirectory, "trials")))
+            .WithSlots(devices, JobRegistry.Default(), new SlotSettings(Path.Combine(settings.DataDirectory, "trials"))
+            {
+                InputCacheDirectory = Path.Combine(settings.DataDirectory, "inputs"),
+            })
             .WithCoordinatorWatchdog(lifetime, provider.GetRequiredService<IHostApplicationLifetime>(), settings.CoordinatorLostTimeout));
 
     public static AkkaConfigurationBuilder WithCoordinatorWatchdog(

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -160,15 +161,17 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var token = _cancel.Token;
         var transfer = _transfer;
         var device = _slot.Device;
-        // Fetch the checkpoint to resume from (if this node lacks it), then run the job on its own
-        // thread: it may block for hours and must never stall this actor.
-        RestoreCheckpoint(a, workDirectory, transfer, self, token).ContinueWith(_ => Task.Factory.StartNew(() =>
+        var inputCache = _settings.InputCacheDirectory;
+        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job on its
+        // own thread: it may block for hours and must never stall this actor.
+        PrepareAsync(a, workDirectory, transfer, inputCache, self, token).ContinueWith(prepared => Task.Factory.StartNew(() =>
         {
             try
             {
+                var given = prepared.GetAwaiter().GetResult(); // an input that could not be fetched fails the attempt here
                 Directory.CreateDirectory(workDirectory);
                 var job = _jobs.Get(a.Job);
-                var parameters = new JobParameters(job.Definition, a.Parameters);
+                var parameters = new JobParameters(job.Definition, given);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
                     new ActorJobReporter(self, run), Resumes(a), token, device);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
@@ -176,6 +179,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
                 return new JobEnded(run, null, "stopped on request", Stopped: true);
+            }
+            catch (InputUnavailableException e)
+            {
+                return new JobEnded(run, null, e.Message);
             }
             catch (Exception e)
             {
@@ -188,6 +195,42 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private static bool Resumes(AssignTrial a) => a.LastStep >= 0 || a.Checkpoints is { Count: > 0 };
 
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
+
+    private static async Task<IReadOnlyDictionary<string, ParamValue>> PrepareAsync(AssignTrial a, string workDirectory,
+        Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
+    {
+        await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
+        return await ResolveInputsAsync(a, transfer, inputCache, self, ct);
+    }
+
+    /// <summary>
+    /// The trial's parameters with each input given by hash (<c>sha256:HEX</c>) replaced by the path of its copy in this
+    /// node's input cache, fetched from the store unless a verified copy is there already.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, ParamValue>> ResolveInputsAsync(AssignTrial a, Artifacts.ArtifactTransfer transfer,
+        string inputCache, IActorRef self, CancellationToken ct)
+    {
+        var inputs = SpecInputs.InputParameters(a.Job);
+        var resolved = new Dictionary<string, ParamValue>(a.Parameters);
+        foreach (var (name, value) in a.Parameters)
+        {
+            if (!inputs.Contains(name) || value.Kind != Shared.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
+            try
+            {
+                var (path, cached) = await transfer.FetchInputAsync(a.SweepId, sha, inputCache, ct);
+                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: input {name} sha256:{sha} {(cached ? "found in this node's cache" : "fetched from the store")}", false));
+                resolved[name] = ParamValue.Of(path);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                throw new InputUnavailableException($"input {name} = sha256:{sha} could not be fetched: {e.Message}");
+            }
+        }
+        return resolved;
+    }
+
+    /// <summary>An input of the trial could not be brought to this node.</summary>
+    private sealed class InputUnavailableException(string message) : Exception(message);
 
     /// <summary>Downloads the newest stored checkpoint that arrives intact, falling back to older ones.</summary>
     private static async Task RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)

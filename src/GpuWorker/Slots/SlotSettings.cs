@@ -3,6 +3,9 @@ namespace Atelier.GpuWorker.Slots;
 /// <summary>Timing and place of a slot's work.</summary>
 public sealed record SlotSettings(string WorkDirectory)
 {
+    /// <summary>Where inputs fetched by content hash are kept for every trial on this node (<c>sha256/ab/abcdef…</c>).</summary>
+    public string InputCacheDirectory { get; init; } = Path.Combine(WorkDirectory, ".inputs");
+
     /// <summary>An idle slot repeats its request this often, in case the broker lost it (e.g. moved).</summary>
     public TimeSpan RequestInterval { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -98,6 +98,48 @@ public sealed class StyleTransferJobTests
     }
 
     [Fact]
+    public void The_content_and_style_images_as_used_are_reported_first_as_inputs()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var contentPath = dir.File("photo.png");
+        var stylePath = dir.File("painting.png");
+        using (var c = BuiltinImages.Render("builtin:landscape", 40, 30)) ImageFiles.SavePng(c, contentPath);
+        using (var s = BuiltinImages.Render("builtin:swirls", 17, 33)) ImageFiles.SavePng(s, stylePath);
+        var reporter = new StyleTestData.RecordingReporter();
+        Run(dir, reporter, parameters: [("content", contentPath), ("style", stylePath), ("iterations", 2), ("preview_every", 1)]);
+
+        Assert.Equal(
+            [("input", Path.Combine(dir.Path, "inputs", "content.png")), ("input", Path.Combine(dir.Path, "inputs", "style.png"))],
+            reporter.Artifacts.Take(2));
+        using var content = ImageFiles.LoadRgb(Path.Combine(dir.Path, "inputs", "content.png"));
+        using var style = ImageFiles.LoadRgb(Path.Combine(dir.Path, "inputs", "style.png"));
+        Assert.Equal((24, 18), (content.Width, content.Height)); // size 24 is the longer side
+        Assert.Equal((24, 18), (style.Width, style.Height)); // resized to the content image
+        using var original = ImageFiles.Resized(ImageFiles.LoadRgb(contentPath), 24, 18);
+        Assert.Equal(Pixels(original), Pixels(content));
+    }
+
+    [Fact]
+    public void A_corrupt_content_file_fails_with_a_message_naming_it()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var contentPath = dir.File("broken.png");
+        using (var c = BuiltinImages.Render("builtin:landscape", 40, 30)) ImageFiles.SavePng(c, contentPath);
+        var bytes = File.ReadAllBytes(contentPath);
+        File.WriteAllBytes(contentPath, bytes[..(bytes.Length / 2)]);
+        var e = Assert.Throws<ImageLoadException>(() => Run(dir, new StyleTestData.RecordingReporter(), parameters: [("content", contentPath), ("iterations", 1)]));
+        Assert.Contains("content image", e.Message);
+        Assert.Contains("broken.png", e.Message);
+    }
+
+    private static byte[] Pixels(SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24> image)
+    {
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return pixels;
+    }
+
+    [Fact]
     public void A_resumed_attempt_continues_from_the_last_checkpoint()
     {
         using var dir = new StyleTestData.TempDirectory();

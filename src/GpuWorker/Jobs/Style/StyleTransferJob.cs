@@ -23,6 +23,15 @@ public sealed class StyleTransferJob : IJob
     public const string PreviewDirectory = "previews";
     public const string CheckpointFile = "checkpoint.safetensors";
 
+    /// <summary>The content image as used (after resizing), reported at the start of every attempt.</summary>
+    public const string ContentInputFile = "inputs/content.png";
+
+    /// <summary>The style image as used (resized to the content image's size), reported at the start of every attempt.</summary>
+    public const string StyleInputFile = "inputs/style.png";
+
+    /// <summary>The artifact kind of <see cref="ContentInputFile"/> and <see cref="StyleInputFile"/>.</summary>
+    public const string InputKind = "input";
+
     /// <summary>The width of a built-in content image when <c>size</c> is 0; built-in content images are 4:3.</summary>
     public const int BuiltinDefaultSize = 256;
 
@@ -38,6 +47,7 @@ public sealed class StyleTransferJob : IJob
         using var scope = torch.NewDisposeScope();
         using var contentImage = LoadContent(settings);
         using var styleImage = LoadStyle(settings, contentImage.Width, contentImage.Height);
+        ReportInputs(context, contentImage, styleImage);
         context.Cancellation.ThrowIfCancellationRequested();
 
         using var net = new Vgg19Features();
@@ -68,6 +78,21 @@ public sealed class StyleTransferJob : IJob
         };
         if (progress.DivergedAt is { } diverged) metrics["diverged_at_step"] = diverged;
         return new JobResult(metrics);
+    }
+
+    /// <summary>
+    /// Writes the content and style images as the job uses them (after resizing) to <see cref="ContentInputFile"/> and
+    /// <see cref="StyleInputFile"/> and reports them as artifacts of kind <see cref="InputKind"/>: reports show them
+    /// beside the results, whatever file or built-in image they came from.
+    /// </summary>
+    private static void ReportInputs(JobContext context, Image<Rgb24> content, Image<Rgb24> style)
+    {
+        foreach (var (file, image) in new[] { (ContentInputFile, content), (StyleInputFile, style) })
+        {
+            var path = Path.Combine(context.WorkDirectory, file);
+            ImageFiles.SavePng(image, path);
+            context.Reporter.Artifact(InputKind, path);
+        }
     }
 
     /// <summary>
