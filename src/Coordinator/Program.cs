@@ -1,5 +1,6 @@
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Hosting;
+using Atelier.Coordinator.Reports;
 using Atelier.Shared.Hosting;
 using Prometheus;
 
@@ -25,6 +26,7 @@ if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } re
 builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
+builder.Services.AddReports(settings);
 builder.Services.AddArtifactApi(settings);
 
 var app = builder.Build();
@@ -33,6 +35,7 @@ app.UseBearerToken(settings.ApiToken);
 app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 app.MapSweepEventStream();
+app.MapReportEndpoints();
 app.MapArtifactEndpoints();
 app.MapClusterEndpoints();
 app.MapMetrics("/metrics");

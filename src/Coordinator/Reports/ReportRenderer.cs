@@ -1,0 +1,20 @@
+using Atelier.Coordinator.Reports.Model;
+using Atelier.Coordinator.Reports.Pictures;
+using Atelier.Coordinator.Reports.Render;
+using Atelier.Shared.Api;
+
+namespace Atelier.Coordinator.Reports;
+
+/// <summary>The three files of a report.</summary>
+public sealed record ReportFiles(SweepReport Model, string Html, string Json, string Csv);
+
+/// <summary>Turns a sweep (with histories) into its report files: model, thumbnails made in parallel, then HTML, JSON and CSV.</summary>
+public sealed class ReportRenderer(IPictureSource pictures, ReportLimits? limits = null)
+{
+    public ReportFiles Render(SweepDto sweep, DateTimeOffset now)
+    {
+        var model = ReportBuilder.Build(sweep, now, limits);
+        pictures.Prepare(PictureSizes.Needed(model));
+        return new ReportFiles(model, HtmlReport.Render(model, pictures), ReportJson.Write(model), TrialsCsv.Write(model));
+    }
+}

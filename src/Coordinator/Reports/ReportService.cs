@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Atelier.Coordinator.Api;
+using Atelier.Shared.Api;
+using Atelier.Shared.Protocol;
+
+namespace Atelier.Coordinator.Reports;
+
+/// <summary>
+/// Serves a sweep's report. A live report is rendered on request (shared by requests within
+/// <see cref="LiveReuse"/>); a finished sweep's final report is rendered once, kept, and written to
+/// <c>DATA-DIR/reports/ID/</c> (report.html, report.json, trials.csv).
+/// </summary>
+public sealed class ReportService(SweepService sweeps, ReportRenderer renderer, string reportsDirectory, TimeProvider? clock = null)
+{
+    /// <summary>How long a live report is reused before it is rendered again.</summary>
+    public static readonly TimeSpan LiveReuse = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many rendered reports are kept in memory.</summary>
+    public const int MaxCached = 32;
+
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, Cached> _cache = new();
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new();
+
+    public string ReportsDirectory { get; } = Path.GetFullPath(reportsDirectory);
+
+    /// <summary>The report of sweep <paramref name="id"/>, or null when there is no such sweep.</summary>
+    public async Task<ReportFiles?> GetAsync(SweepId id, CancellationToken ct)
+    {
+        var gate = _locks.GetOrAdd(id.Value, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(ct);
+        try
+        {
+            var summary = await sweeps.GetAsync(id, includeHistory: false, ct);
+            if (summary is null) return null;
+            var now = _clock.GetUtcNow();
+            var signature = Signature(summary);
+            if (_cache.TryGetValue(id.Value, out var cached) && cached.Signature == signature
+                && (cached.Files.Model.Final || now - cached.At < LiveReuse))
+                return cached.Files;
+
+            var sweep = await sweeps.GetAsync(id, includeHistory: true, ct);
+            if (sweep is null) return null;
+            var files = await Task.Run(() => renderer.Render(sweep, now), ct);
+            if (_cache.Count >= MaxCached) _cache.Clear();
+            _cache[id.Value] = new Cached(Signature(sweep), now, files);
+            if (files.Model.Final) Save(id, files);
+            return files;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Writes the final report's files under <see cref="ReportsDirectory"/>/ID.</summary>
+    private void Save(SweepId id, ReportFiles files)
+    {
+        try
+        {
+            var dir = Path.Combine(ReportsDirectory, id.Value);
+            Directory.CreateDirectory(dir);
+            File.WriteAllText(Path.Combine(dir, "report.html"), files.Html);
+            File.WriteAllText(Path.Combine(dir, "report.json"), files.Json);
+            File.WriteAllText(Path.Combine(dir, "trials.csv"), files.Csv);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Serving the report matters more than the copy on disk.
+        }
+    }
+
+    private static string Signature(SweepDto s) => $"{s.Status}|{s.FinishedAt:O}|{s.Counts}";
+
+    private sealed record Cached(string Signature, DateTimeOffset At, ReportFiles Files);
+}
