@@ -21,6 +21,7 @@ internal static class CommandCatalog
         new("sweep", "show", CommandKind.SweepShow),
         new("sweep", "watch", CommandKind.SweepWatch),
         new("sweep", "cancel", CommandKind.SweepCancel),
+        new("sweep", "artifacts", CommandKind.SweepArtifacts),
         new("cluster", "show", CommandKind.ClusterShow),
         new("cluster", "leave", CommandKind.ClusterLeave),
         new("cluster", "down", CommandKind.ClusterDown),

@@ -11,6 +11,7 @@ internal enum CommandKind
     SweepShow,
     SweepCancel,
     SweepWatch,
+    SweepArtifacts,
     ClusterShow,
     ClusterLeave,
     ClusterDown,
@@ -26,6 +27,9 @@ internal abstract record ParseResult;
 /// <param name="Argument">FILE for submit, ID for show, ADDRESS for leave, down and drain.</param>
 /// <param name="HelpTopic">For <see cref="CommandKind.Help"/>: "", "sweep", "sweep submit", …</param>
 /// <param name="Token">The API token: <c>ATELIER_TOKEN</c>, else the config file's; null for none.</param>
+/// <param name="OperandList">Every operand (<see cref="Argument"/> is the first), e.g. ID and TRIAL for <c>sweep artifacts</c>.</param>
+/// <param name="Out">The directory of <c>--out DIR</c>.</param>
+/// <param name="DryRun"><c>--dry-run</c> of <c>sweep submit</c>: show the trials, send nothing.</param>
 internal sealed record ParsedCommand(
     CommandKind Kind,
     Uri Server,
@@ -33,7 +37,14 @@ internal sealed record ParsedCommand(
     string? Argument = null,
     bool Wait = false,
     string HelpTopic = "",
-    string? Token = null) : ParseResult;
+    string? Token = null,
+    IReadOnlyList<string>? OperandList = null,
+    string? Out = null,
+    bool DryRun = false) : ParseResult
+{
+    /// <summary>Every operand (empty when none).</summary>
+    public IReadOnlyList<string> Operands => OperandList ?? (Argument is null ? [] : [Argument]);
+}
 
 /// <summary>The command line is wrong; <paramref name="Message"/> says how, with a usage hint.</summary>
 internal sealed record UsageError(string Message) : ParseResult;
@@ -63,7 +74,8 @@ internal static class CommandLine
     {
         string? serverArgument = null;
         string? serverOption = null;
-        bool json = false, help = false, version = false, wait = false;
+        bool json = false, help = false, version = false, wait = false, dryRun = false;
+        string? outDir = null;
         string? error = null;
         var positionals = new List<string>();
 
@@ -103,12 +115,25 @@ internal static class CommandLine
                 continue;
             }
 
+            if (name == "--out")
+            {
+                if (inline is not null)
+                    outDir = inline;
+                else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                    outDir = args[++i];
+                else
+                    error ??= "option --out needs a directory, e.g. --out ./trial-3";
+                if (outDir is { Length: 0 }) error ??= "option --out needs a directory, e.g. --out ./trial-3";
+                continue;
+            }
+
             switch (name)
             {
                 case "-h" or "--help": help = true; break;
                 case "--json": json = true; break;
                 case "--version": version = true; break;
                 case "--wait": wait = true; break;
+                case "--dry-run": dryRun = true; break;
                 default:
                     error ??= $"unknown option '{arg}'";
                     continue;
@@ -119,7 +144,7 @@ internal static class CommandLine
 
         // Petabridge.Cmd's pbm HOST:PORT alone: an interactive prompt against that server.
         var prompt = session is null && positionals.Count == 0 && (serverArgument ?? serverOption) is not null
-            && !json && !wait && !help && !version && error is null;
+            && !json && !wait && !dryRun && outDir is null && !help && !version && error is null;
 
         var (kind, topic, operands, commandError) = prompt
             ? ((CommandKind?)CommandKind.Prompt, "", new List<string>(), (string?)null)
@@ -132,6 +157,12 @@ internal static class CommandLine
         error ??= commandError;
         if (error is null && wait && kind != CommandKind.SweepSubmit)
             error = "option --wait is only for pbm sweep submit";
+        if (error is null && dryRun && kind != CommandKind.SweepSubmit)
+            error = "option --dry-run is only for pbm sweep submit";
+        if (error is null && dryRun && wait)
+            error = "options --dry-run and --wait do not go together: a dry run submits nothing to wait for";
+        if (error is null && outDir is not null && kind is not CommandKind.SweepArtifacts)
+            error = "option --out is only for pbm sweep artifacts";
         error ??= CheckOperands(kind, operands);
         if (error is not null)
             return Failure(error, topic);
@@ -155,7 +186,7 @@ internal static class CommandLine
         if (server is null)
             return Failure(serverError!, topic);
 
-        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token);
+        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token, operands, outDir, dryRun);
     }
 
     private static UsageError Failure(string error, string topic) =>
@@ -194,6 +225,9 @@ internal static class CommandLine
         CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
         CommandKind.SweepCancel when operands.Count == 0 => "missing the sweep ID to cancel (see pbm sweep list)",
         CommandKind.SweepWatch when operands.Count == 0 => "missing the sweep ID to watch (see pbm sweep list)",
+        CommandKind.SweepArtifacts when operands.Count == 0 => "missing the sweep ID and TRIAL whose artifacts to list (see pbm sweep list)",
+        CommandKind.SweepArtifacts when operands.Count == 1 => "missing the TRIAL number (see pbm sweep show ID)",
+        CommandKind.SweepArtifacts when operands.Count > 2 => $"unexpected argument '{operands[2]}': give one ID and one TRIAL",
         CommandKind.ClusterLeave when operands.Count == 0 => "missing the ADDRESS of the node that should leave (see pbm cluster show)",
         CommandKind.ClusterDown when operands.Count == 0 => "missing the ADDRESS of the node to mark down (see pbm cluster show)",
         CommandKind.WorkerDrain when operands.Count == 0 => "missing the ADDRESS of the worker node to drain (see pbm worker list)",

@@ -34,7 +34,12 @@ internal static class Completion
         IEnumerable<string> next;
         if (partial.StartsWith('-'))
         {
-            next = positional is ["sweep", "submit", ..] ? [.. Options, "--wait"] : Options;
+            next = positional switch
+            {
+                ["sweep", "submit", ..] => [.. Options, "--wait", "--dry-run"],
+                ["sweep", "artifacts", ..] => [.. Options, "--out"],
+                _ => Options,
+            };
             next = next.Where(o => !typed.Contains(o));
         }
         else

@@ -60,6 +60,71 @@ internal sealed class CoordinatorClient : IDisposable
             Content = new StringContent(yaml, Encoding.UTF8, "application/yaml"),
         }, ct);
 
+    /// <summary><c>POST /api/inputs?name=NAME&amp;sha256=HEX</c> with the file's bytes as the body (streamed).</summary>
+    public Task<ApiResult<InputDto>> UploadInputAsync(string path, string name, string sha256, CancellationToken ct) =>
+        SendAsync<InputDto>(() => new HttpRequestMessage(HttpMethod.Post,
+            $"api/inputs?name={Uri.EscapeDataString(name)}&sha256={sha256}")
+        {
+            Content = new StreamContent(File.OpenRead(path))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/octet-stream") },
+            },
+        }, ct);
+
+    /// <summary><c>GET /api/sweeps/{id}/trials/{trial}/artifacts</c>.</summary>
+    public Task<ApiResult<TrialArtifactsDto>> ArtifactsAsync(string id, int trial, CancellationToken ct) =>
+        SendAsync<TrialArtifactsDto>(() => new HttpRequestMessage(HttpMethod.Get,
+            $"api/sweeps/{Uri.EscapeDataString(id)}/trials/{trial}/artifacts"), ct);
+
+    /// <summary>
+    /// <c>GET /api/sweeps/{id}/trials/{trial}/artifacts/{name}?sha256=HEX</c> into <paramref name="target"/>; null when
+    /// the bytes arrived whole, else the error (the target is not written then).
+    /// </summary>
+    public async Task<ClientError?> DownloadArtifactAsync(string id, int trial, ArtifactDto artifact, string target, CancellationToken ct)
+    {
+        var path = string.Join('/', artifact.Name.Split('/').Select(Uri.EscapeDataString));
+        var temp = $"{target}.{Guid.NewGuid():N}.part";
+        try
+        {
+            using var response = await _http.GetAsync(
+                $"api/sweeps/{Uri.EscapeDataString(id)}/trials/{trial}/artifacts/{path}?sha256={artifact.Sha256}",
+                HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode)
+                return ErrorOf(response, await response.Content.ReadAsStringAsync(ct));
+            using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            long size = 0;
+            await using (var body = await response.Content.ReadAsStreamAsync(ct))
+            await using (var file = File.Create(temp))
+            {
+                var buffer = new byte[1 << 16];
+                int read;
+                while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                {
+                    hash.AppendData(buffer, 0, read);
+                    size += read;
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (actual != artifact.Sha256 || size != artifact.Size)
+                return new ClientError($"{artifact.Name} arrived damaged: {size} bytes with SHA-256 {actual}, expected {artifact.Size} bytes with {artifact.Sha256}; nothing was written, try again");
+            File.Move(temp, target, overwrite: true);
+            return null;
+        }
+        catch (HttpRequestException e)
+        {
+            return Unreachable(Reason(e));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ClientError($"the coordinator at {ServerText} stopped sending {artifact.Name}: retry");
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
     /// <summary><c>GET /api/sweeps</c>.</summary>
     public Task<ApiResult<List<SweepSummaryDto>>> ListAsync(CancellationToken ct) =>
         SendAsync<List<SweepSummaryDto>>(() => new HttpRequestMessage(HttpMethod.Get, "api/sweeps"), ct);

@@ -5,8 +5,10 @@ using Atelier.Shared.Specs;
 namespace Atelier.Cli;
 
 /// <summary>
-/// <c>pbm sweep submit FILE [--wait]</c>: validates the spec locally (nothing is sent when it is invalid),
-/// posts it, and with <c>--wait</c> polls the sweep until it completes, then prints it as <c>show</c> does.
+/// <c>pbm sweep submit FILE [--wait] [--dry-run]</c>: validates the spec locally (nothing is sent when it is invalid),
+/// uploads the input files it names (relative to the spec) and posts it with their hashes in their place; with
+/// <c>--wait</c> follows the sweep until it completes, then prints it as <c>show</c> does. <c>--dry-run</c> sends
+/// nothing: it prints the trial count and the first trials.
 /// </summary>
 internal static class SweepSubmitCommand
 {
@@ -26,8 +28,32 @@ internal static class SweepSubmitCommand
             return ExitCodes.Usage;
         }
 
+        var uploads = await SpecUploads.PrepareAsync(file, yaml, parsed.Spec!, context.Host.HomeDirectory, ct);
+        if (uploads.Errors.Count > 0)
+        {
+            foreach (var e in uploads.Errors)
+                context.Err.WriteLine(CommandContext.DetailLine(e.Field, e.Message, e.Line, file));
+            context.Error($"{file} names {Format.Count(uploads.Errors.Count, "input")} pbm cannot upload: fix {(uploads.Errors.Count == 1 ? "it" : "them")} and submit again (nothing was sent)");
+            return ExitCodes.Usage;
+        }
+        if (context.Command.DryRun)
+            return SweepDryRun.Print(context, file, parsed.Spec!, uploads);
+
         using var client = context.CreateClient();
-        var submitted = await client.SubmitAsync(yaml, ct);
+        // Each file once, by content: the spec the coordinator stores names them only by hash.
+        foreach (var input in uploads.Distinct)
+        {
+            var uploaded = await client.UploadInputAsync(input.FullPath, Path.GetFileName(input.FullPath), input.Sha256, ct);
+            if (uploaded.Error is { } uploadError)
+                return context.Fail(uploadError with { Message = $"uploading {input.Display}: {uploadError.Message} (the sweep was not submitted)" });
+            if (!context.Command.Json)
+            {
+                var how = uploaded.Value!.Existed ? "already on the coordinator" : "uploaded";
+                context.Out.WriteLine($"input {input.Display} ({Shared.Hosting.ByteSizes.Format(input.Size)}): {how} as sha256:{input.Sha256}");
+            }
+        }
+
+        var submitted = await client.SubmitAsync(uploads.Rewrite(yaml), ct);
         if (submitted.Error is { } error)
             return context.Fail(error, file);
 

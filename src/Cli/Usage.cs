@@ -10,12 +10,13 @@ internal static class Usage
     /// <summary>One line: how the command is called.</summary>
     public static string Synopsis(string topic) => topic switch
     {
-        "sweep submit" => "pbm sweep submit FILE [--wait] [--json] [--server URL]",
+        "sweep submit" => "pbm sweep submit FILE [--wait | --dry-run] [--json] [--server URL]",
         "sweep list" => "pbm sweep list [--json] [--server URL]",
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
+        "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait] | list | show ID | watch ID | cancel ID) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | artifacts ID TRIAL [--out DIR]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -23,7 +24,7 @@ internal static class Usage
         "worker list" => "pbm worker list [--json] [--server URL]",
         "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
         "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|artifacts, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -36,6 +37,7 @@ internal static class Usage
         "sweep list" => SweepList + "\n" + Common,
         "sweep show" => SweepShow + "\n" + Common,
         "sweep cancel" => SweepCancel + "\n" + Common,
+        "sweep artifacts" => SweepArtifacts + "\n" + Common,
         "sweep watch" => SweepWatch + "\n" + Common,
         "sweep" => SweepPalette + "\n" + Common,
         "cluster show" => ClusterShow + "\n" + Common,
@@ -63,11 +65,12 @@ internal static class Usage
         """;
 
     private const string CommandList = """
-          sweep submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
+          sweep submit FILE [--wait]   validate a sweep spec (YAML) locally, upload its input files, submit it
           sweep list                   list the sweeps the coordinator knows
           sweep show ID                one sweep: its best trial and a table of every trial
           sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
+          sweep artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
           cluster show                 the cluster's members: address, roles, status, reachability
           cluster leave ADDRESS        ask a live member to leave the cluster gracefully
           cluster down ADDRESS         remove a dead or unreachable member (leave is the graceful way)
@@ -84,6 +87,8 @@ internal static class Usage
 
         Examples:
           pbm sweep submit examples/synthetic-grid.yaml --wait
+          pbm sweep submit examples/style-files.yaml --dry-run
+          pbm sweep artifacts style-weights-20260101-8f3a2c 4 --out ./trial-4
           pbm 10.0.0.5:9110 sweep list
           pbm sweep show synthetic-grid-20260101-8f3a2c --json
           pbm worker drain akka.tcp://atelier@10.0.0.7:4053
@@ -114,26 +119,55 @@ internal static class Usage
         Usage: pbm sweep COMMAND [OPTIONS]
 
         Commands:
-          submit FILE [--wait]   validate a sweep spec (YAML) locally, then submit it
+          submit FILE [--wait]   validate a sweep spec (YAML) locally, upload its input files, submit it
           list                   list the sweeps the coordinator knows
           show ID                one sweep: its best trial and a table of every trial
           watch ID               live progress (trials, best, running trials, ETA) until it ends
           cancel ID              stop a sweep: pending trials cancelled, running ones stopped
+          artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
 
         """;
 
     private const string SweepSubmit = """
         pbm sweep submit: validate a sweep spec locally, then submit it to the coordinator.
 
-        Usage: pbm sweep submit FILE [--wait] [--json] [--server URL]
+        Usage: pbm sweep submit FILE [--wait | --dry-run] [--json] [--server URL]
 
         The spec is checked before anything is sent: every problem is printed as FILE:line N: field: message
         and pbm exits with 2. On success pbm prints "submitted sweep ID (N trials)".
 
+        Input files: where a job parameter takes a file (style-transfer's content and style), a value that
+        is neither builtin:NAME nor sha256:HEX is a local path, relative to the spec's directory. pbm
+        uploads each such file once (POST /api/inputs; the coordinator caps the size, 50 MiB by default)
+        and submits the spec with sha256:HEX in its place: the coordinator and the workers know inputs only
+        by content hash. A missing or unreadable file is a usage error (exit 2; nothing was sent).
+
         Options:
-          --wait   then wait until every trial has finished and print the results (as pbm sweep show);
-                   Ctrl+C stops waiting, the sweep keeps running
-          --json   print the coordinator's JSON answer only (with --wait: the finished sweep)
+          --wait      then wait until every trial has finished and print the results (as pbm sweep show);
+                      Ctrl+C stops waiting, the sweep keeps running
+          --dry-run   upload and submit nothing: print the number of trials, the input files that would be
+                      uploaded, and the first 10 trials, as the coordinator would expand them
+          --json      print the coordinator's JSON answer only (with --wait: the finished sweep; with
+                      --dry-run: {name, job, method, trials, seed, inputs, firstTrials})
+
+        """;
+
+    private const string SweepArtifacts = """
+        pbm sweep artifacts: the files one trial produced, as the coordinator's store holds them:
+        checkpoints, previews, results, and the inputs as the job used them (style-transfer:
+        inputs/content.png, inputs/style.png).
+
+        Usage: pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]
+
+        Columns: NAME (the path in the trial's work directory), KIND, SIZE, STEP (the step reached when it
+        was written), SHA256. TRIAL is the trial's index, as pbm sweep show ID lists it.
+
+        Options:
+          --out DIR   download every artifact into DIR under its name (directories created), each checked
+                      against its SHA-256 before it is written; older checkpoints of the same name get their
+                      step in the name (checkpoint.step-50.safetensors). Names that would leave DIR are refused.
+          --json      print the coordinator's JSON ({sweepId, trial, artifacts: [{name, kind, size, sha256,
+                      step}]}); with --out: {directory, files: [{name, path, kind, size, sha256, step}]}
 
         """;
 
