@@ -22,6 +22,7 @@ internal static class CommandCatalog
         new("sweep", "watch", CommandKind.SweepWatch),
         new("sweep", "cancel", CommandKind.SweepCancel),
         new("sweep", "artifacts", CommandKind.SweepArtifacts),
+        new("sweep", "report", CommandKind.SweepReport),
         new("cluster", "show", CommandKind.ClusterShow),
         new("cluster", "leave", CommandKind.ClusterLeave),
         new("cluster", "down", CommandKind.ClusterDown),

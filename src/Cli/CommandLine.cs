@@ -12,6 +12,7 @@ internal enum CommandKind
     SweepCancel,
     SweepWatch,
     SweepArtifacts,
+    SweepReport,
     ClusterShow,
     ClusterLeave,
     ClusterDown,
@@ -161,8 +162,8 @@ internal static class CommandLine
             error = "option --dry-run is only for pbm sweep submit";
         if (error is null && dryRun && wait)
             error = "options --dry-run and --wait do not go together: a dry run submits nothing to wait for";
-        if (error is null && outDir is not null && kind is not CommandKind.SweepArtifacts)
-            error = "option --out is only for pbm sweep artifacts";
+        if (error is null && outDir is not null && kind is not (CommandKind.SweepArtifacts or CommandKind.SweepReport))
+            error = "option --out is only for pbm sweep artifacts and pbm sweep report";
         error ??= CheckOperands(kind, operands);
         if (error is not null)
             return Failure(error, topic);
@@ -225,6 +226,8 @@ internal static class CommandLine
         CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
         CommandKind.SweepCancel when operands.Count == 0 => "missing the sweep ID to cancel (see pbm sweep list)",
         CommandKind.SweepWatch when operands.Count == 0 => "missing the sweep ID to watch (see pbm sweep list)",
+        CommandKind.SweepReport when operands.Count == 0 => "missing the sweep ID whose report to download (see pbm sweep list)",
+        CommandKind.SweepReport when operands.Count > 1 => $"unexpected argument '{operands[1]}': give one ID",
         CommandKind.SweepArtifacts when operands.Count == 0 => "missing the sweep ID and TRIAL whose artifacts to list (see pbm sweep list)",
         CommandKind.SweepArtifacts when operands.Count == 1 => "missing the TRIAL number (see pbm sweep show ID)",
         CommandKind.SweepArtifacts when operands.Count > 2 => $"unexpected argument '{operands[2]}': give one ID and one TRIAL",

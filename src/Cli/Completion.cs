@@ -38,6 +38,7 @@ internal static class Completion
             {
                 ["sweep", "submit", ..] => [.. Options, "--wait", "--dry-run"],
                 ["sweep", "artifacts", ..] => [.. Options, "--out"],
+                ["sweep", "report", ..] => [.. Options, "--out"],
                 _ => Options,
             };
             next = next.Where(o => !typed.Contains(o));

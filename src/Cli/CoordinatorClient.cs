@@ -125,6 +125,25 @@ internal sealed class CoordinatorClient : IDisposable
         }
     }
 
+    /// <summary>A text file of the API, e.g. <c>api/sweeps/{id}/report.html</c>: its text, or the error.</summary>
+    public async Task<(string? Text, ClientError? Error)> GetTextAsync(string path, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(path, ct);
+            var body = await response.Content.ReadAsStringAsync(ct);
+            return response.IsSuccessStatusCode ? (body, null) : (null, ErrorOf(response, body));
+        }
+        catch (HttpRequestException e)
+        {
+            return (null, Unreachable(Reason(e)));
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (null, new ClientError($"the coordinator at {ServerText} did not answer within {Timeout.TotalSeconds:0} s: it may be overloaded or still starting; retry, or check --server"));
+        }
+    }
+
     /// <summary><c>GET /api/sweeps</c>.</summary>
     public Task<ApiResult<List<SweepSummaryDto>>> ListAsync(CancellationToken ct) =>
         SendAsync<List<SweepSummaryDto>>(() => new HttpRequestMessage(HttpMethod.Get, "api/sweeps"), ct);

@@ -40,6 +40,7 @@ public static class Pbm
                 CommandKind.SweepWatch => await SweepWatchCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepCancel => await SweepCancelCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepArtifacts => await SweepArtifactsCommand.RunAsync(context, cancellationToken),
+                CommandKind.SweepReport => await SweepReportCommand.RunAsync(context, cancellationToken),
                 CommandKind.ClusterShow => await ClusterShowCommand.RunAsync(context, cancellationToken),
                 CommandKind.ClusterLeave => await ClusterLeaveCommand.RunAsync(context, cancellationToken),
                 CommandKind.ClusterDown => await ClusterDownCommand.RunAsync(context, cancellationToken),

@@ -15,8 +15,9 @@ internal static class Usage
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
         "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
+        "sweep report" => "pbm sweep report ID [--out DIR] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | artifacts ID TRIAL [--out DIR]) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -24,7 +25,7 @@ internal static class Usage
         "worker list" => "pbm worker list [--json] [--server URL]",
         "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
         "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|artifacts, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -38,6 +39,7 @@ internal static class Usage
         "sweep show" => SweepShow + "\n" + Common,
         "sweep cancel" => SweepCancel + "\n" + Common,
         "sweep artifacts" => SweepArtifacts + "\n" + Common,
+        "sweep report" => SweepReport + "\n" + Common,
         "sweep watch" => SweepWatch + "\n" + Common,
         "sweep" => SweepPalette + "\n" + Common,
         "cluster show" => ClusterShow + "\n" + Common,
@@ -71,6 +73,7 @@ internal static class Usage
           sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
           sweep artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
+          sweep report ID              download the report: report.html, report.json, trials.csv (--out DIR)
           cluster show                 the cluster's members: address, roles, status, reachability
           cluster leave ADDRESS        ask a live member to leave the cluster gracefully
           cluster down ADDRESS         remove a dead or unreachable member (leave is the graceful way)
@@ -125,6 +128,7 @@ internal static class Usage
           watch ID               live progress (trials, best, running trials, ETA) until it ends
           cancel ID              stop a sweep: pending trials cancelled, running ones stopped
           artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
+          report ID              download the report: report.html, report.json, trials.csv (--out DIR)
 
         """;
 
@@ -168,6 +172,24 @@ internal static class Usage
                       step in the name (checkpoint.step-50.safetensors). Names that would leave DIR are refused.
           --json      print the coordinator's JSON ({sweepId, trial, artifacts: [{name, kind, size, sha256,
                       step}]}); with --out: {directory, files: [{name, path, kind, size, sha256, step}]}
+
+        """;
+
+    private const string SweepReport = """
+        pbm sweep report: download a sweep's report: report.html (one self-contained page: summary, best
+        trial, charts, pictures for style transfer, a sortable table of trials; opens offline),
+        report.json (the same data; schema docs/report.schema.json) and trials.csv (one row per trial).
+        While the sweep runs the report is live (as of now); once it has ended it is final.
+
+        Usage: pbm sweep report ID [--out DIR] [--json] [--server URL]
+
+        Options:
+          --out DIR   write the three files into DIR (created if needed; files of the same name are
+                      replaced); default: a directory named ID in the current directory
+          --json      print what was written: {sweepId, directory, final, files: [{name, path, size}]}
+
+        The coordinator serves the same files at GET /api/sweeps/ID/report.html, /report.json and
+        /trials.csv.
 
         """;
 

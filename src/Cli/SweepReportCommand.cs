@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Atelier.Shared.Api;
+using Atelier.Shared.Hosting;
+
+namespace Atelier.Cli;
+
+/// <summary>
+/// <c>pbm sweep report ID [--out DIR]</c>: downloads the sweep's report.html, report.json and trials.csv into DIR
+/// (default: ./ID), each written whole or not at all.
+/// </summary>
+internal static class SweepReportCommand
+{
+    /// <summary>The files, in the order they are fetched.</summary>
+    public static readonly IReadOnlyList<string> Files = ["report.json", "report.html", "trials.csv"];
+
+    /// <summary>What <c>--json</c> prints.</summary>
+    internal sealed record WrittenDto(string SweepId, string Directory, bool Final, IReadOnlyList<WrittenFileDto> Files);
+
+    internal sealed record WrittenFileDto(string Name, string Path, long Size);
+
+    public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;
+        var outDir = context.Command.Out ?? id;
+        var root = Path.GetFullPath(outDir);
+
+        using var client = context.CreateClient();
+        var texts = new List<(string Name, string Text)>();
+        foreach (var name in Files)
+        {
+            var (text, error) = await client.GetTextAsync($"api/sweeps/{Uri.EscapeDataString(id)}/{name}", ct);
+            if (error is not null) return context.Fail(error);
+            texts.Add((name, text!));
+        }
+
+        var written = new List<WrittenFileDto>();
+        try
+        {
+            Directory.CreateDirectory(root);
+            foreach (var (name, text) in texts)
+            {
+                var path = Path.Combine(root, name);
+                var temp = $"{path}.{Guid.NewGuid():N}.part";
+                await File.WriteAllTextAsync(temp, text, ct);
+                File.Move(temp, path, overwrite: true);
+                written.Add(new WrittenFileDto(name, path, new FileInfo(path).Length));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            context.Error($"cannot write the report into {outDir}: {e.Message}");
+            return ExitCodes.Failure;
+        }
+
+        var final = IsFinal(texts[0].Text);
+        if (context.Command.Json)
+        {
+            context.WriteJson(JsonSerializer.Serialize(new WrittenDto(id, root, final, written), ApiJson.Options));
+            return ExitCodes.Ok;
+        }
+        foreach (var file in written) context.Out.WriteLine($"{file.Path}  ({ByteSizes.Format(file.Size)})");
+        context.Out.WriteLine($"wrote the {(final ? "final" : "live")} report of sweep {id} to {outDir}; open {Path.Combine(outDir, "report.html")} in a browser");
+        return ExitCodes.Ok;
+    }
+
+    private static bool IsFinal(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return document.RootElement.TryGetProperty("final", out var final) && final.ValueKind == JsonValueKind.True;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+}
