@@ -56,12 +56,12 @@ internal static class Bench
         {
             // A short sweep first, so that JIT compilation and connection set-up are not in the numbers.
             stderr.WriteLine($"scheduler-bench: warm-up sweep of {WarmupTrials} trials");
-            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials), cancel.Token);
+            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials, 1, 0), cancel.Token);
             await cluster.WaitForSweepAsync(warmup.Id, options.Timeout, cancellationToken: cancel.Token);
 
             stderr.WriteLine($"scheduler-bench: sweep of {options.Trials} trials");
             var cpuBefore = CpuTimes(cluster);
-            var submitted = await cluster.SubmitAsync(Spec("scheduler-bench", options.Trials), cancel.Token);
+            var submitted = await cluster.SubmitAsync(Spec("scheduler-bench", options.Trials, options.Steps, options.StepMilliseconds), cancel.Token);
             // Polled slowly: every poll serialises the whole sweep on the coordinator, which competes with the work.
             var sweep = await cluster.WaitForSweepAsync(submitted.Id, options.Timeout, cancellationToken: cancel.Token,
                 interval: TimeSpan.FromSeconds(2));
@@ -69,8 +69,8 @@ internal static class Bench
         });
     }
 
-    /// <summary>A random sweep of <paramref name="trials"/> one-step trials that do not sleep.</summary>
-    public static string Spec(string name, int trials) => $"""
+    /// <summary>A random sweep of <paramref name="trials"/> trials of <paramref name="steps"/> steps of <paramref name="stepMs"/> ms.</summary>
+    public static string Spec(string name, int trials, int steps, int stepMs) => $"""
         name: {name}
         job: synthetic
         method: random
@@ -81,8 +81,8 @@ internal static class Bench
           x: {"{"}distribution: uniform, min: -1, max: 1{"}"}
           y: {"{"}distribution: uniform, min: -1, max: 1{"}"}
           lr: {"{"}distribution: log_uniform_values, min: 0.0001, max: 0.1{"}"}
-          steps: {"{"}value: 1{"}"}
-          step_seconds: {"{"}value: 0{"}"}
+          steps: {"{"}value: {steps}{"}"}
+          step_seconds: {"{"}value: {(stepMs / 1000.0).ToString(CultureInfo.InvariantCulture)}{"}"}
         """;
 
     private static BenchResult Measure(
@@ -133,10 +133,15 @@ internal static class Bench
             .Where(t => t.Attempts == 1 && t.StartedAt is not null && t.FinishedAt is not null)
             .Select(t => (t.FinishedAt!.Value - t.StartedAt!.Value).TotalMilliseconds));
 
+        // The ideal: every slot busy with trial work from submission to the end, nothing between trials.
+        var ideal = (double)options.Trials * options.Steps * options.StepMilliseconds / 1000 / (options.Workers * options.Slots);
+        var overhead = ideal > 0 ? Math.Round((seconds - ideal) / ideal * 100, 2) : (double?)null;
+        var events = sweep.Trials.Where(t => t.Status == Atelier.Shared.Protocol.TrialStatus.Completed).Sum(t => (long)options.Steps);
         var cpu = cpuAfter.ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - cpuBefore.GetValueOrDefault(kv.Key)).TotalSeconds, 2));
         return new BenchResult(
             sweep.Id, options.Trials, options.Workers, options.Slots, RepoLayout.Configuration, Environment.ProcessorCount,
             Math.Round(seconds, 3), Math.Round(options.Trials / seconds, 1),
+            options.Steps, options.StepMilliseconds, Math.Round(ideal, 3), overhead, Math.Round(events / seconds, 1),
             sweep.Counts.Completed, sweep.Counts.Failed, sweep.Trials.Count(t => t.Attempts > 1), unmapped,
             bySlot.ToDictionary(g => g.Key, g => g.Count()), Stats.Of(idle), Stats.Of(gaps), leaseToResult, cpu);
     }
@@ -148,10 +153,12 @@ internal static class Bench
     {
         var c = CultureInfo.InvariantCulture;
         o.WriteLine();
-        o.WriteLine(string.Create(c, $"Scheduler overhead: {r.Trials} synthetic trials (steps 1, step_seconds 0), {r.Workers} workers × {r.SlotsPerWorker} CPU slots, {r.Configuration}, {r.Cores} cores"));
+        o.WriteLine(string.Create(c, $"Scheduler overhead: {r.Trials} synthetic trials ({r.Steps} steps of {r.StepMs} ms), {r.Workers} workers × {r.SlotsPerWorker} CPU slots, {r.Configuration}, {r.Cores} cores"));
         o.WriteLine(string.Create(c, $"  sweep {r.SweepId}: {r.Completed} completed, {r.Failed} failed, {r.Retried} needed more than one attempt"));
         o.WriteLine(string.Create(c, $"  wall time (createdAt → finishedAt)  {r.Seconds:0.00} s"));
-        o.WriteLine(string.Create(c, $"  throughput                          {r.TrialsPerSecond:0.0} trials/s"));
+        o.WriteLine(string.Create(c, $"  throughput                          {r.TrialsPerSecond:0.0} trials/s, {r.MetricEventsPerSecond:0.0} metric events/s"));
+        if (r.OverheadPercent is { } overhead)
+            o.WriteLine(string.Create(c, $"  ideal wall time                     {r.IdealSeconds:0.00} s: overhead {overhead:0.00} %"));
         o.WriteLine(string.Create(c, $"  CPU seconds used during the sweep   {string.Join(", ", r.CpuSeconds.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}"));
         o.WriteLine(string.Create(c, $"  trials per slot                     {string.Join(", ", r.TrialsPerSlot.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value))}"));
         o.WriteLine();
@@ -167,6 +174,7 @@ internal static class Bench
 /// <summary>What the benchmark measured (the JSON line of <c>--json</c>).</summary>
 internal sealed record BenchResult(
     string SweepId, int Trials, int Workers, int SlotsPerWorker, string Configuration, int Cores,
-    double Seconds, double TrialsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
+    double Seconds, double TrialsPerSecond, int Steps, int StepMs, double IdealSeconds, double? OverheadPercent,
+    double MetricEventsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
     IReadOnlyDictionary<string, int> TrialsPerSlot, Stats SlotIdleMs, Stats CoordinatorGapMs, Stats LeaseToResultMs,
     IReadOnlyDictionary<string, double> CpuSeconds);

@@ -3,14 +3,17 @@ using System.Globalization;
 namespace Atelier.SchedulerBench;
 
 /// <summary>The command line of the benchmark.</summary>
-internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout)
+internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0)
 {
     public const string Usage = """
-        Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S] [--timeout SECONDS] [--json]
+        Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S]
+               [--steps K] [--step-ms M] [--timeout SECONDS] [--json]
 
         Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), submits a random sweep of N
-        synthetic trials (default 2000) with steps 1 and step_seconds 0, waits for it, and reports the
-        throughput and the slots' idle gaps between trials. --json adds a final JSON line.
+        synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
+        metric per step, waits for it, and reports the throughput, the overhead against the ideal wall time
+        (N × K × M / (W × S)), the metric events per second the coordinator took in, and the slots' idle gaps
+        between trials. --json adds a final JSON line.
         """;
 
     public static BenchOptions? Parse(string[] args, TextWriter error)
@@ -35,6 +38,8 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
                 "--workers" => (1, 16),
                 "--slots" => (1, 64),
                 "--timeout" => (1, 86_400),
+                "--steps" => (1, 100_000),
+                "--step-ms" => (0, 60_000),
                 _ => null,
             };
             if (range is not { } r)
@@ -49,6 +54,8 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
                 "--trials" => options with { Trials = n },
                 "--workers" => options with { Workers = n },
                 "--slots" => options with { Slots = n },
+                "--steps" => options with { Steps = n },
+                "--step-ms" => options with { StepMilliseconds = n },
                 _ => options with { Timeout = TimeSpan.FromSeconds(n) },
             };
         }

@@ -1,4 +1,5 @@
 using Atelier.Coordinator.Api;
+using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Hosting;
 using Atelier.Coordinator.Reports;
 using Atelier.Shared.Hosting;
@@ -28,6 +29,7 @@ builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
 builder.Services.AddReports(settings);
 builder.Services.AddArtifactApi(settings);
+builder.Services.AddArtifactCollector(settings);
 
 var app = builder.Build();
 app.UseJsonErrors();

@@ -26,6 +26,9 @@ public sealed record LocalClusterOptions
     /// <summary>A name for the temporary directory, to tell clusters apart.</summary>
     public string Name { get; init; } = "cluster";
 
+    /// <summary>More options for every coordinator start, e.g. <c>--artifact-gc-interval 1s</c>.</summary>
+    public IReadOnlyList<string> CoordinatorArguments { get; init; } = [];
+
     /// <summary>Keep the temporary directory (logs, journal) after disposal.</summary>
     public bool KeepFiles { get; init; } = Environment.GetEnvironmentVariable("ATELIER_KEEP_TEST_FILES") == "1";
 }
@@ -126,6 +129,7 @@ public sealed class LocalCluster : IAsyncDisposable
             "--api-port", Invariant(ApiPort), "--port", Invariant(RemotingPort), "--data-dir", CoordinatorDataDirectory,
         };
         if (_options.LeaseTimeout is { } lease) args.AddRange(["--lease-timeout", Seconds(lease)]);
+        args.AddRange(_options.CoordinatorArguments);
         var name = _coordinatorStarts == 1 ? "coordinator" : $"coordinator.{_coordinatorStarts}";
         Coordinator = Track(ClusterProcess.Start(name, RepoLayout.CoordinatorDll, args, LogFile(name), Directory,
             new Dictionary<string, string>

@@ -80,7 +80,7 @@ public static class SweepEndpoints
             return (null, yaml, Error(StatusCodes.Status400BadRequest, "the request body is empty: send the sweep spec YAML as the body"));
 
         var parsed = SweepSpecParser.Parse(yaml);
-        var errors = parsed.IsValid && parsed.Spec is not null ? SpecInputs.CheckForServer(yaml, parsed.Spec, store.Contains) : parsed.Errors;
+        var errors = parsed.IsValid && parsed.Spec is not null ? SpecInputs.CheckForServer(yaml, parsed.Spec, store.Touch) : parsed.Errors;
         if (errors.Count == 0) return (parsed.Spec, yaml, null);
         var details = errors.Select(e => new ApiErrorDetail(e.Field, e.Message, e.Line)).ToList();
         var noun = details.Count == 1 ? "problem" : "problems";

@@ -37,15 +37,22 @@ public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion>
     public Task<SweepCommands.SweepControlReply> ControlAsync(IWithSweepId command, CancellationToken ct) =>
         region.ActorRef.Ask<SweepCommands.SweepControlReply>(command, AskTimeout, ct);
 
-    /// <summary>Every sweep in the journal (so every coordinator lists the same), newest first.</summary>
-    public async Task<IReadOnlyList<SweepSummaryDto>> ListAsync(CancellationToken ct)
+    /// <summary>The id of every sweep in the journal (so every coordinator sees the same).</summary>
+    public async Task<IReadOnlyList<string>> AllIdsAsync(CancellationToken ct)
     {
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        var ids = await journal.CurrentPersistenceIds()
+        return await journal.CurrentPersistenceIds()
             .Where(p => p.StartsWith(PersistenceIdPrefix, StringComparison.Ordinal))
             .Select(p => p[PersistenceIdPrefix.Length..])
             .Where(SweepId.IsValid)
-            .RunWith(Sink.Seq<string>(), system.Materializer());
+            .RunWith(Sink.Seq<string>(), system.Materializer())
+            .WaitAsync(ct);
+    }
+
+    /// <summary>Every sweep in the journal, newest first.</summary>
+    public async Task<IReadOnlyList<SweepSummaryDto>> ListAsync(CancellationToken ct)
+    {
+        var ids = await AllIdsAsync(ct);
 
         var sweeps = new List<SweepSummaryDto>();
         foreach (var chunk in ids.Chunk(32))

@@ -22,6 +22,24 @@ public sealed partial class ArtifactStore(string root)
 
     public bool Contains(string sha256) => IsSha256(sha256) && File.Exists(PathOf(sha256));
 
+    /// <summary>
+    /// Whether the store has <paramref name="sha256"/>, marking it as just used when it does: a file a new reference
+    /// is about to point at is then as safe from the <see cref="ArtifactCollector"/>'s grace period as a new file.
+    /// </summary>
+    public bool Touch(string sha256)
+    {
+        if (!Contains(sha256)) return false;
+        try
+        {
+            File.SetLastWriteTimeUtc(PathOf(sha256), DateTime.UtcNow);
+            return true;
+        }
+        catch (IOException)
+        {
+            return Contains(sha256);
+        }
+    }
+
     /// <summary>A fresh temporary file inside the store (same volume, so <see cref="Commit"/> is a rename).</summary>
     public string NewTempFile()
     {
@@ -42,8 +60,7 @@ public sealed partial class ArtifactStore(string root)
             if (actual != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actual}, {expectedSha256} was announced";
             var target = PathOf(expectedSha256);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (File.Exists(target)) File.Delete(tempFile);
-            else File.Move(tempFile, target);
+            if (!Touch(expectedSha256)) File.Move(tempFile, target, overwrite: true);
             return null;
         }
         finally
@@ -79,7 +96,7 @@ public sealed partial class ArtifactStore(string root)
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (expectedSha256 is not null && actual != expectedSha256)
                 return new PutResult(actual, size, false, PutProblem.HashMismatch);
-            var existed = Contains(actual);
+            var existed = Touch(actual);
             if (!existed)
             {
                 var target = PathOf(actual);

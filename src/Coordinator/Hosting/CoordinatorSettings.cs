@@ -18,6 +18,9 @@ public sealed record CoordinatorSettings(
     /// <summary>The largest input file (an image a spec names) <c>POST /api/inputs</c> accepts.</summary>
     public long MaxInputBytes { get; init; } = DefaultMaxInputBytes;
 
+    /// <summary>When the store's unreferenced files are deleted (<see cref="Artifacts.ArtifactCollector"/>).</summary>
+    public Artifacts.ArtifactCollectorSettings ArtifactCollector { get; init; } = new(TimeSpan.FromMinutes(10), TimeSpan.FromHours(1));
+
     public const long DefaultMaxInputBytes = 50L << 20;
 
     public static readonly Setting ApiHostSetting = new("Atelier:Api:Host", "--api-host", "ATELIER_API_HOST", "127.0.0.1",
@@ -43,11 +46,17 @@ public sealed record CoordinatorSettings(
     public static readonly Setting MaxInputSizeSetting = new("Atelier:Artifacts:MaxInputSize", "--max-input-size", "ATELIER_MAX_INPUT_SIZE", "50MiB",
         "largest input file (e.g. an image a sweep spec names) an upload may have: 50MiB, 512KiB, or bytes");
 
+    public static readonly Setting ArtifactGcIntervalSetting = new("Atelier:Artifacts:GcInterval", "--artifact-gc-interval", "ATELIER_ARTIFACT_GC_INTERVAL", "600s",
+        "how often the oldest coordinator deletes store files no sweep refers to (dropped checkpoints, unused uploads)");
+
+    public static readonly Setting ArtifactGcGraceSetting = new("Atelier:Artifacts:GcGrace", "--artifact-gc-grace", "ATELIER_ARTIFACT_GC_GRACE", "3600s",
+        "an unreferenced store file younger than this is kept (an upload whose sweep is not submitted yet)");
+
     public static readonly IReadOnlyList<Setting> All =
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, MaxInputSizeSetting, PostgresSetting, LeaseTimeoutSetting,
-        .. KubernetesDiscovery.Settings,
+        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, .. KubernetesDiscovery.Settings,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -68,6 +77,8 @@ public sealed record CoordinatorSettings(
             artifacts)
         {
             MaxInputBytes = configuration.GetSize(MaxInputSizeSetting),
+            ArtifactCollector = new Artifacts.ArtifactCollectorSettings(
+                configuration.GetDuration(ArtifactGcIntervalSetting), configuration.GetDuration(ArtifactGcGraceSetting)),
         };
     }
 }

@@ -41,8 +41,6 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
     public IReadOnlyList<TrialState> Trials => _trials;
     public TimeSpan LeaseTimeout { get; } = leaseTimeout;
 
-    /// <summary>Checkpoints kept per trial (newest first): the last one and spares in case it is damaged.</summary>
-    public const int KeepCheckpoints = 3;
 
     public bool IsCreated => Spec is not null;
     public int Running => Count(TrialStatus.Running);
@@ -149,9 +147,8 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
                 var t = _trials[a.TrialIndex];
                 t.Artifacts.RemoveAll(x => x.Sha256 == a.Artifact.Sha256 && x.FileName == a.Artifact.FileName);
                 t.Artifacts.Add(a.Artifact);
-                // Keep the newest checkpoints only: resuming needs the last one (and a spare).
-                var checkpoints = t.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).OrderByDescending(x => x.Step).Skip(KeepCheckpoints).ToList();
-                foreach (var old in checkpoints) t.Artifacts.Remove(old);
+                if (a.Artifact.Kind == ArtifactInfo.Checkpoint)
+                    CheckpointRetention.Apply(t, Spec!.Retention, Spec.Metric);
                 break;
             }
             case SweepPaused:

@@ -97,6 +97,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         });
         Receive<FlushTick>(_ => Flush());
         Receive<JobEnded>(e => e.Run == _current, Ended);
+        Receive<UploadsDone>(d => d.Ended.Run == _current, d => Finished(d.Ended));
         Receive<StopTrial>(s => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (s.SweepId, s.TrialIndex, s.Attempt), s =>
         {
             _log.Info("slot {0}: stopping {1} trial {2}: {3}", _slot.SlotId, s.SweepId, s.TrialIndex, s.Reason);
@@ -135,6 +136,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         });
         Receive<JobMetrics>(_ => { });
         Receive<JobEnded>(_ => { });
+        Receive<UploadsDone>(_ => { });
         Receive<FlushTick>(_ => { });
         Receive<StopTrial>(_ => { }); // not (or no longer) running that attempt
     }
@@ -277,7 +279,22 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         }, TaskScheduler.Default).Unwrap();
     }
 
+    /// <summary>
+    /// The job is done; its result goes to the sweep once the files it reported are uploaded, so that a finished
+    /// trial's checkpoints, pictures and results are in the store when the sweep says it finished. The wait is capped
+    /// (<see cref="SlotSettings.UploadWait"/>): an upload that hangs does not hold the slot forever.
+    /// </summary>
     private void Ended(JobEnded e)
+    {
+        if (_uploads.IsCompleted)
+        {
+            Finished(e);
+            return;
+        }
+        Task.WhenAny(_uploads, Task.Delay(_settings.UploadWait)).ContinueWith(_ => new UploadsDone(e), TaskScheduler.Default).PipeTo(Self);
+    }
+
+    private void Finished(JobEnded e)
     {
         var run = e.Run;
         Timers.Cancel("flush");

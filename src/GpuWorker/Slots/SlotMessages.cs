@@ -19,6 +19,9 @@ internal static class SlotMessages
     /// </summary>
     public sealed record JobFile(RunKey Run, string Kind, long Step, string Path);
 
+    /// <summary>The uploads queued before <paramref name="Ended"/> are done (or the wait for them timed out).</summary>
+    public sealed record UploadsDone(JobEnded Ended);
+
     /// <summary>Something worth a log line from a job's preparation or an upload, made off the actor thread.</summary>
     public sealed record Note(string Text, bool Warning);
 

@@ -12,6 +12,9 @@ public sealed record SlotSettings(string WorkDirectory)
     /// <summary>Metrics are batched and sent this often; an empty batch is the lease heartbeat.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>A trial's result waits at most this long for the uploads of the files its job reported.</summary>
+    public TimeSpan UploadWait { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>An unacknowledged trial result is re-sent this often.</summary>
     public TimeSpan ResendInterval { get; init; } = TimeSpan.FromSeconds(3);
 }

@@ -10,7 +10,7 @@ namespace Atelier.Shared.Specs;
 internal sealed partial class SpecReader
 {
     private static readonly string[] TopLevelFields =
-        ["name", "job", "method", "metric", "parameters", "run_cap", "max_concurrent", "max_retries", "seed", "early_terminate"];
+        ["name", "job", "method", "metric", "parameters", "run_cap", "max_concurrent", "max_retries", "seed", "early_terminate", "checkpoints"];
 
     private static readonly string[] MetricFields = ["name", "goal"];
 
@@ -50,6 +50,7 @@ internal sealed partial class SpecReader
         var seed = OptionalInteger(fields, "seed");
 
         var (earlyTerminate, earlyTerminateValid) = ReadEarlyTerminate(fields);
+        var (checkpoints, checkpointsValid) = ReadCheckpoints(fields);
 
         var before = _errors.Count;
         var (parameters, parametersComplete) = ReadParameters(fields, job);
@@ -61,13 +62,13 @@ internal sealed partial class SpecReader
         }
 
         if (_errors.Count > 0 || name is null || jobKind is null || method is null || metric is null
-            || parameters is null || !parametersComplete || !earlyTerminateValid)
+            || parameters is null || !parametersComplete || !earlyTerminateValid || !checkpointsValid)
         {
             return Result(null);
         }
 
         var spec = new SweepSpec(name, jobKind, method.Value, metric, parameters, (int?)runCap,
-            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries), earlyTerminate);
+            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries), earlyTerminate, checkpoints);
         return Result(spec);
     }
 

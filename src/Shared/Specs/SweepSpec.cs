@@ -19,8 +19,12 @@ public sealed record SweepSpec(
     int MaxConcurrent,
     long? Seed,
     int MaxRetries,
-    EarlyTerminateSpec? EarlyTerminate = null)
+    EarlyTerminateSpec? EarlyTerminate = null,
+    CheckpointSpec? Checkpoints = null)
 {
+    /// <summary>The checkpoint retention in force: <see cref="Checkpoints"/>, or the default when the spec has none.</summary>
+    public CheckpointSpec Retention => Checkpoints ?? CheckpointSpec.Default;
+
     /// <summary>The default of <see cref="MaxRetries"/> when a spec does not say.</summary>
     public const int DefaultMaxRetries = 2;
 

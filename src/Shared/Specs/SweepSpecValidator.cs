@@ -31,6 +31,8 @@ public static class SweepSpecValidator
         CheckMaxRetries(spec.MaxRetries, errors);
         if (spec.EarlyTerminate is { } early)
             CheckEarlyTerminate(early.Type, early.MinIter, early.Eta, early.MaxIter, early.MinTrials, errors);
+        if (spec.Checkpoints is { } checkpoints)
+            CheckCheckpoints(checkpoints.KeepLast, checkpoints.KeepBest, errors);
 
         var before = errors.Count;
         if (spec.Parameters.Count == 0)
@@ -86,6 +88,15 @@ public static class SweepSpecValidator
             errors.Add("max_concurrent", $"{maxConcurrent} is not allowed: max_concurrent must be >= 0 (0 means unlimited)");
         else if (maxConcurrent > int.MaxValue)
             errors.Add("max_concurrent", $"{maxConcurrent} is not allowed: max_concurrent must be <= {int.MaxValue}");
+    }
+
+    /// <summary><c>checkpoints.keep_last</c> ≥ 1 (resuming needs the newest) and <c>keep_best</c> ≥ 0, both at most 100.</summary>
+    internal static void CheckCheckpoints(long keepLast, long keepBest, SpecErrorList errors)
+    {
+        if (keepLast is < 1 or > CheckpointSpec.MaxKept)
+            errors.Add("checkpoints.keep_last", $"{keepLast} is not allowed: keep_last must be between 1 and {CheckpointSpec.MaxKept} (resuming a trial needs its newest checkpoint)");
+        if (keepBest is < 0 or > CheckpointSpec.MaxKept)
+            errors.Add("checkpoints.keep_best", $"{keepBest} is not allowed: keep_best must be between 0 and {CheckpointSpec.MaxKept}");
     }
 
     internal static void CheckMaxRetries(long maxRetries, SpecErrorList errors)
