@@ -119,6 +119,29 @@ public sealed class SweepInputsAndArtifactsTests : IDisposable
         Assert.Empty(server.Requests);
     }
 
+    [Fact]
+    public async Task The_style_files_example_names_files_that_exist_and_dry_runs()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Cluster.sln"))) root = root.Parent!;
+        var spec = Path.Combine(root.FullName, "examples", "style-files.yaml");
+        using var server = new CannedServer(_ => new(500, "{}"));
+
+        var run = await PbmRunner.RunAsync("sweep", "submit", spec, "--dry-run", "--json", "--server", server.Url);
+
+        Assert.True(run.Code == 0, run.Err);
+        Assert.Empty(server.Requests);
+        using var doc = JsonDocument.Parse(run.Out);
+        Assert.Equal(3, doc.RootElement.GetProperty("trials").GetInt64());
+        var inputs = doc.RootElement.GetProperty("inputs").EnumerateArray().ToList();
+        Assert.Equal(["images/landscape.png", "images/swirls.png"], inputs.Select(i => i.GetProperty("path").GetString()));
+        foreach (var input in inputs)
+        {
+            var bytes = File.ReadAllBytes(Path.Combine(root.FullName, "examples", input.GetProperty("path").GetString()!));
+            Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(bytes)), input.GetProperty("sha256").GetString());
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "sweep", "list", "--dry-run" }, "--dry-run is only for pbm sweep submit")]
     [InlineData(new[] { "sweep", "submit", "x.yaml", "--dry-run", "--wait" }, "do not go together")]
