@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Event;
 using Akka.IO;
@@ -116,8 +117,29 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var requester = s.Requester;
         var file = new FileInfo(_store.PathOf(s.Sha256));
         var size = s.Size == SizeOfStoredFile ? file.Length : s.Size;
+        var log = _log;
+        // The file is hashed as it leaves: a stored file damaged on disk fails the stream at its end (and is logged),
+        // so the requester refuses it even before its own check, and falls back (an older checkpoint).
+        var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var end = new byte[0]; // marks the end of the file, to check the hash before the stream completes
         FileIO.FromFile(file, ChunkSize)
             .Select(chunk => chunk.ToArray())
+            .MapMaterializedValue(_ => Akka.NotUsed.Instance)
+            .Concat(Source.Single(end))
+            .Select(bytes =>
+            {
+                if (!ReferenceEquals(bytes, end))
+                {
+                    hash.AppendData(bytes);
+                    return bytes;
+                }
+                var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+                hash.Dispose();
+                if (actual == s.Sha256) return bytes;
+                log.Warning("stored artifact {0} is damaged: its bytes hash to {1}; refused to {2}", s.Sha256, actual, requester.Path);
+                throw new IOException($"stored artifact {s.Sha256} is damaged (its bytes hash to {actual})");
+            })
+            .Where(bytes => !ReferenceEquals(bytes, end))
             .RunWith(StreamRefs.SourceRef<byte[]>(), _materializer)
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new DownloadFrom(s.Sha256, size, t.Result) : new UploadResult("", false, "could not open the download stream"))
             .PipeTo(requester);

@@ -1,0 +1,140 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Atelier.GpuWorker.Hosting;
+using Atelier.GpuWorker.Jobs;
+using Atelier.GpuWorker.Slots;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+using Atelier.Shared.Specs;
+using static Atelier.Shared.Protocol.ArtifactProtocol;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.GpuWorker.Tests.Slots;
+
+/// <summary>
+/// A slot resuming a trial fetches the newest stored checkpoint; one that arrives damaged (hash mismatch) or cannot
+/// be fetched is refused and the next older one is tried; only when none is intact does the job start from scratch.
+/// The real slot, transfer code and synthetic job; a stand-in store serves the bytes.
+/// </summary>
+public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit, IDisposable
+{
+    private static readonly SweepId Id = new("fallback-test");
+    private readonly string _work = Directory.CreateTempSubdirectory("atelier-fallback-").FullName;
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.WithAtelierSerialization();
+
+    public void Dispose() => Directory.Delete(_work, recursive: true);
+
+    /// <summary>Answers FetchArtifact with the bytes it was given for that hash (which may not match it); passes the rest on.</summary>
+    private sealed class FakeStore : ReceiveActor
+    {
+        public FakeStore(IReadOnlyDictionary<string, byte[]> served, IActorRef rest)
+        {
+            var materializer = Context.Materializer();
+            Receive<FetchArtifact>(f =>
+            {
+                if (!served.TryGetValue(f.Sha256, out var bytes))
+                {
+                    Sender.Tell(new UploadResult("", false, $"artifact {f.Sha256} is not in the store"));
+                    return;
+                }
+                var sender = Sender;
+                Source.Single(bytes).RunWith(StreamRefs.SourceRef<byte[]>(), materializer)
+                    .ContinueWith(t => new DownloadFrom(f.Sha256, bytes.Length, t.Result)).PipeTo(sender);
+            });
+            ReceiveAny(m => rest.Forward(m));
+        }
+    }
+
+    private static (ArtifactInfo Info, byte[] Bytes) Checkpoint(long step)
+    {
+        var bytes = Encoding.UTF8.GetBytes($"{{\"step\":{step}}}");
+        return (new ArtifactInfo(ArtifactInfo.Checkpoint, step, $"checkpoints/step-{step:D7}.json",
+            Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length), bytes);
+    }
+
+    /// <summary>Same length as the real checkpoint, different content: only the hash tells them apart.</summary>
+    private static byte[] Forged(long step) => Encoding.UTF8.GetBytes($"{{\"step\":{step % 9 + 1}}}");
+
+    private async Task<(List<long> Steps, FinishTrial Finish)> RunAsync(IReadOnlyList<ArtifactInfo> checkpoints, Dictionary<string, byte[]> served)
+    {
+        var broker = CreateTestProbe();
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<WorkBrokerProxy>(broker.Ref, overwrite: true);
+        ActorRegistry.Register<SweepRegionProxy>(Sys.ActorOf(Props.Create(() => new FakeStore(served, sweeps.Ref))), overwrite: true);
+        var settings = new SlotSettings(_work) { RequestInterval = TimeSpan.FromSeconds(30), FlushInterval = TimeSpan.FromMilliseconds(50) };
+        var slot = Sys.ActorOf(Props.Create(() => new SlotActor(new SlotInfo("slot-0", "node-a", "cpu"), ActorRegistry, JobRegistry.Default(), settings)));
+        await broker.ExpectMsgAsync<RequestWork>();
+
+        slot.Tell(new AssignTrial(Id, 0, 2, "synthetic",
+            new Dictionary<string, ParamValue> { ["steps"] = ParamValue.Of(6L) }, 3, checkpoints));
+        var steps = new List<long>();
+        while (true)
+        {
+            switch (await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(20)))
+            {
+                case ReportProgress p: steps.AddRange(p.Points.Select(x => x.Step)); break;
+                case FinishTrial f:
+                    steps.AddRange(f.Points.Select(x => x.Step));
+                    return (steps, f);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_newest_intact_checkpoint_is_resumed_from()
+    {
+        var (c2, b2) = Checkpoint(2);
+        var (c3, b3) = Checkpoint(3);
+        var (steps, finish) = await RunAsync([c3, c2], new() { [c3.Sha256] = b3, [c2.Sha256] = b2 });
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Equal([4L, 5, 6], steps);
+    }
+
+    [Fact]
+    public async Task A_damaged_newest_checkpoint_is_refused_and_the_previous_one_is_resumed_from()
+    {
+        var (c1, b1) = Checkpoint(1);
+        var (c2, b2) = Checkpoint(2);
+        var (c3, _) = Checkpoint(3);
+        var served = new Dictionary<string, byte[]> { [c3.Sha256] = Forged(3), [c2.Sha256] = b2, [c1.Sha256] = b1 };
+
+        var refused = EventFilter.Warning(contains: "checkpoint checkpoints/step-0000003.json refused");
+        var (steps, finish) = await refused.ExpectOneAsync(() => RunAsync([c3, c2, c1], served));
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Equal([3L, 4, 5, 6], steps);
+        var dir = Path.Combine(_work, Id.Value, "trial-00000", "checkpoints");
+        Assert.False(File.Exists(Path.Combine(dir, "step-0000001.json")), "an older checkpoint than needed was fetched");
+        Assert.Empty(Directory.GetFiles(dir, "*.part"));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_missing_from_the_store_is_skipped_too()
+    {
+        var (c1, b1) = Checkpoint(1);
+        var (c2, _) = Checkpoint(2);
+        var (steps, finish) = await RunAsync([c2, c1], new() { [c1.Sha256] = b1 });
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Equal([2L, 3, 4, 5, 6], steps);
+    }
+
+    [Fact]
+    public async Task With_no_intact_checkpoint_the_trial_starts_from_scratch()
+    {
+        var (c1, _) = Checkpoint(1);
+        var (c2, _) = Checkpoint(2);
+        var (steps, finish) = await RunAsync([c2, c1], new() { [c2.Sha256] = Forged(2), [c1.Sha256] = Forged(1) });
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Equal([1L, 2, 3, 4, 5, 6], steps);
+    }
+}
