@@ -21,6 +21,7 @@ internal static class CommandCatalog
         new("sweep", "show", CommandKind.SweepShow),
         new("sweep", "watch", CommandKind.SweepWatch),
         new("sweep", "cancel", CommandKind.SweepCancel),
+        new("sweep", "logs", CommandKind.SweepLogs),
         new("sweep", "artifacts", CommandKind.SweepArtifacts),
         new("sweep", "report", CommandKind.SweepReport),
         new("cluster", "show", CommandKind.ClusterShow),

@@ -72,6 +72,10 @@ internal sealed class CoordinatorClient : IDisposable
         }, ct);
 
     /// <summary><c>GET /api/sweeps/{id}/trials/{trial}/artifacts</c>.</summary>
+    public Task<ApiResult<SweepLogDto>> LogsAsync(string id, int? trial, CancellationToken ct) =>
+        SendAsync<SweepLogDto>(() => new HttpRequestMessage(HttpMethod.Get,
+            $"api/sweeps/{Uri.EscapeDataString(id)}/logs{(trial is { } t ? $"?trial={t}" : "")}"), ct);
+
     public Task<ApiResult<TrialArtifactsDto>> ArtifactsAsync(string id, int trial, CancellationToken ct) =>
         SendAsync<TrialArtifactsDto>(() => new HttpRequestMessage(HttpMethod.Get,
             $"api/sweeps/{Uri.EscapeDataString(id)}/trials/{trial}/artifacts"), ct);

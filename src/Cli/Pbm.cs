@@ -39,6 +39,7 @@ public static class Pbm
                 CommandKind.SweepShow => await SweepShowCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepWatch => await SweepWatchCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepCancel => await SweepCancelCommand.RunAsync(context, cancellationToken),
+                CommandKind.SweepLogs => await SweepLogsCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepArtifacts => await SweepArtifactsCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepReport => await SweepReportCommand.RunAsync(context, cancellationToken),
                 CommandKind.ClusterShow => await ClusterShowCommand.RunAsync(context, cancellationToken),

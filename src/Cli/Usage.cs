@@ -14,10 +14,11 @@ internal static class Usage
         "sweep list" => "pbm sweep list [--json] [--server URL]",
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
+        "sweep logs" => "pbm sweep logs ID [TRIAL] [--json] [--server URL]",
         "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
         "sweep report" => "pbm sweep report ID [--out DIR] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -25,7 +26,7 @@ internal static class Usage
         "worker list" => "pbm worker list [--json] [--server URL]",
         "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
         "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|logs|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -38,6 +39,7 @@ internal static class Usage
         "sweep list" => SweepList + "\n" + Common,
         "sweep show" => SweepShow + "\n" + Common,
         "sweep cancel" => SweepCancel + "\n" + Common,
+        "sweep logs" => SweepLogs + "\n" + Common,
         "sweep artifacts" => SweepArtifacts + "\n" + Common,
         "sweep report" => SweepReport + "\n" + Common,
         "sweep watch" => SweepWatch + "\n" + Common,
@@ -72,6 +74,7 @@ internal static class Usage
           sweep show ID                one sweep: its best trial and a table of every trial
           sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
+          sweep logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           sweep artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
           sweep report ID              download the report: report.html, report.json, trials.csv (--out DIR)
           cluster show                 the cluster's members: address, roles, status, reachability
@@ -127,6 +130,7 @@ internal static class Usage
           show ID                one sweep: its best trial and a table of every trial
           watch ID               live progress (trials, best, running trials, ETA) until it ends
           cancel ID              stop a sweep: pending trials cancelled, running ones stopped
+          logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
           report ID              download the report: report.html, report.json, trials.csv (--out DIR)
 
@@ -153,6 +157,23 @@ internal static class Usage
                       uploaded, and the first 10 trials, as the coordinator would expand them
           --json      print the coordinator's JSON answer only (with --wait: the finished sweep; with
                       --dry-run: {name, job, method, trials, seed, inputs, firstTrials})
+
+        """;
+
+    private const string SweepLogs = """
+        pbm sweep logs: a sweep's history, one line per event of its journal, in order: created, each
+        trial's attempts (started on which slot, failed with which error, retried, requeued after a lost
+        worker, stopped early at which rung, completed with which metrics), the artifacts stored, pauses,
+        extensions and cancellation. Complete after any coordinator restart: the journal keeps every event.
+
+        Usage: pbm sweep logs ID [TRIAL] [--json] [--server URL]
+
+        With TRIAL (the trial's index, as pbm sweep show ID lists it): that trial's lines only, with its
+        metrics step by step.
+
+        Options:
+          --json      print the coordinator's JSON ({sweepId, trial, lines: [{sequence, at, trial, attempt,
+                      kind, message}]})
 
         """;
 

@@ -37,6 +37,7 @@ app.UseBearerToken(settings.ApiToken);
 app.MapHealthEndpoints();
 app.MapSweepEndpoints();
 app.MapSweepEventStream();
+app.MapSweepLogEndpoints();
 app.MapReportEndpoints();
 app.MapArtifactEndpoints();
 app.MapClusterEndpoints();

@@ -49,6 +49,16 @@ public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion>
             .WaitAsync(ct);
     }
 
+    /// <summary>The sweep's persisted events in order, each with its sequence number; empty when there is no such sweep.</summary>
+    public async Task<IReadOnlyList<(long Sequence, object Event)>> EventsAsync(SweepId id, CancellationToken ct)
+    {
+        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
+        return await journal.CurrentEventsByPersistenceId(PersistenceIdPrefix + id.Value, 0, long.MaxValue)
+            .Select(e => (e.SequenceNr, e.Event))
+            .RunWith(Sink.Seq<(long, object)>(), system.Materializer())
+            .WaitAsync(ct);
+    }
+
     /// <summary>Every sweep in the journal, newest first.</summary>
     public async Task<IReadOnlyList<SweepSummaryDto>> ListAsync(CancellationToken ct)
     {

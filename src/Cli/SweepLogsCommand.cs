@@ -1,0 +1,40 @@
+using System.Globalization;
+
+namespace Atelier.Cli;
+
+/// <summary><c>pbm sweep logs ID [TRIAL]</c>: the sweep's journal as lines (one trial's, with its metrics).</summary>
+internal static class SweepLogsCommand
+{
+    public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
+    {
+        if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;
+        int? trial = null;
+        if (context.Command.Operands.ElementAtOrDefault(1) is { } trialText)
+        {
+            if (!int.TryParse(trialText, NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+            {
+                context.Error($"'{trialText}' is not a trial number: give the trial's index (0 or more), as pbm sweep show {id} lists them");
+                return ExitCodes.Usage;
+            }
+            trial = t;
+        }
+
+        using var client = context.CreateClient();
+        var result = await client.LogsAsync(id, trial, ct);
+        if (result.Error is { } error) return context.Fail(error);
+        if (context.Command.Json)
+        {
+            context.WriteJson(result.Json);
+            return ExitCodes.Ok;
+        }
+        var lines = result.Value!.Lines;
+        if (lines.Count == 0)
+            context.Out.WriteLine(trial is null ? $"sweep {id} has no events yet" : $"trial {trial} of sweep {id} has not started yet");
+        foreach (var line in lines)
+        {
+            var at = line.At is { } when ? when.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : new string(' ', 23);
+            context.Out.WriteLine($"{at}  {line.Kind,-9}  {line.Message}");
+        }
+        return ExitCodes.Ok;
+    }
+}
