@@ -14,6 +14,7 @@ public static class ReportHosting
         services.AddSingleton(sp => new ReportRenderer(sp.GetRequiredService<IPictureSource>()));
         services.AddSingleton(sp => new ReportService(sp.GetRequiredService<Api.SweepService>(), sp.GetRequiredService<ReportRenderer>(),
             Path.Combine(settings.DataDirectory, "reports")));
+        services.AddHostedService<ThumbnailWarmer>();
         return services;
     }
 }

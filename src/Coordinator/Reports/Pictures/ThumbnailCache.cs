@@ -81,7 +81,7 @@ public sealed class ThumbnailCache(ArtifactStore store, string directory) : IPic
             stream.Position = 0;
             using var image = Image.Load<Rgb24>(Decoders, stream);
             if (image.Width > maxSide || image.Height > maxSide)
-                image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(maxSide, maxSide), Mode = ResizeMode.Max }));
+                image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(maxSide, maxSide), Mode = ResizeMode.Max, Sampler = KnownResamplers.Triangle }));
             using var output = new MemoryStream();
             image.SaveAsJpeg(output, new JpegEncoder { Quality = Quality });
             return output.ToArray();
