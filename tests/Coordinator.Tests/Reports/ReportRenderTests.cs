@@ -40,6 +40,41 @@ public sealed partial class ReportRenderTests : IDisposable
     }
 
     [Fact]
+    public void A_cifar_report_marks_the_reference_and_draws_per_class_accuracy_and_train_vs_test()
+    {
+        const string yaml = """
+            name: wd
+            job: cifar-vgg19
+            method: grid
+            metric: {name: test_accuracy, goal: maximize}
+            parameters:
+              weight_decay: {values: [1.0e-4, 5.0e-4, 1.0e-3]}
+              epochs: {value: 3}
+            """;
+        var trials = new[] { 1e-4, 5e-4, 1e-3 }.Select((wd, i) =>
+        {
+            var acc = 0.5 + i / 10.0;
+            var history = Enumerable.Range(1, 3).Select(e => new MetricPoint(e, new Dictionary<string, double>
+            {
+                ["train_accuracy"] = acc * e / 3 + 0.05, ["test_accuracy"] = acc * e / 3, ["train_loss"] = 2.0 / e, ["test_loss"] = 2.2 / e,
+            })).ToList();
+            var metrics = Enumerable.Range(0, 10).ToDictionary(c => $"test_accuracy_class_{c}", c => acc - c / 50.0);
+            metrics["test_accuracy"] = acc;
+            return Trial(i, TrialStatus.Completed, P(("weight_decay", wd), ("epochs", 3)), metrics, 30, 3, history);
+        }).ToList();
+        var files = new ReportRenderer(new ThumbnailCache(new ArtifactStore(Path.Combine(_dir, "a")), Path.Combine(_dir, "t")))
+            .Render(Sweep(yaml, trials, best: 2), T0.AddHours(1));
+
+        Assert.Contains("Keras VGG19 reference ≈ 93%", files.Html);
+        Assert.Contains("with tuned weight decay: 94.14%", files.Html);
+        Assert.Contains("test_accuracy vs weight_decay", files.Html);
+        Assert.Contains("trial #2: train vs test accuracy", files.Html);
+        Assert.Equal(10, CountOf(files.Html, "class=\"bar\""));
+        Assert.Contains(">truck: ", files.Html);
+        Assert.DoesNotMatch(ExternalReference(), files.Html);
+    }
+
+    [Fact]
     public void A_missing_or_bad_picture_renders_as_no_picture()
     {
         var store = new ArtifactStore(Path.Combine(_dir, "artifacts"));
