@@ -54,7 +54,11 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 
     private sealed record Arrived(string UploadId, string? Error);
 
-    private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting);
+    private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting)
+    {
+        /// <summary>When the offer arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
+        public long Offered { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     private void Begin(OfferArtifact offer, IActorRef uploader)
     {
@@ -91,6 +95,13 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
             Finish(a.UploadId, upload with { Result = new UploadResult(a.UploadId, false, error) });
             return;
         }
+        // Large files: how fast they came (offer to verified and in place), for docs/benchmarks.md's checkpoint bench.
+        if (artifact.Size >= 1 << 20)
+        {
+            var seconds = System.Diagnostics.Stopwatch.GetElapsedTime(upload.Offered).TotalSeconds;
+            _log.Info("artifact {0} of {1} trial {2}: {3} bytes received, verified and stored in {4:0.000} s ({5:0.0} MB/s)",
+                artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, artifact.Size, seconds, artifact.Size / seconds / 1e6);
+        }
         // Stored: the sweep persists the reference, then ArtifactRecorded completes the upload.
         _registry.Get<SweepRegion>().Tell(new RecordArtifact(upload.Offer.SweepId, upload.Offer.TrialIndex, upload.Offer.Attempt, artifact), Self);
     }
@@ -118,6 +129,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var file = new FileInfo(_store.PathOf(s.Sha256));
         var size = s.Size == SizeOfStoredFile ? file.Length : s.Size;
         var log = _log;
+        var store = _store;
         // The file is hashed as it leaves: a stored file damaged on disk fails the stream at its end (and is logged),
         // so the requester refuses it even before its own check, and falls back (an older checkpoint).
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -136,13 +148,39 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
                 var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
                 hash.Dispose();
                 if (actual == s.Sha256) return bytes;
-                log.Warning("stored artifact {0} is damaged: its bytes hash to {1}; refused to {2}", s.Sha256, actual, requester.Path);
+                var moved = Quarantine(store, s.Sha256);
+                log.Warning("stored artifact {0} is damaged: its bytes hash to {1}; refused to {2}, {3}", s.Sha256, actual, requester.Path,
+                    moved is null ? "could not be moved aside" : $"moved to {moved} (the next upload of these bytes stores them again)");
                 throw new IOException($"stored artifact {s.Sha256} is damaged (its bytes hash to {actual})");
             })
             .Where(bytes => !ReferenceEquals(bytes, end))
             .RunWith(StreamRefs.SourceRef<byte[]>(), _materializer)
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)new DownloadFrom(s.Sha256, size, t.Result) : new UploadResult("", false, "could not open the download stream"))
             .PipeTo(requester);
+    }
+
+    /// <summary>
+    /// Moves a damaged stored file to <c>damaged/</c> (kept for a look; the collector leaves that directory alone), so
+    /// that the store no longer claims the hash and an upload of the true bytes stores them again; null if it failed.
+    /// </summary>
+    private static string? Quarantine(ArtifactStore store, string sha256)
+    {
+        try
+        {
+            var dir = Path.Combine(store.Root, "damaged");
+            Directory.CreateDirectory(dir);
+            var target = Path.Combine(dir, $"{sha256}.{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
+            File.Move(store.PathOf(sha256), target);
+            return target;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private sealed record Forget(string UploadId);

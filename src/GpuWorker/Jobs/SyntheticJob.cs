@@ -21,6 +21,7 @@ public sealed class SyntheticJob : IJob
         var finalLoss = SyntheticObjective.Loss(p.Double("x"), p.Double("y"), p.Double("lr"));
         var steps = p.Int("steps");
         var checkpointEvery = p.Int("checkpoint_every");
+        var checkpointBytes = p.Long("checkpoint_bytes");
         var stepDelay = TimeSpan.FromSeconds(p.Double("step_seconds"));
         var failProbability = p.Double("fail_probability");
         // Each attempt draws its own failures, so a retry can succeed where the last attempt failed.
@@ -41,11 +42,37 @@ public sealed class SyntheticJob : IJob
                 var dir = Path.Combine(context.WorkDirectory, CheckpointDirectory);
                 Directory.CreateDirectory(dir);
                 var file = Path.Combine(dir, $"step-{step:D7}.json");
-                File.WriteAllText(file, JsonSerializer.Serialize(new { step }));
+                WriteCheckpoint(file, step, checkpointBytes);
                 context.Reporter.Checkpoint(step, file);
             }
         }
         return new JobResult(new Dictionary<string, double> { ["loss"] = finalLoss });
+    }
+
+    /// <summary>
+    /// <c>{"step":N}</c>, or with <paramref name="bytes"/> &gt; 0 <c>{"step":N,"padding":"BASE64"}</c> of about that size:
+    /// pseudo-random bytes seeded by the step, so no two checkpoints are alike (the store keeps identical bytes once).
+    /// </summary>
+    private static void WriteCheckpoint(string file, int step, long bytes)
+    {
+        if (bytes <= 0)
+        {
+            File.WriteAllText(file, JsonSerializer.Serialize(new { step }));
+            return;
+        }
+        using var stream = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        var head = System.Text.Encoding.ASCII.GetBytes($"{{\"step\":{step},\"padding\":\"");
+        stream.Write(head);
+        var random = new Random(step);
+        var raw = new byte[3 << 16];
+        var text = new byte[4 << 16];
+        for (var left = Math.Max(0, bytes - head.Length - 2); left > 0; left -= text.Length)
+        {
+            random.NextBytes(raw);
+            System.Buffers.Text.Base64.EncodeToUtf8(raw, text, out _, out var written);
+            stream.Write(text, 0, (int)Math.Min(written, left));
+        }
+        stream.Write("\"}"u8);
     }
 
     /// <summary>The step of the newest readable checkpoint, or 0.</summary>
@@ -57,7 +84,8 @@ public sealed class SyntheticJob : IJob
         {
             try
             {
-                using var doc = JsonDocument.Parse(File.ReadAllText(file));
+                using var stream = File.OpenRead(file);
+                using var doc = JsonDocument.Parse(stream);
                 return doc.RootElement.GetProperty("step").GetInt32();
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or FormatException)

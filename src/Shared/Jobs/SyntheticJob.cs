@@ -28,6 +28,9 @@ internal static class SyntheticJob
             new("checkpoint_every", ParamType.Int, ParamValue.Of(0L),
                 "Write a checkpoint (the step reached) every this many steps; 0 = never. A resumed attempt continues after the newest.",
                 Min: 0, Max: 1_000_000),
+            new("checkpoint_bytes", ParamType.Int, ParamValue.Of(0L),
+                "Pad each checkpoint to about this many bytes (pseudo-random, different at each step), to exercise checkpoint streaming with realistic sizes.",
+                Min: 0, Max: 4L << 30),
         ],
         ["loss"],
         StepsParameter: "steps");

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Atelier.Testing;
+
+namespace Atelier.CheckpointBench;
+
+/// <summary>
+/// Checkpoint streaming through the production path against a raw loopback TCP copy of the same bytes, in one run.
+/// A real coordinator and one real worker: the <c>synthetic</c> job writes checkpoints of the given size
+/// (<c>checkpoint_bytes</c>), the slot streams each to the coordinator (StreamRef of 64 KiB chunks), which writes it to
+/// a temporary file, checks size and SHA-256 and moves it into the store, and logs how long that took from the offer.
+/// Then this process copies each of the same files over a plain loopback TCP socket into a file on the same disk.
+/// </summary>
+internal static class StreamBench
+{
+    private const int MiB = 1 << 20;
+
+    public static async Task<StreamResult> RunAsync(int[] sizesMiB, int reps, TextWriter output, CancellationToken ct)
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Name = "checkpoint-bench", Workers = 1, SlotsPerWorker = 1 }, ct);
+        var rows = new List<StreamRow>();
+        output.WriteLine($"checkpoint streaming: sizes {string.Join(", ", sizesMiB)} MiB, {reps} checkpoints each; load average {Stats.LoadAverage():0.0}");
+        foreach (var size in sizesMiB)
+        {
+            // Each step sleeps before writing its checkpoint, so the previous upload has the machine to itself.
+            var stepSeconds = Math.Max(2.0, size / 16.0);
+            var spec = string.Create(CultureInfo.InvariantCulture, $$"""
+                name: checkpoint-bench-{{size}}mib
+                job: synthetic
+                method: grid
+                metric: {name: loss, goal: minimize}
+                checkpoints: {keep_last: {{reps}}}
+                parameters:
+                  x: {value: 0.3}
+                  steps: {value: {{reps}}}
+                  step_seconds: {value: {{stepSeconds}}}
+                  checkpoint_every: {value: 1}
+                  checkpoint_bytes: {value: {{(long)size * MiB}}}
+                """);
+            var id = (await cluster.SubmitAsync(spec, ct)).Id;
+            await cluster.WaitForSweepAsync(id, TimeSpan.FromMinutes(15), cancellationToken: ct, interval: TimeSpan.FromSeconds(1));
+
+            var streamed = Regex.Matches(cluster.Coordinator.ReadLog(),
+                    $@"artifact (\S+) of {id} trial 0: (\d+) bytes received, verified and stored in ([\d.]+) s")
+                .Select(m => (File: m.Groups[1].Value, Bytes: long.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
+                    Seconds: double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)))
+                .ToList();
+            if (streamed.Count != reps)
+                throw new InvalidOperationException($"expected {reps} streamed checkpoints of sweep {id}, the coordinator logged {streamed.Count}");
+
+            var work = Path.Combine(cluster.Directory, "worker-1", "trials", id, "trial-00000");
+            var tcp = new List<double>();
+            var hashes = new List<double>();
+            foreach (var (file, bytes, _) in streamed)
+            {
+                var path = Path.Combine(work, file);
+                tcp.Add(bytes / await TcpCopySecondsAsync(path, Path.Combine(cluster.Directory, "tcp-copy"), ct) / 1e6);
+                hashes.Add(bytes / HashSeconds(path) / 1e6);
+            }
+            var row = new StreamRow(size, reps, streamed.Select(s => s.Bytes / s.Seconds / 1e6).ToList(), tcp, hashes,
+                Stats.Median(streamed.Select(s => s.Bytes / s.Seconds / 1e6)), Stats.Median(tcp), Stats.Median(hashes), Stats.LoadAverage());
+            rows.Add(row);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {size,5} MiB: streamed {row.StreamedMBps,7:0.0} MB/s (each: {string.Join(", ", row.Streamed.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
+                $"raw TCP {row.TcpMBps,7:0.0} MB/s (each: {string.Join(", ", row.Tcp.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
+                $"ratio {row.Ratio:0.00}; SHA-256 alone {row.Sha256MBps:0} MB/s; load {row.LoadAverage:0.0}"));
+        }
+        return new StreamResult("stream", rows);
+    }
+
+    /// <summary>Sends the file over a loopback TCP connection to a listener that writes it to a file; seconds until written.</summary>
+    private static async Task<double> TcpCopySecondsAsync(string source, string directory, CancellationToken ct)
+    {
+        Directory.CreateDirectory(directory);
+        var target = Path.Combine(directory, Guid.NewGuid().ToString("N"));
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var receive = Task.Run(async () =>
+            {
+                using var client = await listener.AcceptTcpClientAsync(ct);
+                await using var network = client.GetStream();
+                await using var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+                await network.CopyToAsync(file, 1 << 16, ct);
+            }, ct);
+            using (var sender = new TcpClient())
+            {
+                await sender.ConnectAsync(IPAddress.Loopback, ((IPEndPoint)listener.LocalEndpoint).Port, ct);
+                await using var network = sender.GetStream();
+                await using var file = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+                await file.CopyToAsync(network, 1 << 16, ct);
+                sender.Client.Shutdown(SocketShutdown.Send);
+                await receive;
+            }
+            var seconds = watch.Elapsed.TotalSeconds;
+            if (new FileInfo(target).Length != new FileInfo(source).Length) throw new InvalidOperationException("the TCP copy is incomplete");
+            return seconds;
+        }
+        finally
+        {
+            listener.Stop();
+            File.Delete(target);
+        }
+    }
+
+    private static double HashSeconds(string path)
+    {
+        var watch = Stopwatch.StartNew();
+        using (var stream = File.OpenRead(path)) SHA256.HashData(stream);
+        return watch.Elapsed.TotalSeconds;
+    }
+}
+
+internal sealed record StreamRow(int SizeMiB, int Checkpoints, IReadOnlyList<double> Streamed, IReadOnlyList<double> Tcp, IReadOnlyList<double> Sha256,
+    double StreamedMBps, double TcpMBps, double Sha256MBps, double LoadAverage)
+{
+    public double Ratio => StreamedMBps / TcpMBps;
+}
+
+internal sealed record StreamResult(string Mode, IReadOnlyList<StreamRow> Sizes);
