@@ -151,6 +151,12 @@ public sealed class SweepReportTests(ReportClusterFixture fixture) : IClassFixtu
         }
         ReportChecks.CsvMatches(await File.ReadAllTextAsync(Path.Combine(dir, "trials.csv")), sweep);
 
+        // Unknown and malformed ids are API errors, as everywhere.
+        using (var missing = await cluster.Http.GetAsync("api/sweeps/nope-20260101-000000/report.html"))
+            Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);
+        using (var malformed = await cluster.Http.GetAsync("api/sweeps/..%2Fetc/trials.csv"))
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, malformed.StatusCode);
+
         // The stable URL serves the same final report.
         Assert.Equal(await File.ReadAllTextAsync(Path.Combine(dir, "report.html")),
             await cluster.Http.GetStringAsync($"api/sweeps/{submitted.Id}/report.html"));
