@@ -116,6 +116,12 @@ done
 
 say "pbm sweep submit $SPEC --wait"
 echo
-timeout --foreground 1800 dotnet "src/Cli/$BIN/pbm.dll" --server "http://127.0.0.1:$API_PORT" sweep submit "$SPEC" --wait
+PBM=(dotnet "src/Cli/$BIN/pbm.dll" --server "http://127.0.0.1:$API_PORT")
+timeout --foreground 1800 "${PBM[@]}" sweep submit "$SPEC" --wait
 echo
+# The sweep just run is the newest: download its report (report.html, report.json, trials.csv).
+ID=$("${PBM[@]}" sweep list --json | grep -o '"id": *"[^"]*"' | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+[[ -n $ID ]] || fail "pbm sweep list did not show the sweep"
+"${PBM[@]}" sweep report "$ID" --out "$DEMO_DIR/report" >/dev/null
+say "report: ${DEMO_DIR#"$ROOT"/}/report/report.html (one self-contained file: open it in a browser)"
 say "done; the logs are in ${LOGS#"$ROOT"/}/"
