@@ -49,6 +49,23 @@ internal static class Expect
         Assert.Equal(Loss(expected), sweep.Best.Metrics["loss"], 1e-9);
     }
 
+    /// <summary>
+    /// Every trial's history (the sweep fetched with <c>?history=true</c>) has a value for each step 1..<paramref name="steps"/>,
+    /// except, for a trial in <paramref name="resumedFrom"/>, steps up to the checkpoint it resumed from: metrics still
+    /// buffered by a slot (up to its 1 s flush) or sent to a dead coordinator are lost with it, while a checkpoint of that
+    /// step may have been stored; a resumed attempt runs only the steps after its checkpoint. No step after it is missing.
+    /// </summary>
+    public static void EveryStepRecorded(SweepDto sweep, int steps, IReadOnlyDictionary<int, long>? resumedFrom = null)
+    {
+        foreach (var trial in sweep.Trials)
+        {
+            Assert.True(trial.History is not null, $"trial {trial.Index} came without history (fetch with history=true)");
+            var first = resumedFrom?.GetValueOrDefault(trial.Index) is > 0 and var from ? (int)from + 1 : 1;
+            var missing = Enumerable.Range(first, steps - first + 1).Select(s => (long)s).Except(trial.History.Select(p => p.Step)).ToList();
+            Assert.True(missing.Count == 0, $"trial {trial.Index} has no value for steps {string.Join(", ", missing)}");
+        }
+    }
+
     public static string Json<T>(T value) => JsonSerializer.Serialize(value, ApiJson.Options);
 
     private static double Parameter(TrialDto trial, string name, double fallback) =>

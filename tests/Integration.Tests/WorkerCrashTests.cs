@@ -48,12 +48,14 @@ public sealed class WorkerCrashTests
                 .Select(t => t.Index)
                 .ToList();
 
-            var sweep = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+            await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+            var sweep = (await cluster.GetSweepAsync(id, history: true, cancellationToken: ct))!;
             Expect.AllCompletedWithCorrectLoss(sweep, 8);
             Expect.BestIsSmallestLoss(sweep);
             Assert.False(cluster.Coordinator.HasExited);
 
             var rerun = survivor.TrialsStarted(id);
+            var resumedFrom = new Dictionary<int, long>();
             foreach (var index in interrupted)
             {
                 var trial = sweep.Trials.Single(t => t.Index == index);
@@ -63,8 +65,13 @@ public sealed class WorkerCrashTests
                 var resumed = System.Text.RegularExpressions.Regex.Match(survivor.Process.ReadLog(),
                     $@"{id} trial {index}: resuming from checkpoint \S+ \(step (\d+)\)");
                 Assert.True(resumed.Success, $"trial {index} was not resumed from a stored checkpoint");
-                Assert.InRange(long.Parse(resumed.Groups[1].Value), 1, 9);
+                // At least the newest checkpoint the sweep had recorded when the worker died (none lost), and not the end.
+                var newestAtKill = beforeKill.Trials.Single(t => t.Index == index).Artifacts!
+                    .Where(a => a.Kind == ArtifactInfo.Checkpoint).Max(a => a.Step);
+                Assert.InRange(long.Parse(resumed.Groups[1].Value), Math.Max(1, newestAtKill), 9);
+                resumedFrom[index] = long.Parse(resumed.Groups[1].Value);
             }
+            Expect.EveryStepRecorded(sweep, 10, resumedFrom);
         });
     }
 

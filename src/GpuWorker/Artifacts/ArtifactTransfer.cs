@@ -80,13 +80,24 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         try
         {
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var result = await from.Source.Source
-                .Select(chunk =>
-                {
-                    hash.AppendData(chunk);
-                    return ByteString.FromBytes(chunk);
-                })
-                .RunWith(FileIO.ToFile(new FileInfo(temp)), _materializer);
+            Akka.Streams.IO.IOResult result;
+            try
+            {
+                result = await from.Source.Source
+                    .Select(chunk =>
+                    {
+                        hash.AppendData(chunk);
+                        return ByteString.FromBytes(chunk);
+                    })
+                    .RunWith(FileIO.ToFile(new FileInfo(temp)), _materializer);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // E.g. the store found the file damaged as it served it: say why, so the caller can fall back.
+                var cause = e;
+                while (cause.InnerException is not null) cause = cause.InnerException;
+                return $"the download of {what} failed: {cause.Message}";
+            }
             if (!result.WasSuccessful) return $"the download of {what} failed";
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             var length = new FileInfo(temp).Length;
