@@ -201,6 +201,15 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private static async Task<IReadOnlyDictionary<string, ParamValue>> PrepareAsync(AssignTrial a, string workDirectory,
         Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
     {
+        // With stored checkpoints, an attempt starts from them, never from files an earlier attempt on this node left:
+        // those can be newer than what the sweep recorded (their metrics went to a coordinator that then died), and
+        // resuming from them would leave steps the sweep never heard of. (With none stored, local files are all
+        // there is to resume from, and they stay.)
+        if (a.Checkpoints is { Count: > 0 } && Directory.Exists(workDirectory))
+        {
+            Directory.Delete(workDirectory, recursive: true);
+            self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
+        }
         await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
         return await ResolveInputsAsync(a, transfer, inputCache, self, ct);
     }

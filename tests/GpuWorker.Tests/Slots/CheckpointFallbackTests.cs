@@ -137,4 +137,19 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit, IDis
         Assert.Equal(TrialOutcome.Completed, finish.Outcome);
         Assert.Equal([1L, 2, 3, 4, 5, 6], steps);
     }
+
+    [Fact]
+    public async Task Files_an_earlier_attempt_left_on_this_node_are_not_resumed_from()
+    {
+        // Attempt 1 got to step 5 here, but the sweep only recorded the checkpoint of step 2 (a coordinator crash).
+        var local = Path.Combine(_work, Id.Value, "trial-00000", "checkpoints");
+        Directory.CreateDirectory(local);
+        File.WriteAllText(Path.Combine(local, "step-0000005.json"), "{\"step\":5}");
+        var (c2, b2) = Checkpoint(2);
+
+        var (steps, finish) = await RunAsync([c2], new() { [c2.Sha256] = b2 });
+
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.Equal([3L, 4, 5, 6], steps);
+    }
 }

@@ -35,6 +35,8 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
             RequestInterval = TimeSpan.FromSeconds(30),
             FlushInterval = TimeSpan.FromMilliseconds(50),
             ResendInterval = TimeSpan.FromMilliseconds(300),
+            // The probe standing in for the sweeps never answers an upload offer: do not hold results for long.
+            UploadWait = TimeSpan.FromSeconds(1),
         };
         var slot = Sys.ActorOf(Props.Create(() => new SlotActor(_slot, ActorRegistry, JobRegistry.Default(), settings)));
         return (slot, broker, sweeps);
