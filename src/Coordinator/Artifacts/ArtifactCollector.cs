@@ -8,7 +8,7 @@ namespace Atelier.Coordinator.Artifacts;
 
 /// <summary>
 /// Deletes the store's files that no sweep refers to any more: checkpoints that retention dropped
-/// (<c>checkpoints: {keep_last, keep_best}</c>), inputs of deleted uploads, abandoned temporary files. Mark and sweep:
+/// (<c>checkpoints: {keep_last, keep_best}</c>), uploaded inputs no sweep names, abandoned temporary files. Mark and sweep:
 /// every sweep in the journal is asked for its artifacts and the inputs its spec names (<c>sha256:…</c>); if any sweep
 /// cannot be read, nothing is deleted this round. Files younger than the grace period stay, whatever refers to them:
 /// a checkpoint is in the store a moment before its sweep records it, and an input before the sweep that names it is
