@@ -23,6 +23,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     private readonly IReadOnlyActorRegistry _registry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, Upload> _uploads = new();
+    private long _recordsSent;
     private readonly ActorMaterializer _materializer = Context.Materializer();
 
     public ArtifactIngest(ArtifactStore store, IReadOnlyActorRegistry registry)
@@ -33,8 +34,15 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         Receive<Arrived>(Arrive);
         Receive<ArtifactRecorded>(r =>
         {
-            foreach (var (id, upload) in _uploads.Where(u => u.Value.Offer.Artifact.Sha256 == r.Sha256 && u.Value.Result is null).ToList())
-                Finish(id, upload with { Result = new UploadResult(id, r.Error is null, r.Error) });
+            // A sweep answers its RecordArtifacts one by one, in the order they were sent: the answer is the oldest
+            // upload still being recorded for that sweep and hash. (Two trials often upload the same bytes, e.g. the
+            // inputs as used: each upload completes only once its own trial has recorded it.)
+            var recorded = _uploads
+                .Where(u => u.Value.RecordSent is not null && u.Value.Result is null
+                            && u.Value.Offer.SweepId == r.SweepId && u.Value.Offer.Artifact.Sha256 == r.Sha256)
+                .MinBy(u => u.Value.RecordSent);
+            if (recorded.Value is { } upload)
+                Finish(recorded.Key, upload with { Result = new UploadResult(recorded.Key, r.Error is null, r.Error) });
         });
         Receive<ConfirmUpload>(c =>
         {
@@ -58,6 +66,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     {
         /// <summary>When the offer arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
         public long Offered { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        /// <summary>The order in which its <see cref="RecordArtifact"/> went to the sweep; null until then.</summary>
+        public long? RecordSent { get; init; }
     }
 
     private void Begin(OfferArtifact offer, IActorRef uploader)
@@ -103,6 +114,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
                 artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, artifact.Size, seconds, artifact.Size / seconds / 1e6);
         }
         // Stored: the sweep persists the reference, then ArtifactRecorded completes the upload.
+        _uploads[a.UploadId] = upload with { RecordSent = ++_recordsSent };
         _registry.Get<SweepRegion>().Tell(new RecordArtifact(upload.Offer.SweepId, upload.Offer.TrialIndex, upload.Offer.Attempt, artifact), Self);
     }
 

@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using Akka.Actor;
+using Akka.Hosting;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Atelier.Coordinator.Artifacts;
+using Atelier.Coordinator.Hosting;
+using Atelier.Shared.Hosting;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.ArtifactProtocol;
+
+namespace Atelier.Coordinator.Tests.Artifacts;
+
+/// <summary>
+/// An upload completes only once its own trial has recorded it, also when two trials upload the same bytes (the
+/// inputs as used, identical checkpoints): the sweep's answer for one must not complete the other.
+/// </summary>
+public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposable
+{
+    private static readonly SweepId Sweep = new("upload-test");
+    private readonly string _root = Directory.CreateTempSubdirectory("atelier-upload-").FullName;
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
+        builder.WithAtelierSerialization();
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [Fact]
+    public async Task Two_trials_uploading_the_same_bytes_each_wait_for_their_own_record()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        var ingest = Sys.ActorOf(Props.Create(() => new ArtifactIngest(new ArtifactStore(_root), ActorRegistry)));
+        var bytes = RandomNumberGenerator.GetBytes(3000);
+        var info = new ArtifactInfo("input", 0, "inputs/style.png", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+
+        async Task<(Akka.TestKit.TestProbe Uploader, UploadTo To)> UploadAsync(int trial)
+        {
+            var uploader = CreateTestProbe();
+            ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, trial, 1, info), uploader.Ref));
+            var to = await uploader.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+            Source.Single(bytes).RunWith(to.Sink.Sink, Sys.Materializer());
+            var record = await sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10));
+            Assert.Equal(trial, record.TrialIndex);
+            to.Store.Tell(new ConfirmUpload(to.UploadId), uploader.Ref);
+            return (uploader, to);
+        }
+
+        var (first, firstTo) = await UploadAsync(0);
+        var (second, secondTo) = await UploadAsync(1);
+
+        // The sweep has recorded trial 0's artifact only: trial 0's upload is done, trial 1's still waits.
+        ingest.Tell(new ArtifactRecorded(Sweep, info.Sha256, null));
+        Assert.Equal(new UploadResult(firstTo.UploadId, true, null), await first.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10)));
+        await second.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(500));
+
+        ingest.Tell(new ArtifactRecorded(Sweep, info.Sha256, null));
+        Assert.Equal(new UploadResult(secondTo.UploadId, true, null), await second.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10)));
+    }
+}
