@@ -9,15 +9,7 @@ internal static class ClusterShowCommand
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();
-        var result = await client.ClusterAsync(ct);
-        if (result.Error is { } error)
-            return context.Fail(error);
-
-        if (context.Command.Json)
-            context.WriteJson(result.Json);
-        else
-            Write(result.Value!, context.Out, context.Styler);
-        return ExitCodes.Ok;
+        return context.Show(await client.ClusterAsync(ct), cluster => Write(cluster, context.Out, context.Styler));
     }
 
     /// <summary>The members table, then a line about a missing leader or unreachable members, if any.</summary>

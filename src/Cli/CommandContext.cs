@@ -32,6 +32,18 @@ internal sealed class CommandContext(ParsedCommand command, TextWriter stdout, T
     /// <summary>The server's JSON on stdout, exactly as it came, with one final newline.</summary>
     public void WriteJson(string json) => stdout.WriteLine(json.TrimEnd());
 
+    /// <summary>
+    /// How a command that prints one coordinator answer ends: the error (exit 1); with <c>--json</c> the
+    /// coordinator's JSON as it came; else <paramref name="write"/>'s text (exit 0).
+    /// </summary>
+    public int Show<T>(ApiResult<T> result, Action<T> write) where T : class
+    {
+        if (result.Error is { } error) return Fail(error);
+        if (Command.Json) WriteJson(result.Json);
+        else write(result.Value!);
+        return ExitCodes.Ok;
+    }
+
     /// <summary>Prints a client error and each of its details; <paramref name="file"/> prefixes spec details.</summary>
     public int Fail(ClientError error, string? file = null)
     {

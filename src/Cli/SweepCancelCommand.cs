@@ -10,17 +10,7 @@ internal static class SweepCancelCommand
         if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;
 
         using var client = context.CreateClient();
-        var result = await client.CancelAsync(id, ct);
-        if (result.Error is { } error)
-            return context.Fail(error);
-
-        if (context.Command.Json)
-        {
-            context.WriteJson(result.Json);
-            return ExitCodes.Ok;
-        }
-        var counts = result.Value!.Counts;
-        context.Out.WriteLine($"cancelled sweep {id}: {counts.Completed} completed trials kept, {counts.Cancelled} cancelled, {counts.Running} still stopping");
-        return ExitCodes.Ok;
+        return context.Show(await client.CancelAsync(id, ct), sweep =>
+            context.Out.WriteLine($"cancelled sweep {id}: {sweep.Counts.Completed} completed trials kept, {sweep.Counts.Cancelled} cancelled, {sweep.Counts.Running} still stopping"));
     }
 }

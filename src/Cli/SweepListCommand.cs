@@ -8,17 +8,11 @@ internal static class SweepListCommand
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();
-        var result = await client.ListAsync(ct);
-        if (result.Error is { } error)
-            return context.Fail(error);
-
-        if (context.Command.Json)
-            context.WriteJson(result.Json);
-        else if (result.Value!.Count == 0)
-            context.Out.WriteLine("no sweeps yet: submit one with pbm sweep submit FILE");
-        else
-            Table(result.Value, context.Host.TimeZone).Write(context.Out, context.Styler);
-        return ExitCodes.Ok;
+        return context.Show(await client.ListAsync(ct), sweeps =>
+        {
+            if (sweeps.Count == 0) context.Out.WriteLine("no sweeps yet: submit one with pbm sweep submit FILE");
+            else Table(sweeps, context.Host.TimeZone).Write(context.Out, context.Styler);
+        });
     }
 
     /// <summary>ID, NAME, JOB, METHOD, STATUS, TRIALS, BEST, CREATED.</summary>

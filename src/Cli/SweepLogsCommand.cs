@@ -20,21 +20,15 @@ internal static class SweepLogsCommand
         }
 
         using var client = context.CreateClient();
-        var result = await client.LogsAsync(id, trial, ct);
-        if (result.Error is { } error) return context.Fail(error);
-        if (context.Command.Json)
+        return context.Show(await client.LogsAsync(id, trial, ct), log =>
         {
-            context.WriteJson(result.Json);
-            return ExitCodes.Ok;
-        }
-        var lines = result.Value!.Lines;
-        if (lines.Count == 0)
-            context.Out.WriteLine(trial is null ? $"sweep {id} has no events yet" : $"trial {trial} of sweep {id} has not started yet");
-        foreach (var line in lines)
-        {
-            var at = line.At is { } when ? when.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : new string(' ', 23);
-            context.Out.WriteLine($"{at}  {line.Kind,-9}  {line.Message}");
-        }
-        return ExitCodes.Ok;
+            if (log.Lines.Count == 0)
+                context.Out.WriteLine(trial is null ? $"sweep {id} has no events yet" : $"trial {trial} of sweep {id} has not started yet");
+            foreach (var line in log.Lines)
+            {
+                var at = line.At is { } when ? when.ToLocalTime().ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : new string(' ', 23);
+                context.Out.WriteLine($"{at}  {line.Kind,-9}  {line.Message}");
+            }
+        });
     }
 }

@@ -6,14 +6,7 @@ internal static class WorkerDrainCommand
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();
-        var result = await client.DrainAsync(context.Command.Argument!, ct);
-        if (result.Error is { } error)
-            return context.Fail(error);
-
-        if (context.Command.Json)
-            context.WriteJson(result.Json);
-        else
-            context.Out.WriteLine($"draining {result.Value!.Node}: {result.Value.Message} (follow it with pbm worker list)");
-        return ExitCodes.Ok;
+        return context.Show(await client.DrainAsync(context.Command.Argument!, ct), drain =>
+            context.Out.WriteLine($"draining {drain.Node}: {drain.Message} (follow it with pbm worker list)"));
     }
 }

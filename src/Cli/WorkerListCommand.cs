@@ -9,15 +9,7 @@ internal static class WorkerListCommand
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();
-        var result = await client.WorkersAsync(ct);
-        if (result.Error is { } error)
-            return context.Fail(error);
-
-        if (context.Command.Json)
-            context.WriteJson(result.Json);
-        else
-            Write(result.Value!, context.Out, context.Styler);
-        return ExitCodes.Ok;
+        return context.Show(await client.WorkersAsync(ct), workers => Write(workers, context.Out, context.Styler));
     }
 
     /// <summary>The slot table, then one line per draining node.</summary>

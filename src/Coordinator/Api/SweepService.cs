@@ -37,11 +37,12 @@ public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion>
     public Task<SweepCommands.SweepControlReply> ControlAsync(IWithSweepId command, CancellationToken ct) =>
         region.ActorRef.Ask<SweepCommands.SweepControlReply>(command, AskTimeout, ct);
 
+    private SqlReadJournal Journal => PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
+
     /// <summary>The id of every sweep in the journal (so every coordinator sees the same).</summary>
     public async Task<IReadOnlyList<string>> AllIdsAsync(CancellationToken ct)
     {
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        return await journal.CurrentPersistenceIds()
+        return await Journal.CurrentPersistenceIds()
             .Where(p => p.StartsWith(PersistenceIdPrefix, StringComparison.Ordinal))
             .Select(p => p[PersistenceIdPrefix.Length..])
             .Where(SweepId.IsValid)
@@ -52,8 +53,7 @@ public sealed class SweepService(ActorSystem system, IRequiredActor<SweepRegion>
     /// <summary>The sweep's persisted events in order, each with its sequence number; empty when there is no such sweep.</summary>
     public async Task<IReadOnlyList<(long Sequence, object Event)>> EventsAsync(SweepId id, CancellationToken ct)
     {
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        return await journal.CurrentEventsByPersistenceId(PersistenceIdPrefix + id.Value, 0, long.MaxValue)
+        return await Journal.CurrentEventsByPersistenceId(PersistenceIdPrefix + id.Value, 0, long.MaxValue)
             .Select(e => (e.SequenceNr, e.Event))
             .RunWith(Sink.Seq<(long, object)>(), system.Materializer())
             .WaitAsync(ct);
