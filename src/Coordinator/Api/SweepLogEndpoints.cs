@@ -30,8 +30,8 @@ public static class SweepLogEndpoints
             .OfType<SweepLogLine>()
             .Where(l => trial is null || l.Trial == trial)
             .ToList();
-        if (trial is { } t && lines.Count == 0 && TrialCount(events) <= t)
-            return Error(StatusCodes.Status404NotFound, $"sweep {id} has no trial {t}: its trials are 0 to {TrialCount(events) - 1} (see `pbm sweep show {id}`)");
+        if (trial is { } t && lines.Count == 0 && TrialCount(events) is var count && count <= t)
+            return Error(StatusCodes.Status404NotFound, $"sweep {id} has no trial {t}: its trials are 0 to {count - 1} (see `pbm sweep show {id}`)");
         return Results.Json(new SweepLogDto(id, trial, lines), ApiJson.Options);
     }
 
