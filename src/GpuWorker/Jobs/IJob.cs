@@ -20,8 +20,9 @@ public sealed record JobResult(IReadOnlyDictionary<string, double> FinalMetrics)
 
 /// <summary>
 /// Everything a job gets: its checked parameters, which attempt this is, where to write, how to report, whether it
-/// resumes, and its cancellation. <see cref="Device"/> is the slot's device (<c>cpu</c>, <c>cuda:N</c>); null when
-/// the job runs standalone, where a job picks its own.
+/// resumes, and its cancellation. <see cref="Devices"/> are the devices the slot reserved for the trial (<c>cpu</c>,
+/// <c>cuda:N</c>; one, or <c>resources.gpus</c> of them on one node); empty when the job runs standalone, where a job
+/// picks its own.
 /// </summary>
 public sealed record JobContext(
     string TrialName,
@@ -31,7 +32,11 @@ public sealed record JobContext(
     IJobReporter Reporter,
     bool Resume,
     CancellationToken Cancellation,
-    string? Device = null);
+    IReadOnlyList<string>? Devices = null)
+{
+    /// <summary>The first (for most jobs the only) reserved device; null when the job runs standalone.</summary>
+    public string? Device => Devices is { Count: > 0 } d ? d[0] : null;
+}
 
 /// <summary>Where a job's progress goes: metrics per step, artifacts and checkpoints it wrote.</summary>
 public interface IJobReporter

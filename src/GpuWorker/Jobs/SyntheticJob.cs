@@ -46,7 +46,8 @@ public sealed class SyntheticJob : IJob
                 context.Reporter.Checkpoint(step, file);
             }
         }
-        return new JobResult(new Dictionary<string, double> { ["loss"] = finalLoss });
+        // devices: what the slot reserved for this trial, so a sweep can see that resources.gpus was honoured.
+        return new JobResult(new Dictionary<string, double> { ["loss"] = finalLoss, ["devices"] = Math.Max(1, context.Devices?.Count ?? 1) });
     }
 
     /// <summary>

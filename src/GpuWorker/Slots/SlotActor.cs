@@ -175,7 +175,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var job = _jobs.Get(a.Job);
                 var parameters = new JobParameters(job.Definition, given);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), Resumes(a), token, device);
+                    new ActorJobReporter(self, run), Resumes(a), token, [device]);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)

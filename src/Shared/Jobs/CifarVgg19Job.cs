@@ -69,5 +69,6 @@ public static class CifarVgg19Job
             new("resume", ParamType.Bool, ParamValue.Of(false),
                 "Continue from the newest checkpoint in the work directory (also implied by a resumed trial)."),
         ],
-        ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "images_per_second"]);
+        ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "images_per_second"],
+        MaxDevices: ResourcesSpec.MaxGpus);
 }

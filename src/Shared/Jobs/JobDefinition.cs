@@ -3,13 +3,15 @@ namespace Atelier.Shared.Jobs;
 /// <summary>
 /// A kind of job that workers can run: its parameters (in display order), the metrics it reports,
 /// and which integer parameter counts its steps (epochs, iterations), so progress can be shown.
+/// <see cref="MaxDevices"/> is the most devices one trial can use (<c>resources.gpus</c> may not ask for more).
 /// </summary>
 public sealed record JobDefinition(
     string Kind,
     string Summary,
     IReadOnlyList<JobParameter> Parameters,
     IReadOnlyList<string> Metrics,
-    string? StepsParameter = null)
+    string? StepsParameter = null,
+    int MaxDevices = 1)
 {
     /// <summary>How many steps a trial with these parameters runs, when the job says which parameter counts them.</summary>
     public long? TotalSteps(IReadOnlyDictionary<string, Specs.ParamValue> parameters)

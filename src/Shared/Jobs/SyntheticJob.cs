@@ -11,7 +11,8 @@ internal static class SyntheticJob
         Kind,
         "Closed-form objective for testing sweeps without a GPU: "
         + "loss = (x − 0.3)² + (y + 0.2)² + (log10(lr) + 2)², minimum 0 at x = 0.3, y = −0.2, lr = 0.01. "
-        + "Reports loss every step (it falls linearly to the final loss), sleeping step_seconds per step.",
+        + "Reports loss every step (it falls linearly to the final loss), sleeping step_seconds per step. "
+        + "Its final metrics include devices, the number of devices the trial was given (resources.gpus).",
         [
             new("x", ParamType.Float, ParamValue.Of(0.0), "First coordinate; the loss is smallest at x = 0.3."),
             new("y", ParamType.Float, ParamValue.Of(0.0), "Second coordinate; the loss is smallest at y = −0.2."),
@@ -33,5 +34,6 @@ internal static class SyntheticJob
                 Min: 0, Max: 4L << 30),
         ],
         ["loss"],
-        StepsParameter: "steps");
+        StepsParameter: "steps",
+        MaxDevices: ResourcesSpec.MaxGpus);
 }

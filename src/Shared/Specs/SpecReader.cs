@@ -10,7 +10,7 @@ namespace Atelier.Shared.Specs;
 internal sealed partial class SpecReader
 {
     private static readonly string[] TopLevelFields =
-        ["name", "job", "method", "metric", "parameters", "run_cap", "max_concurrent", "max_retries", "seed", "early_terminate", "checkpoints"];
+        ["name", "job", "method", "metric", "parameters", "run_cap", "max_concurrent", "max_retries", "seed", "early_terminate", "checkpoints", "resources"];
 
     private static readonly string[] MetricFields = ["name", "goal"];
 
@@ -51,6 +51,7 @@ internal sealed partial class SpecReader
 
         var (earlyTerminate, earlyTerminateValid) = ReadEarlyTerminate(fields);
         var (checkpoints, checkpointsValid) = ReadCheckpoints(fields);
+        var (resources, resourcesValid) = ReadResources(fields, job);
 
         var before = _errors.Count;
         var (parameters, parametersComplete) = ReadParameters(fields, job);
@@ -62,13 +63,13 @@ internal sealed partial class SpecReader
         }
 
         if (_errors.Count > 0 || name is null || jobKind is null || method is null || metric is null
-            || parameters is null || !parametersComplete || !earlyTerminateValid || !checkpointsValid)
+            || parameters is null || !parametersComplete || !earlyTerminateValid || !checkpointsValid || !resourcesValid)
         {
             return Result(null);
         }
 
         var spec = new SweepSpec(name, jobKind, method.Value, metric, parameters, (int?)runCap,
-            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries), earlyTerminate, checkpoints);
+            (int)(maxConcurrent ?? 0), seed, (int)(maxRetries ?? SweepSpec.DefaultMaxRetries), earlyTerminate, checkpoints, resources);
         return Result(spec);
     }
 

@@ -9,6 +9,7 @@ namespace Atelier.Shared.Specs;
 /// <param name="Seed">The seed for random sampling; when null the coordinator picks and records one.</param>
 /// <param name="MaxRetries">How many times a failed trial is retried.</param>
 /// <param name="EarlyTerminate">The rule that stops unpromising trials early; null runs every trial to its end.</param>
+/// <param name="Resources">What each trial reserves; null means one device.</param>
 public sealed record SweepSpec(
     string Name,
     string Job,
@@ -20,8 +21,12 @@ public sealed record SweepSpec(
     long? Seed,
     int MaxRetries,
     EarlyTerminateSpec? EarlyTerminate = null,
-    CheckpointSpec? Checkpoints = null)
+    CheckpointSpec? Checkpoints = null,
+    ResourcesSpec? Resources = null)
 {
+    /// <summary>How many devices each trial reserves on one node (<c>resources.gpus</c>, 1 when the spec does not say).</summary>
+    public int DevicesPerTrial => Resources?.Gpus ?? 1;
+
     /// <summary>The checkpoint retention in force: <see cref="Checkpoints"/>, or the default when the spec has none.</summary>
     public CheckpointSpec Retention => Checkpoints ?? CheckpointSpec.Default;
 

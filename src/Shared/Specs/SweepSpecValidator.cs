@@ -33,6 +33,8 @@ public static class SweepSpecValidator
             CheckEarlyTerminate(early.Type, early.MinIter, early.Eta, early.MaxIter, early.MinTrials, errors);
         if (spec.Checkpoints is { } checkpoints)
             CheckCheckpoints(checkpoints.KeepLast, checkpoints.KeepBest, errors);
+        if (spec.Resources is { } resources)
+            CheckResources(resources.Gpus, job, errors);
 
         var before = errors.Count;
         if (spec.Parameters.Count == 0)
@@ -91,6 +93,14 @@ public static class SweepSpecValidator
     }
 
     /// <summary><c>checkpoints.keep_last</c> ≥ 1 (resuming needs the newest) and <c>keep_best</c> ≥ 0, both at most 100.</summary>
+    internal static void CheckResources(long gpus, JobDefinition? job, SpecErrorList errors)
+    {
+        if (gpus is < 1 or > ResourcesSpec.MaxGpus)
+            errors.Add("resources.gpus", $"{gpus} is not allowed: gpus must be between 1 and {ResourcesSpec.MaxGpus} (devices reserved on one node for each trial)");
+        else if (job is not null && gpus > job.MaxDevices)
+            errors.Add("resources.gpus", $"{gpus} is not allowed: the {job.Kind} job runs each trial on {(job.MaxDevices == 1 ? "one device" : $"at most {job.MaxDevices} devices")}, so gpus must be at most {job.MaxDevices}");
+    }
+
     internal static void CheckCheckpoints(long keepLast, long keepBest, SpecErrorList errors)
     {
         if (keepLast is < 1 or > CheckpointSpec.MaxKept)

@@ -189,7 +189,7 @@ public sealed class CifarJobTests : IDisposable
     private static JobResult Run(JobParameters parameters, string dir, bool resume, Recorder recorder, CancellationToken ct = default)
     {
         Directory.CreateDirectory(dir);
-        return new CifarVgg19TrainingJob().Run(new JobContext("test", 1, parameters, dir, recorder, resume, ct, "cpu"));
+        return new CifarVgg19TrainingJob().Run(new JobContext("test", 1, parameters, dir, recorder, resume, ct, ["cpu"]));
     }
 
     private static SortedDictionary<string, double> Deterministic(IReadOnlyDictionary<string, double> metrics) =>
