@@ -19,7 +19,7 @@ public static class SweepLog
             + $"{(c.Trials.Count > 0 ? Count(c.Trials.Count, "trial") : "trials suggested one by one")}, seed {c.Seed}"),
         TrialSuggested s => new(sequence, s.At, s.Trial.Index, null, "suggested", $"trial {s.Trial.Index} suggested: {Parameters(s.Trial.Parameters)}"),
         TrialLeased l => new(sequence, l.At, l.TrialIndex, l.Attempt, "leased",
-            $"trial {l.TrialIndex} attempt {l.Attempt} started on {l.Slot.Node} {l.Slot.SlotId} ({l.Slot.Device})"),
+            $"trial {l.TrialIndex} attempt {l.Attempt} started on {l.Slot.Node} {l.Slot.SlotId} ({l.Slot.Device}{(l.Devices > 1 ? $" and {l.Devices - 1} more devices of the node" : "")})"),
         TrialMetricsRecorded m when withMetrics => new(sequence, null, m.TrialIndex, m.Attempt, "metrics",
             string.Join("; ", m.Points.Select(p => $"step {p.Step}: {Values(p.Values)}"))),
         TrialMetricsRecorded => null,

@@ -115,7 +115,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
                 // Work messages for a sweep that does not exist: answer so nobody waits, then stop.
                 NotCreated(c switch
                 {
-                    LeaseTrial l => new WorkerProtocol.NoWork(l.SweepId, new WorkerProtocol.RequestWork(l.Slot, l.SlotRef)),
+                    LeaseTrial l => new WorkerProtocol.NoWork(l.SweepId, l.Request),
                     FinishTrial f => new WorkerProtocol.FinishAck(f.SweepId, f.TrialIndex, f.Attempt),
                     PauseSweep or ResumeSweep or ExtendSweep => new SweepControlReply(c.SweepId, false, $"no sweep with id '{c.SweepId}'"),
                     _ => null,

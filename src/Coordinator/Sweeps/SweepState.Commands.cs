@@ -50,7 +50,10 @@ public sealed partial class SweepState
 
     private SweepDecision Lease(LeaseTrial c, IActorRef broker, DateTimeOffset now)
     {
-        if (!CanLease) return SweepDecision.Reply(broker, new WorkerProtocol.NoWork(c.SweepId, new WorkerProtocol.RequestWork(c.Slot, c.SlotRef)));
+        if (!CanLease) return SweepDecision.Reply(broker, new WorkerProtocol.NoWork(c.SweepId, c.Request));
+        // A trial needing several devices starts only from a node with that many free (the broker then holds the node for it).
+        var devices = Spec!.DevicesPerTrial;
+        if (devices > c.FreeDevices) return SweepDecision.Reply(broker, new WorkerProtocol.NoWork(c.SweepId, c.Request, devices));
 
         var events = new List<ISweepEvent>();
         TrialPlan plan;
@@ -71,8 +74,8 @@ public sealed partial class SweepState
             attempt = 1;
             events.Add(new TrialSuggested(plan, now));
         }
-        events.Add(new TrialLeased(plan.Index, attempt, c.Slot, now));
-        var assign = new WorkerProtocol.AssignTrial(c.SweepId, plan.Index, attempt, Spec!.Job, plan.Parameters, lastStep, checkpoints);
+        events.Add(new TrialLeased(plan.Index, attempt, c.Slot, now, devices));
+        var assign = new WorkerProtocol.AssignTrial(c.SweepId, plan.Index, attempt, Spec.Job, plan.Parameters, lastStep, checkpoints, devices);
         return new SweepDecision(events, [new Outgoing(c.SlotRef, assign)]);
     }
 

@@ -45,10 +45,12 @@ public static class WorkerAkka
         builder.WithActors((system, registry) =>
         {
             var node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
+            var ledger = new DeviceLedger(devices);
             for (var i = 0; i < devices.Count; i++)
             {
                 var slot = new SlotInfo($"slot-{i}", node, devices[i]);
-                system.ActorOf(Props.Create(() => new SlotActor(slot, registry, jobs, settings)), slot.SlotId);
+                var index = i;
+                system.ActorOf(Props.Create(() => new SlotActor(slot, registry, jobs, settings, ledger, index)), slot.SlotId);
             }
         });
 }

@@ -14,7 +14,9 @@ namespace Atelier.GpuWorker.Slots;
 /// <summary>
 /// One device (a GPU, or one CPU slot). Idle, it pulls work from the broker; busy, it runs the job
 /// on a dedicated thread, streams its metrics to the sweep (which renews the lease) and reports the
-/// end until the sweep acknowledges it. It never holds more than one trial.
+/// end until the sweep acknowledges it. It never holds more than one trial. A trial needing several devices reserves
+/// free ones of the same node through the node's <see cref="DeviceLedger"/>; a slot lent that way stays idle until
+/// the trial ends.
 /// </summary>
 public sealed class SlotActor : ReceiveActor, IWithTimers
 {
@@ -22,6 +24,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly IReadOnlyActorRegistry _registry;
     private readonly JobRegistry _jobs;
     private readonly SlotSettings _settings;
+    private readonly DeviceLedger _ledger;
+    private readonly int _index;
     private readonly Artifacts.ArtifactTransfer _transfer;
     private Task _uploads = Task.CompletedTask;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -37,9 +41,14 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private RunKey? _current;
     private CancellationTokenSource? _cancel;
 
-    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings)
+    /// <param name="ledger">The devices of this node, shared by its slots; null for a node of this one slot.</param>
+    /// <param name="index">This slot's device in <paramref name="ledger"/>.</param>
+    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings, DeviceLedger? ledger = null, int index = 0)
     {
         _slot = slot;
+        _ledger = ledger ?? new DeviceLedger([slot.Device]);
+        _index = index;
+        _ledger.Register(index, Self);
         _registry = registry;
         _jobs = jobs;
         _settings = settings;
@@ -66,15 +75,20 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         {
             _cancel?.Cancel();
             Sweeps.Tell(new RejectTrial(run.SweepId, run.TrialIndex, run.Attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
+            _ledger.Release(_index);
         }
     }
+
+    /// <summary>A request for work, with how many of the node's devices are free now.</summary>
+    private RequestWork Request() => new(_slot, Self, _requestSequence, _ledger.Free, _ledger.Count);
 
     private void Idle()
     {
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
         Receive<RequestTick>(_ =>
         {
-            if (!_draining) Broker.Tell(new RequestWork(_slot, Self, _requestSequence));
+            // A slot lent to another slot's multi-device trial asks for nothing until that trial ends.
+            if (!_draining && _ledger.LentTo(_index) is null) Broker.Tell(Request());
         });
         Receive<AssignTrial>(Start);
         Common();
@@ -116,11 +130,14 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         });
         Receive<StatusTick>(_ =>
         {
-            // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
-            _utilisation += ((_current is null ? 0.0 : 1.0) - _utilisation) * 0.05;
+            // A slot lent to another slot's trial is busy with that trial.
             var run = _current;
-            Broker.Tell(new SlotStatus(_slot, Self, run is not null, _draining, run?.SweepId, run?.TrialIndex, run?.Attempt,
-                run is null || _lastStep < 0 ? null : _lastStep, _utilisation));
+            var lent = run is null ? _ledger.LentTo(_index) : null;
+            var busy = run is not null || lent is not null;
+            // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
+            _utilisation += ((busy ? 1.0 : 0.0) - _utilisation) * 0.05;
+            Broker.Tell(new SlotStatus(_slot, Self, busy, _draining, run?.SweepId ?? lent?.SweepId, run?.TrialIndex ?? lent?.TrialIndex,
+                run?.Attempt ?? lent?.Attempt, run is null || _lastStep < 0 ? null : _lastStep, _utilisation));
         });
         Receive<Drain>(d =>
         {
@@ -148,6 +165,16 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} on {_slot.Node} is draining"));
             return;
         }
+        if (_ledger.TryReserve(_index, a.Devices, new DeviceLedger.TrialKey(a.SweepId, a.TrialIndex, a.Attempt)) is not { } devices)
+        {
+            var why = _ledger.LentTo(_index) is { } lent
+                ? $"slot {_slot.SlotId} on {_slot.Node} is lent to {lent.SweepId} trial {lent.TrialIndex}"
+                : $"the trial needs {a.Devices} devices and only {_ledger.Free} of the {_ledger.Count} on {_slot.Node} are free";
+            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, why));
+            return;
+        }
+        // The borrowed slots tell the broker now that they are busy, so it stops offering them work.
+        foreach (var lent in _ledger.Borrowed(_index)) lent.Tell(new StatusTick());
         var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
         _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
@@ -156,13 +183,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _cancel = new CancellationTokenSource();
         Become(Busy);
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
-        _log.Info("slot {0}: running {1} trial {2} attempt {3}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt);
+        _log.Info("slot {0}: running {1} trial {2} attempt {3} on {4}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt, string.Join(", ", devices));
 
         var self = Self;
         var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
         var transfer = _transfer;
-        var device = _slot.Device;
         var inputCache = _settings.InputCacheDirectory;
         // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job on its
         // own thread: it may block for hours and must never stall this actor.
@@ -175,7 +201,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var job = _jobs.Get(a.Job);
                 var parameters = new JobParameters(job.Definition, given);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), Resumes(a), token, [device]);
+                    new ActorJobReporter(self, run), Resumes(a), token, devices);
                 return new JobEnded(run, job.Run(context).FinalMetrics, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -320,7 +346,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _cancel = null;
         Become(Idle);
         _requestSequence++;
-        if (!_draining) Broker.Tell(new RequestWork(_slot, Self, _requestSequence));
+        // The slots this trial borrowed ask for work again now, not at their next tick.
+        foreach (var lent in _ledger.Release(_index)) lent.Tell(new RequestTick());
+        if (!_draining) Broker.Tell(Request());
     }
 
     private void Flush()

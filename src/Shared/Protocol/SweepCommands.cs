@@ -16,9 +16,17 @@ public static class SweepCommands
     /// <summary>
     /// The broker asks the sweep to lease one pending trial to <paramref name="SlotRef"/>. The sweep
     /// answers the slot with <see cref="WorkerProtocol.AssignTrial"/>, or the broker with
-    /// <see cref="WorkerProtocol.NoWork"/>.
+    /// <see cref="WorkerProtocol.NoWork"/>. <paramref name="FreeDevices"/> and <paramref name="NodeDevices"/> are the
+    /// request's (<see cref="WorkerProtocol.RequestWork"/>).
     /// </summary>
-    public sealed record LeaseTrial(SweepId SweepId, SlotInfo Slot, IActorRef SlotRef) : IWithSweepId;
+    public sealed record LeaseTrial(SweepId SweepId, SlotInfo Slot, IActorRef SlotRef, int FreeDevices = 1, int NodeDevices = 1) : IWithSweepId
+    {
+        public static LeaseTrial For(SweepId sweepId, WorkerProtocol.RequestWork request) =>
+            new(sweepId, request.Slot, request.SlotRef, request.FreeDevices, request.NodeDevices);
+
+        /// <summary>The slot's request this lease answers, for a <see cref="WorkerProtocol.NoWork"/>.</summary>
+        public WorkerProtocol.RequestWork Request => new(Slot, SlotRef, 0, FreeDevices, NodeDevices);
+    }
 
     /// <summary>Metrics of a running attempt; also renews its lease. Points may be empty (a heartbeat).</summary>
     public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points)

@@ -13,7 +13,8 @@ public static class SweepEvents
         IReadOnlyList<TrialPlan> Trials,
         DateTimeOffset At) : ISweepEvent;
 
-    public sealed record TrialLeased(int TrialIndex, int Attempt, SlotInfo Slot, DateTimeOffset At) : ISweepEvent;
+    /// <summary>An attempt was leased to <paramref name="Slot"/>, which reserves <paramref name="Devices"/> devices of its node for it.</summary>
+    public sealed record TrialLeased(int TrialIndex, int Attempt, SlotInfo Slot, DateTimeOffset At, int Devices = 1) : ISweepEvent;
 
     public sealed record TrialMetricsRecorded(int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points) : ISweepEvent;
 

@@ -9,18 +9,25 @@ public static class WorkerProtocol
     /// <summary>
     /// An idle slot asks the broker for a trial, re-sending the same <paramref name="Sequence"/> until
     /// a trial arrives; the next request after a trial has a new one, so the broker drops repeats.
+    /// <paramref name="FreeDevices"/> of the <paramref name="NodeDevices"/> slots of the slot's node (itself included)
+    /// are free: a trial needing more devices (<c>resources.gpus</c>) cannot start from this request.
     /// </summary>
-    public sealed record RequestWork(SlotInfo Slot, IActorRef SlotRef, long Sequence = 0) : IAtelierMessage;
+    public sealed record RequestWork(SlotInfo Slot, IActorRef SlotRef, long Sequence = 0, int FreeDevices = 1, int NodeDevices = 1) : IAtelierMessage;
 
     /// <summary>A sweep tells the broker it has trials to lease.</summary>
     public sealed record WorkAvailable(SweepId SweepId) : IAtelierMessage;
 
-    /// <summary>A sweep could not serve <paramref name="Request"/>; the broker tries another sweep.</summary>
-    public sealed record NoWork(SweepId SweepId, RequestWork Request) : IAtelierMessage;
+    /// <summary>
+    /// A sweep could not serve <paramref name="Request"/>; the broker tries another sweep. With
+    /// <paramref name="DevicesNeeded"/> &gt; 0 the sweep has trials, but each needs that many free devices on one node,
+    /// more than the request offered; otherwise it has nothing to lease.
+    /// </summary>
+    public sealed record NoWork(SweepId SweepId, RequestWork Request, int DevicesNeeded = 0) : IAtelierMessage;
 
     /// <summary>
     /// A sweep leases one trial attempt to a slot: the job, its parameters, the last step recorded
     /// and the stored checkpoints to resume from (newest first; an older one if the newest is damaged).
+    /// The slot reserves <paramref name="Devices"/> devices of its node (itself and free others) for the attempt.
     /// </summary>
     public sealed record AssignTrial(
         SweepId SweepId,
@@ -29,7 +36,8 @@ public static class WorkerProtocol
         string Job,
         IReadOnlyDictionary<string, ParamValue> Parameters,
         long LastStep,
-        IReadOnlyList<ArtifactInfo>? Checkpoints = null) : IAtelierMessage;
+        IReadOnlyList<ArtifactInfo>? Checkpoints = null,
+        int Devices = 1) : IAtelierMessage;
 
     /// <summary>The sweep asks the slot running this attempt to stop it (cancellation, early stopping).</summary>
     public sealed record StopTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IAtelierMessage;

@@ -409,13 +409,4 @@ public sealed class SweepStateTests
         var dto = SweepView.ToDto(state, includeHistory: false);
         Assert.Equal(new Shared.Api.TrialCountsDto(3, 0, 0, 3, 0, 0), dto.Counts);
         Assert.Equal(SweepStatus.Completed, dto.Status);
-    }
-
-    /// <summary>A stand-in actor reference: the domain only passes references along.</summary>
-    private sealed class FakeRef(string name) : MinimalActorRef
-    {
-        public override ActorPath Path { get; } = new RootActorPath(new Address("akka", "test")) / name;
-
-        public override IActorRefProvider Provider => throw new NotSupportedException();
-    }
-}
+    }}

@@ -1,0 +1,116 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Atelier.Coordinator.Hosting;
+using Atelier.Coordinator.Work;
+using Atelier.Shared.Protocol;
+using static Atelier.Shared.Protocol.SweepCommands;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.Coordinator.Tests.Work;
+
+/// <summary>The broker with sweeps whose trials need several devices of one node (gang reservation).</summary>
+public sealed class MultiDeviceBrokerTests : Akka.Hosting.TestKit.TestKit
+{
+    private static readonly SweepId Gang = new("gang");
+    private static readonly SweepId Single = new("single");
+
+    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) { }
+
+    private (IActorRef Broker, Akka.TestKit.TestProbe Sweeps) Start()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        return (Sys.ActorOf(Props.Create(() => new WorkBroker(ActorRegistry))), sweeps);
+    }
+
+    private RequestWork Request(string slot, int free, int nodeDevices = 2, string node = "node-a", IActorRef? slotRef = null) =>
+        new(new SlotInfo(slot, node, "cuda:0"), slotRef ?? CreateTestProbe().Ref, 1, free, nodeDevices);
+
+    [Fact]
+    public async Task A_gang_sweep_short_of_devices_holds_the_node_and_its_free_slots_wait_until_enough_are_free()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(Gang));
+        broker.Tell(new WorkAvailable(Single));
+
+        // slot-0 of node-a is free, slot-1 busy: the gang sweep refuses and holds the node; slot-0 waits for it
+        // rather than starting a one-device trial that would keep the gang waiting longer.
+        broker.Tell(Request("slot-0", free: 1));
+        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal((Gang, 1, 2), (lease.SweepId, lease.FreeDevices, lease.NodeDevices));
+        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(2, 1, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
+
+        // Another node is not held: its slot goes round the ring as usual (Single is next).
+        broker.Tell(Request("slot-0", free: 1, node: "node-b"));
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+
+        // slot-1 of node-a ends its trial, both free: the gang sweep gets the request and the hold ends.
+        broker.Tell(Request("slot-1", free: 2));
+        var gang = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal((Gang, 2), (gang.SweepId, gang.FreeDevices));
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(0, (await ExpectMsgAsync<WorkBroker.BrokerState>()).HeldNodes);
+    }
+
+    [Fact]
+    public async Task A_node_smaller_than_the_trials_is_never_held()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(Gang));
+        broker.Tell(new WorkAvailable(Single));
+        var request = Request("slot-0", free: 1, nodeDevices: 1);
+        broker.Tell(request);
+        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal(Gang, lease.SweepId);
+        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 4));
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(2, 0, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+    }
+
+    [Fact]
+    public async Task When_every_sweep_lacks_devices_the_slot_waits_and_a_hold_ends_when_its_sweep_runs_dry()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(Gang));
+        var slot = CreateTestProbe();
+        var request = Request("slot-0", free: 1, slotRef: slot.Ref);
+        broker.Tell(request);
+        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(1, 1, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
+
+        // The gang sweep runs out of work (offered a full node, it has nothing): the hold ends with it.
+        broker.Tell(Request("slot-1", free: 2));
+        var full = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        broker.Tell(new NoWork(Gang, full.Request));
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(0, 2, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+
+        // A new one-device sweep gets the waiting slots.
+        broker.Tell(new WorkAvailable(Single));
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+    }
+
+    [Fact]
+    public async Task A_slot_that_reports_busy_leaves_the_waiting_list_and_may_ask_again_with_the_same_number()
+    {
+        var (broker, sweeps) = Start();
+        var slot = CreateTestProbe();
+        var request = Request("slot-1", free: 1, slotRef: slot.Ref);
+        broker.Tell(request);
+        broker.Tell(new SlotStatus(request.Slot, slot.Ref, Busy: true, Draining: false, Gang, 0, 1, null, 0));
+        broker.Tell(new WorkAvailable(Single));
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // lent: not offered
+
+        broker.Tell(request); // released: the same request number again
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+    }
+}
