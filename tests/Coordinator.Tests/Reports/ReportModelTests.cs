@@ -122,6 +122,9 @@ public sealed class ReportModelTests
         var now = T0.AddSeconds(2 + 40); // trial 2 started at T0 + 2 s
         var report = ReportBuilder.Build(Sweep(SyntheticYaml, trials, SweepStatus.Running), now);
         Assert.Equal(30 + 12.5 + 40, report.Summary.GpuSeconds, 6);
+        // Trials that reserve two devices each count twice.
+        var twoDevices = SyntheticYaml.Replace("parameters:", "resources: {gpus: 2}\nparameters:", StringComparison.Ordinal);
+        Assert.Equal(2 * (30 + 12.5 + 40), ReportBuilder.Build(Sweep(twoDevices, trials, SweepStatus.Running), now).Summary.GpuSeconds, 6);
         Assert.False(report.Final);
         Assert.Equal(4, report.Summary.Counts.Total);
     }

@@ -31,7 +31,7 @@ public static class ReportBuilder
         var finished = sweep.Status is SweepStatus.Completed or SweepStatus.Cancelled;
         var summary = new ReportSummary(
             new TrialCounts(counts.Total, counts.Pending, counts.Running, counts.Completed, counts.Failed, counts.Cancelled, counts.Stopped),
-            TimeAccounting.GpuSeconds(trials), savedSeconds, savedSteps, bestValue,
+            TimeAccounting.GpuSeconds(trials, spec?.DevicesPerTrial ?? 1), savedSeconds, savedSteps, bestValue,
             ((sweep.FinishedAt ?? now) - sweep.CreatedAt).TotalSeconds);
         var better = Better(sweep.Metric);
         return new SweepReport(

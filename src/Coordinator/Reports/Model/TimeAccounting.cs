@@ -45,7 +45,8 @@ public static class TimeAccounting
         return JobCatalog.TryGet(job, out var definition) && definition.Find(name)?.Default is { Kind: ParamType.Int } d ? d.AsLong() : null;
     }
 
-    public static double GpuSeconds(IEnumerable<ReportTrial> trials) => trials.Sum(t => t.RunSeconds ?? 0);
+    /// <summary>Device seconds: each trial's run time times the devices it reserved (<c>resources.gpus</c>).</summary>
+    public static double GpuSeconds(IEnumerable<ReportTrial> trials, int devicesPerTrial) => trials.Sum(t => t.RunSeconds ?? 0) * devicesPerTrial;
 
     /// <summary>The estimate of seconds and steps saved by stopping trials early (see the class summary).</summary>
     public static (double Seconds, long Steps) Saved(IReadOnlyList<ReportTrial> trials)
