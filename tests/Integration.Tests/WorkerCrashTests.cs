@@ -75,6 +75,35 @@ public sealed class WorkerCrashTests
         });
     }
 
+    [Fact(Timeout = 300_000)]
+    public async Task Trials_of_a_killed_worker_return_when_the_cluster_removes_it_long_before_their_lease_expires()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Name = "worker-removed",
+            LeaseTimeout = TimeSpan.FromMinutes(10),
+        }, ct);
+        await cluster.ExplainFailuresAsync(async () =>
+        {
+            var victim = cluster.Workers[1];
+            var id = (await cluster.SubmitAsync(Spec, ct)).Id;
+            await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(60),
+                s => s.Trials.Count(t => t.Status == TrialStatus.Running && OnWorker(t.Slot, victim) && t.Artifacts is { Count: > 0 }) == 2,
+                $"both slots of {victim.Process.Name} to run a trial and store a checkpoint", cancellationToken: ct);
+            await victim.Process.KillAsync();
+
+            // Failure detector + split-brain resolver (stable-after 20 s) remove the member; the lease (10 min) never expires.
+            var sweep = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(150), cancellationToken: ct);
+            Expect.AllCompletedWithCorrectLoss(sweep, 8);
+            using var response = await cluster.Http.GetAsync($"api/sweeps/{id}/logs", ct);
+            var log = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Shared.Api.SweepLogDto>(response.Content, Shared.Api.ApiJson.Options, ct))!;
+            var requeued = log.Lines.Where(l => l.Kind == "requeued").ToList();
+            Assert.Equal(2, requeued.Count);
+            Assert.All(requeued, l => Assert.Contains($"node {victim.Address} left the cluster", l.Message));
+        });
+    }
+
     private static bool OnWorker(string? slot, WorkerNode worker) =>
         slot is not null && slot.StartsWith(worker.Address + "/", StringComparison.Ordinal);
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Hosting;
@@ -10,7 +11,7 @@ namespace Atelier.Coordinator.Sweeps;
 
 /// <summary>
 /// The sweep entity: persists what <see cref="SweepState"/> decides, then tells. It announces
-/// leasable work to the broker and requeues trials whose lease expired.
+/// leasable work to the broker and requeues trials whose lease expired or whose node the cluster removed.
 /// </summary>
 public sealed class SweepActor : ReceivePersistentActor, IWithTimers
 {
@@ -81,6 +82,11 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
         Command<CreateSweep>(Handle);
+        Command<ClusterEvent.MemberRemoved>(m =>
+        {
+            if (_state.IsCreated) Handle(new NodeRemoved(m.Member.Address.ToString(), DateTimeOffset.UtcNow));
+        });
+        Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<ArtifactProtocol.OfferArtifact>(o =>
         {
             if (_state.IsCreated && o.TrialIndex >= 0 && o.TrialIndex < _state.Trials.Count)
@@ -198,7 +204,20 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         Context.Unwatch(subscriber);
     }
 
-    private void Started() => Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
+    private void Started()
+    {
+        Timers.StartPeriodicTimer("leases", new TickLeases(), _tick);
+        if (InCluster) Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberRemoved));
+    }
+
+    /// <summary>False in tests that host a sweep in a plain local actor system.</summary>
+    private static bool InCluster => ((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider;
+
+    protected override void PostStop()
+    {
+        if (InCluster) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
 
     private void NotCreated(object? reply)
     {

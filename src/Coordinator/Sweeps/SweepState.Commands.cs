@@ -18,6 +18,7 @@ public sealed partial class SweepState
         FinishTrial c => Finish(c, sender, now),
         RejectTrial c => Reject(c, now),
         CheckLeases c => ExpireLeases(c.Now),
+        NodeRemoved c => RequeueNode(c.Node, c.Now),
         CancelSweep c => Cancel(c, sender, now),
         PauseSweep c => Control(sender, c.SweepId, IsPaused || IsFinished || IsCancelled,
             IsPaused ? "is already paused" : "has already ended", new SweepPaused(now), "paused: running trials finish, no new ones start"),
@@ -152,6 +153,16 @@ public sealed partial class SweepState
         // Stop requests can be lost: a cancelled sweep repeats them until its trials have ended.
         var stops = IsCancelled ? StopRunning("sweep cancelled") : [];
         return expired.Count == 0 && stops.Count == 0 ? SweepDecision.None : new SweepDecision(expired, []) { ToSlots = stops };
+    }
+
+    private SweepDecision RequeueNode(string node, DateTimeOffset now)
+    {
+        var lost = _trials
+            .Where(t => t is { Status: TrialStatus.Running, Slot: not null } && t.Slot.Node == node)
+            .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt,
+                $"node {node} left the cluster while slot {t.Slot!.SlotId} ran it (member removed)", now))
+            .ToList();
+        return lost.Count == 0 ? SweepDecision.None : new SweepDecision(lost, []);
     }
 
     private SweepDecision Cancel(CancelSweep c, IActorRef sender, DateTimeOffset now)
