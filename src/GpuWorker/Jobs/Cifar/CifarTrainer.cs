@@ -11,14 +11,16 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// <see cref="LrSchedule"/>, batches from <see cref="CifarPipeline"/>. Every batch runs inside a dispose scope and
 /// accumulates its loss and hits on the device, so an epoch synchronises with the device only at its end.
 /// Randomness is reseeded from (seed, epoch) at each epoch start, which makes a resumed run identical to an
-/// uninterrupted one.
+/// uninterrupted one. Given several devices, it trains data-parallel over them (<see cref="DataParallel"/>); the
+/// pipeline, <see cref="Model"/> and <see cref="Optimizer"/> live on the first.
 /// </summary>
 public sealed class CifarTrainer : IDisposable
 {
     private const long EvalBatch = 500;
     private double _lr;
 
-    public CifarTrainer(CifarOptions options, CifarPipeline pipeline)
+    /// <param name="devices">Null or one device: the pipeline's. Several: data parallel over them, the pipeline's first.</param>
+    public CifarTrainer(CifarOptions options, CifarPipeline pipeline, IReadOnlyList<Device>? devices = null)
     {
         Options = options;
         Pipeline = pipeline;
@@ -35,6 +37,13 @@ public sealed class CifarTrainer : IDisposable
             named.Where(x => Decays(x.name, x.parameter)).Select(x => x.parameter).ToList(),
             named.Where(x => !Decays(x.name, x.parameter)).Select(x => x.parameter).ToList(),
             options.Momentum, options.WeightDecay, options.Nesterov);
+        if (devices is { Count: > 1 })
+        {
+            if (devices[0].type != Device.type || devices[0].index != Device.index)
+                throw new ArgumentException($"the first device ({devices[0]}) must be the pipeline's ({Device})", nameof(devices));
+            var names = named.Where(x => Decays(x.name, x.parameter)).Concat(named.Where(x => !Decays(x.name, x.parameter))).Select(x => x.name).ToList();
+            DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout));
+        }
 
         // A last batch of one image cannot train BatchNorm; it is left out of that epoch (it is drawn at random).
         var n = pipeline.TrainCount;
@@ -55,6 +64,9 @@ public sealed class CifarTrainer : IDisposable
 
     public FlatSgd Optimizer { get; }
 
+    /// <summary>The replicas on the further devices; null with one device.</summary>
+    public DataParallel? DataParallel { get; }
+
     public int StepsPerEpoch { get; }
 
     public LrSchedule Schedule { get; }
@@ -67,6 +79,7 @@ public sealed class CifarTrainer : IDisposable
     {
         using var epochScope = NewDisposeScope();
         Model.train();
+        DataParallel?.Broadcast(); // the master may have been loaded from a checkpoint since the last step
         SeedAll(EpochSeed(Options.Seed, epoch, 1)); // dropout draws
         using var generator = new Generator(unchecked((ulong)EpochSeed(Options.Seed, epoch, 2)), CPU);
         var lossSum = zeros(1, ScalarType.Float64, Device);
@@ -106,6 +119,11 @@ public sealed class CifarTrainer : IDisposable
     /// </summary>
     public void Step(Tensor images, Tensor labels, Tensor lossSum, Tensor hits)
     {
+        if (DataParallel is not null)
+        {
+            DataParallel.Step(images, labels, lossSum, hits, _lr);
+            return;
+        }
         Optimizer.ZeroGrad();
         var logits = Model.forward(images);
         var loss = functional.cross_entropy(logits, labels);
@@ -160,6 +178,7 @@ public sealed class CifarTrainer : IDisposable
 
     public void Dispose()
     {
+        DataParallel?.Dispose();
         Optimizer.Dispose();
         Model.Dispose();
     }

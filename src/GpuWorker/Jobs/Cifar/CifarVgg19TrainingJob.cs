@@ -9,7 +9,8 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// The <c>cifar-vgg19</c> job: loads CIFAR-10 (or the synthetic set) onto the device, trains
 /// <see cref="Vgg19Cifar"/> with <see cref="CifarTrainer"/>, reports each epoch's metrics, checkpoints every
 /// <c>checkpoint_every</c> epochs and, when resuming, continues from the newest checkpoint in the work directory.
-/// Writes the final weights as <c>model.safetensors</c>.
+/// Writes the final weights as <c>model.safetensors</c>. Given several devices (<c>resources.gpus</c>), it trains
+/// data-parallel over them; checkpoints and weights hold the master model only, so they fit a run on any number.
 /// </summary>
 public sealed class CifarVgg19TrainingJob : IJob
 {
@@ -18,7 +19,8 @@ public sealed class CifarVgg19TrainingJob : IJob
     public JobResult Run(JobContext context)
     {
         var options = CifarOptions.From(context.Parameters);
-        var device = ResolveDevice(options.Device, context.Device);
+        var devices = ResolveDevices(options.Device, context.Devices);
+        var device = devices[0];
         if (device.type == DeviceType.CUDA && options.Tf32)
         {
             torch.backends.cuda.matmul.allow_tf32 = true;
@@ -29,7 +31,7 @@ public sealed class CifarVgg19TrainingJob : IJob
         using (var data = CifarDataLoader.Load(options.Data, options.TrainSubset, options.TestSubset))
             pipeline = new CifarPipeline(data, device, options.Augment, divideByStd: options.Normalize == "mean_std");
         using var _ = pipeline;
-        using var trainer = new CifarTrainer(options, pipeline);
+        using var trainer = new CifarTrainer(options, pipeline, devices);
 
         var checkpoints = Path.Combine(context.WorkDirectory, "checkpoints");
         var history = new List<IReadOnlyDictionary<string, double>>();
@@ -100,6 +102,15 @@ public sealed class CifarVgg19TrainingJob : IJob
         }
         return final;
     }
+
+    /// <summary>
+    /// Every reserved device when the slot reserved several and <paramref name="requested"/> is <c>auto</c> (the run is
+    /// then data parallel), else the one device of <see cref="ResolveDevice"/>.
+    /// </summary>
+    public static IReadOnlyList<Device> ResolveDevices(string requested, IReadOnlyList<string>? slotDevices) =>
+        requested == "auto" && slotDevices is { Count: > 1 }
+            ? slotDevices.Select(d => torch.device(d)).ToList()
+            : [ResolveDevice(requested, slotDevices is { Count: > 0 } ? slotDevices[0] : null)];
 
     /// <summary>
     /// <c>cpu</c>; <c>cuda</c> (the slot's GPU, else the first one); <c>auto</c>: the slot's device, else CUDA when

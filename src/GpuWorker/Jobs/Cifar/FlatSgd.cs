@@ -38,24 +38,55 @@ public sealed class FlatSgd : IDisposable
         if (Parameters.Any(p => p.dtype != first.dtype || p.device_type != first.device_type || p.device_index != first.device_index))
             throw new ArgumentException("all parameters must share one dtype and device");
 
-        var total = Parameters.Sum(p => p.numel());
         _decayed = decayed.Sum(p => p.numel());
-        _params = empty(total, first.dtype, first.device);
-        _grads = zeros(total, first.dtype, first.device);
-        _momentum = zeros(total, first.dtype, first.device);
+        (_params, _grads) = Flatten(Parameters);
+        _momentum = zeros_like(_params);
+    }
+
+    /// <summary>
+    /// Re-points <paramref name="parameters"/> (one dtype and device) at consecutive slices of a new flat buffer that
+    /// takes their values, and their gradients at the same slices of a second, zeroed buffer.
+    /// </summary>
+    internal static (Tensor Values, Tensor Gradients) Flatten(IReadOnlyList<Parameter> parameters)
+    {
+        var values = Pack(parameters);
+        var gradients = zeros_like(values);
         using var _ = no_grad();
         long offset = 0;
-        foreach (var p in Parameters)
+        foreach (var p in parameters)
         {
             var n = p.numel();
-            var slice = _params.narrow(0, offset, n).view(p.shape);
-            slice.copy_(p);
-            p.set_(slice);
-            using (var grad = _grads.narrow(0, offset, n).view(p.shape)) p.grad = grad;
-            slice.Dispose();
+            using var range = gradients.narrow(0, offset, n);
+            using (var grad = range.view(p.shape)) p.grad = grad;
             offset += n;
         }
+        return (values, gradients);
     }
+
+    /// <summary>Re-points <paramref name="tensors"/> (one dtype and device) at consecutive slices of a new flat buffer that takes their values.</summary>
+    internal static Tensor Pack(IReadOnlyList<Tensor> tensors)
+    {
+        var first = tensors[0];
+        var flat = empty(tensors.Sum(t => t.numel()), first.dtype, first.device);
+        using var _ = no_grad();
+        long offset = 0;
+        foreach (var t in tensors)
+        {
+            var n = t.numel();
+            using var range = flat.narrow(0, offset, n);
+            using var slice = range.view(t.shape);
+            slice.copy_(t);
+            t.set_(slice);
+            offset += n;
+        }
+        return flat;
+    }
+
+    /// <summary>The flat buffer that all <see cref="Parameters"/> are views of.</summary>
+    internal Tensor Values => _params;
+
+    /// <summary>The flat buffer that all the parameters' gradients are views of.</summary>
+    internal Tensor Gradients => _grads;
 
     /// <summary>The parameters in optimiser order: the decayed ones, then the rest (PyTorch's param_groups order).</summary>
     public IReadOnlyList<Parameter> Parameters { get; }
