@@ -49,6 +49,7 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly LocalClusterOptions _options;
     private readonly List<ClusterProcess> _processes = [];
     private readonly List<WorkerNode> _workers = [];
+    private readonly List<CoordinatorNode> _replicas = [];
     private int _coordinatorStarts;
     private bool _keepFiles;
 
@@ -124,28 +125,52 @@ public sealed class LocalCluster : IAsyncDisposable
         if (Coordinator is { HasExited: false })
             throw new InvalidOperationException("the coordinator is already running");
         _coordinatorStarts++;
+        var name = _coordinatorStarts == 1 ? "coordinator" : $"coordinator.{_coordinatorStarts}";
+        Coordinator = StartCoordinatorProcess(name, ApiPort, RemotingPort, CoordinatorDataDirectory, []);
+        await WaitForApiAsync(Http, Coordinator, cancellationToken);
+    }
+
+    /// <summary>
+    /// Another coordinator (<c>coordinator-N</c>) that joins this cluster through the first one, with ports and a data
+    /// directory of its own and the same <see cref="LocalClusterOptions.CoordinatorArguments"/> (so give those a shared
+    /// journal, <c>--postgres</c>, and a shared <c>--artifacts-dir</c>); returns once its API answers.
+    /// </summary>
+    public async Task<CoordinatorNode> StartCoordinatorReplicaAsync(int number, CancellationToken cancellationToken = default)
+    {
+        var (apiPort, port) = (FreePorts.Next(), FreePorts.Next());
+        var name = $"coordinator-{number}";
+        var process = StartCoordinatorProcess(name, apiPort, port, Path.Combine(Directory, name), ["--seed-nodes", SeedNode]);
+        var node = new CoordinatorNode(number, port, process, new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{apiPort}/"), Timeout = TimeSpan.FromSeconds(30) });
+        _replicas.Add(node);
+        await WaitForApiAsync(node.Http, process, cancellationToken);
+        return node;
+    }
+
+    private ClusterProcess StartCoordinatorProcess(string name, int apiPort, int port, string dataDirectory, IReadOnlyList<string> extra)
+    {
         var args = new List<string>
         {
-            "--api-port", Invariant(ApiPort), "--port", Invariant(RemotingPort), "--data-dir", CoordinatorDataDirectory,
+            "--api-port", Invariant(apiPort), "--port", Invariant(port), "--data-dir", dataDirectory,
         };
         if (_options.LeaseTimeout is { } lease) args.AddRange(["--lease-timeout", Seconds(lease)]);
         args.AddRange(_options.CoordinatorArguments);
-        var name = _coordinatorStarts == 1 ? "coordinator" : $"coordinator.{_coordinatorStarts}";
-        Coordinator = Track(ClusterProcess.Start(name, RepoLayout.CoordinatorDll, args, LogFile(name), Directory,
+        args.AddRange(extra);
+        return Track(ClusterProcess.Start(name, RepoLayout.CoordinatorDll, args, LogFile(name), Directory,
             new Dictionary<string, string>
             {
                 // One log line per HTTP request would drown the cluster's own messages.
                 ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             }));
-        var coordinator = Coordinator;
-        await Poll.UntilAsync(async ct =>
+    }
+
+    private Task WaitForApiAsync(HttpClient http, ClusterProcess coordinator, CancellationToken cancellationToken) =>
+        Poll.UntilAsync(async ct =>
             {
-                using var response = await Http.GetAsync("api/sweeps", ct);
+                using var response = await http.GetAsync("api/sweeps", ct);
                 return response.StatusCode == HttpStatusCode.OK;
             },
-            _options.StartTimeout, $"{name}'s API to answer GET /api/sweeps with 200",
+            _options.StartTimeout, $"{coordinator.Name}'s API to answer GET /api/sweeps with 200",
             () => coordinator.HasExited ? $"{coordinator.Describe()} before its API answered" : null, cancellationToken: cancellationToken);
-    }
 
     /// <summary>kill -9 of the coordinator.</summary>
     public Task KillCoordinatorAsync() => Coordinator.KillAsync();
@@ -300,6 +325,7 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         await Task.WhenAll(_processes.Select(p => p.DisposeAsync().AsTask()));
         Http.Dispose();
+        foreach (var replica in _replicas) replica.Http.Dispose();
         if (_keepFiles) return;
         for (var attempt = 0; attempt < 5; attempt++)
         {
@@ -376,6 +402,12 @@ public sealed partial record WorkerNode(int Number, int Port, ClusterProcess Pro
     // SlotActor: "slot {0}: running {1} trial {2} attempt {3}".
     [GeneratedRegex(@"slot (?<slot>\S+): running (?<sweep>\S+) trial (?<trial>\d+) attempt (?<attempt>\d+)")]
     private static partial Regex StartedLine();
+}
+
+/// <summary>A further coordinator of a <see cref="LocalCluster"/> (<see cref="LocalCluster.StartCoordinatorReplicaAsync"/>), with a client for its API.</summary>
+public sealed record CoordinatorNode(int Number, int Port, ClusterProcess Process, HttpClient Http)
+{
+    public string Address => $"akka.tcp://{ClusterNames.ActorSystem}@127.0.0.1:{Port}";
 }
 
 /// <summary>A worker's slot started an attempt of a trial (as its log says).</summary>
