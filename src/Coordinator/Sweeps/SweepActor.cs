@@ -22,6 +22,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly int _snapshotEvery;
     private long _lastSnapshot;
+    private int _unconfirmed; // events applied to the state but not yet written to the journal
     private bool _pushScheduled;
 
     public SweepActor(string sweepId, IReadOnlyActorRegistry registry, SweepSettings settings)
@@ -147,16 +148,25 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         var decision = _state.Process(command, Sender, DateTimeOffset.UtcNow);
         if (decision.Events.Count == 0)
         {
-            Send(decision);
+            // What was decided may rest on events still being written: such answers wait for them.
+            if (_unconfirmed == 0) Send(decision);
+            else DeferAsync(decision, Send);
             return;
         }
 
-        PersistAll(decision.Events, e => _state.Apply(e));
+        // Group commit: the events apply at once, so the next command is decided without waiting for the journal, and
+        // the events of commands that arrive while a write is under way go to the journal together in the next one.
+        // Nothing leaves this actor before its events are written (the deferred handler runs after them); if a write
+        // fails, the actor stops and its successor recovers from what was written.
+        foreach (var e in decision.Events) _state.Apply(e);
+        _unconfirmed += decision.Events.Count;
+        PersistAllAsync(decision.Events, _ => _unconfirmed--);
         DeferAsync(decision, d =>
         {
             Send(d);
             Count(d.Events);
-            if (LastSequenceNr - _lastSnapshot >= _snapshotEvery)
+            // A snapshot holds the state as applied, so only when every applied event is written.
+            if (_unconfirmed == 0 && LastSequenceNr - _lastSnapshot >= _snapshotEvery)
             {
                 _lastSnapshot = LastSequenceNr;
                 SaveSnapshot(_state.ToSnapshot());
