@@ -60,7 +60,8 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     /// <summary>A sweep passes an offer on with the uploader that must get the <see cref="UploadTo"/>.</summary>
     public sealed record Forwarded(OfferArtifact Offer, IActorRef Uploader);
 
-    private sealed record Arrived(string UploadId, string? Error);
+    /// <summary>The upload's stream ended: failed (<paramref name="Error"/>), or wrote bytes that hash to <paramref name="Sha256"/>.</summary>
+    private sealed record Arrived(string UploadId, string? Error, string Sha256 = "");
 
     private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting)
     {
@@ -82,13 +83,22 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var id = Guid.NewGuid().ToString("N");
         var temp = _store.NewTempFile();
         var self = Self;
-        // The sink's materialized SinkRef goes to the uploader; the file write completing tells us the bytes are in.
+        // The sink's materialized SinkRef goes to the uploader. The bytes are hashed as they are written (no second read
+        // of the file to check it); the write completing tells us the bytes are in, and what they hash to.
+        var writer = new HashingFileWriter(temp);
         var (sinkRef, written) = StreamRefs.SinkRef<byte[]>()
-            .Select(ByteString.FromBytes)
-            .ToMaterialized(FileIO.ToFile(new FileInfo(temp)), Keep.Both)
+            .ToMaterialized(Sink.ForEachAsync<byte[]>(1, writer.WriteAsync), Keep.Both)
             .Run(_materializer);
         _uploads[id] = new Upload(offer, temp, null, []);
-        written.ContinueWith(t => new Arrived(id, t.IsCompletedSuccessfully && t.Result.WasSuccessful ? null : $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}"))
+        written.ContinueWith(t =>
+            {
+                using (writer)
+                {
+                    if (!t.IsCompletedSuccessfully)
+                        return new Arrived(id, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
+                    return new Arrived(id, null, writer.Finish());
+                }
+            })
             .PipeTo(self);
         sinkRef.ContinueWith(t => t.IsCompletedSuccessfully ? (object)new UploadTo(id, t.Result, self) : new UploadResult(id, false, "could not open the upload stream"))
             .PipeTo(uploader);
@@ -99,7 +109,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     {
         if (!_uploads.TryGetValue(a.UploadId, out var upload) || upload.Result is not null) return;
         var artifact = upload.Offer.Artifact;
-        var error = a.Error ?? _store.Commit(upload.TempFile, artifact.Sha256, artifact.Size);
+        var error = a.Error ?? _store.Commit(upload.TempFile, a.Sha256, artifact.Sha256, artifact.Size);
         if (error is not null)
         {
             _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, error);
@@ -146,9 +156,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         // so the requester refuses it even before its own check, and falls back (an older checkpoint).
         var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var end = new byte[0]; // marks the end of the file, to check the hash before the stream completes
-        FileIO.FromFile(file, ChunkSize)
-            .Select(chunk => chunk.ToArray())
-            .MapMaterializedValue(_ => Akka.NotUsed.Instance)
+        ReadChunks(file.FullName)
             .Concat(Source.Single(end))
             .Select(bytes =>
             {

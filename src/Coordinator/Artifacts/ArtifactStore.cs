@@ -48,16 +48,34 @@ public sealed partial class ArtifactStore(string root)
         return Path.Combine(dir, Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary>Checks the temporary file against the expected hash and size, then moves it into place.</summary>
+    /// <summary>Hashes the temporary file, checks it against the expected hash and size, then moves it into place.</summary>
     public string? Commit(string tempFile, string expectedSha256, long expectedSize)
+    {
+        string actual;
+        try
+        {
+            using var stream = File.OpenRead(tempFile);
+            actual = Convert.ToHexStringLower(SHA256.HashData(stream));
+        }
+        catch
+        {
+            if (File.Exists(tempFile)) File.Delete(tempFile);
+            throw;
+        }
+        return Commit(tempFile, actual, expectedSha256, expectedSize);
+    }
+
+    /// <summary>
+    /// Checks the temporary file, whose bytes hash to <paramref name="actualSha256"/> (hashed as they were written), against
+    /// the expected hash and size, then moves it into place; null when stored, else why not (the file is then deleted).
+    /// </summary>
+    public string? Commit(string tempFile, string actualSha256, string expectedSha256, long expectedSize)
     {
         try
         {
             var size = new FileInfo(tempFile).Length;
             if (size != expectedSize) return $"size mismatch: {size} bytes arrived, {expectedSize} announced";
-            string actual;
-            using (var stream = File.OpenRead(tempFile)) actual = Convert.ToHexStringLower(SHA256.HashData(stream));
-            if (actual != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actual}, {expectedSha256} was announced";
+            if (actualSha256 != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actualSha256}, {expectedSha256} was announced";
             var target = PathOf(expectedSha256);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             if (!Touch(expectedSha256)) File.Move(tempFile, target, overwrite: true);

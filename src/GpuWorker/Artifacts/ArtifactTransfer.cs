@@ -32,7 +32,7 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         var reply = await sweeps().Ask<object>(new OfferArtifact(sweep, trial, attempt, info), AskTimeout, ct);
         if (reply is UploadResult refused) return refused.Error ?? "refused";
         var to = (UploadTo)reply;
-        await FileIO.FromFile(file, ChunkSize).Select(chunk => chunk.ToArray()).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
+        await ReadChunks(file.FullName).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
         var result = await to.Store.Ask<UploadResult>(new ConfirmUpload(to.UploadId), TimeSpan.FromMinutes(2), ct);
         return result.Stored ? null : result.Error ?? "refused";
     }

@@ -1,5 +1,8 @@
+using Akka;
 using Akka.Actor;
 using Akka.Streams;
+using Akka.Streams.Dsl;
+using Akka.Util;
 
 namespace Atelier.Shared.Protocol;
 
@@ -26,6 +29,25 @@ public static class ArtifactProtocol
 {
     /// <summary>Chunk size of artifact streams.</summary>
     public const int ChunkSize = 64 * 1024;
+
+    /// <summary>
+    /// The bytes of the file at <paramref name="path"/> as chunks of <see cref="ChunkSize"/> (the last one shorter), each read
+    /// straight into a fresh array: that array is what goes on the wire, with no copy in between.
+    /// </summary>
+    public static Source<byte[], NotUsed> ReadChunks(string path) =>
+        Source.UnfoldResourceAsync<byte[], FileStream>(
+            () => Task.FromResult(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: true)),
+            async file =>
+            {
+                var chunk = new byte[ChunkSize];
+                var read = await file.ReadAtLeastAsync(chunk, ChunkSize, throwOnEndOfStream: false);
+                return read == 0 ? Option<byte[]>.None : Option<byte[]>.Create(read == ChunkSize ? chunk : chunk[..read]);
+            },
+            file =>
+            {
+                file.Dispose();
+                return Task.FromResult(Done.Instance);
+            });
 
     /// <summary>A worker offers an artifact of a trial; the store answers the sender with <see cref="UploadTo"/>.</summary>
     public sealed record OfferArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId;

@@ -57,4 +57,54 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposa
         ingest.Tell(new ArtifactRecorded(Sweep, info.Sha256, null));
         Assert.Equal(new UploadResult(secondTo.UploadId, true, null), await second.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10)));
     }
+
+    [Theory]
+    [InlineData("hash", "SHA-256 mismatch")]
+    [InlineData("size", "size mismatch")]
+    public async Task Damaged_bytes_are_refused_and_nothing_is_stored(string damage, string error)
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        var store = new ArtifactStore(_root);
+        var ingest = Sys.ActorOf(Props.Create(() => new ArtifactIngest(store, ActorRegistry)));
+        var bytes = RandomNumberGenerator.GetBytes(3 * ChunkSize + 100);
+        var info = new ArtifactInfo(ArtifactInfo.Checkpoint, 1, "checkpoints/step-1.bin", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        var sent = (byte[])bytes.Clone();
+        if (damage == "hash") sent[ChunkSize + 7] ^= 1;
+        else sent = sent[..^1];
+
+        var uploader = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 0, 1, info), uploader.Ref));
+        var to = await uploader.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+        Source.From(sent.Chunk(ChunkSize)).RunWith(to.Sink.Sink, Sys.Materializer());
+        to.Store.Tell(new ConfirmUpload(to.UploadId), uploader.Ref);
+
+        var result = await uploader.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10));
+        Assert.False(result.Stored);
+        Assert.Contains(error, result.Error);
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300)); // never recorded
+        Assert.False(store.Contains(info.Sha256));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_root, "tmp")));
+    }
+
+    [Fact]
+    public async Task Intact_bytes_in_many_chunks_are_stored_under_their_hash()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        var store = new ArtifactStore(_root);
+        var ingest = Sys.ActorOf(Props.Create(() => new ArtifactIngest(store, ActorRegistry)));
+        var bytes = RandomNumberGenerator.GetBytes(5 * ChunkSize + 1);
+        var info = new ArtifactInfo(ArtifactInfo.Checkpoint, 1, "checkpoints/step-1.bin", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        var path = Path.Combine(_root, "upload.bin");
+        await File.WriteAllBytesAsync(path, bytes);
+
+        var uploader = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 0, 1, info), uploader.Ref));
+        var to = await uploader.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+        ReadChunks(path).RunWith(to.Sink.Sink, Sys.Materializer());
+
+        Assert.Equal(info, (await sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10))).Artifact);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(store.PathOf(info.Sha256)));
+    }
 }
