@@ -142,6 +142,16 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private IActorRef Broker => _registry.TryGet<Work.WorkBroker>(out var broker) ? broker : ActorRefs.Nobody;
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>
+    /// The journal refused an event (e.g. it could not be serialised). The state already holds it (group commit): start
+    /// over from what was written rather than go on from a state the journal does not have.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        throw new InvalidOperationException($"sweep {_state.Id}: the journal rejected event {sequenceNr} ({@event.GetType().Name}); restarting from the journal", cause);
+    }
+
     private void Handle(object command)
     {
         var wasCreated = _state.IsCreated;
