@@ -10,6 +10,9 @@ internal enum CommandKind
     SweepList,
     SweepShow,
     SweepCancel,
+    SweepPause,
+    SweepResume,
+    SweepExtend,
     SweepLogs,
     SweepWatch,
     SweepArtifacts,
@@ -26,12 +29,12 @@ internal abstract record ParseResult;
 
 /// <summary>A well-formed command.</summary>
 /// <param name="Server">The coordinator's base URL (ends with '/').</param>
-/// <param name="Argument">FILE for submit, ID for show, ADDRESS for leave, down and drain.</param>
+/// <param name="Argument">FILE for submit, ID for show and extend, ADDRESS for leave, down and drain.</param>
 /// <param name="HelpTopic">For <see cref="CommandKind.Help"/>: "", "sweep", "sweep submit", …</param>
 /// <param name="Token">The API token: <c>ATELIER_TOKEN</c>, else the config file's; null for none.</param>
 /// <param name="OperandList">Every operand (<see cref="Argument"/> is the first), e.g. ID and TRIAL for <c>sweep artifacts</c>.</param>
 /// <param name="Out">The directory of <c>--out DIR</c>.</param>
-/// <param name="DryRun"><c>--dry-run</c> of <c>sweep submit</c>: show the trials, send nothing.</param>
+/// <param name="DryRun"><c>--dry-run</c> of <c>sweep submit</c> and <c>sweep extend</c>: show the trials, send nothing.</param>
 internal sealed record ParsedCommand(
     CommandKind Kind,
     Uri Server,
@@ -159,8 +162,8 @@ internal static class CommandLine
         error ??= commandError;
         if (error is null && wait && kind != CommandKind.SweepSubmit)
             error = "option --wait is only for pbm sweep submit";
-        if (error is null && dryRun && kind != CommandKind.SweepSubmit)
-            error = "option --dry-run is only for pbm sweep submit";
+        if (error is null && dryRun && kind is not (CommandKind.SweepSubmit or CommandKind.SweepExtend))
+            error = "option --dry-run is only for pbm sweep submit and pbm sweep extend";
         if (error is null && dryRun && wait)
             error = "options --dry-run and --wait do not go together: a dry run submits nothing to wait for";
         if (error is null && outDir is not null && kind is not (CommandKind.SweepArtifacts or CommandKind.SweepReport))
@@ -226,6 +229,11 @@ internal static class CommandLine
         CommandKind.SweepSubmit when operands.Count == 0 => "missing the spec FILE to submit",
         CommandKind.SweepShow when operands.Count == 0 => "missing the sweep ID to show (see pbm sweep list)",
         CommandKind.SweepCancel when operands.Count == 0 => "missing the sweep ID to cancel (see pbm sweep list)",
+        CommandKind.SweepPause when operands.Count == 0 => "missing the sweep ID to pause (see pbm sweep list)",
+        CommandKind.SweepResume when operands.Count == 0 => "missing the sweep ID to resume (see pbm sweep list)",
+        CommandKind.SweepExtend when operands.Count == 0 => "missing the sweep ID and the spec FILE to extend it with (see pbm sweep list)",
+        CommandKind.SweepExtend when operands.Count == 1 => "missing the spec FILE to extend the sweep with",
+        CommandKind.SweepExtend when operands.Count > 2 => $"unexpected argument '{operands[2]}': give one ID and one FILE",
         CommandKind.SweepWatch when operands.Count == 0 => "missing the sweep ID to watch (see pbm sweep list)",
         CommandKind.SweepLogs when operands.Count == 0 => "missing the sweep ID whose log to show (see pbm sweep list)",
         CommandKind.SweepLogs when operands.Count > 2 => $"unexpected argument '{operands[2]}': give one ID and at most one TRIAL",
@@ -237,7 +245,8 @@ internal static class CommandLine
         CommandKind.ClusterLeave when operands.Count == 0 => "missing the ADDRESS of the node that should leave (see pbm cluster show)",
         CommandKind.ClusterDown when operands.Count == 0 => "missing the ADDRESS of the node to mark down (see pbm cluster show)",
         CommandKind.WorkerDrain when operands.Count == 0 => "missing the ADDRESS of the worker node to drain (see pbm worker list)",
-        CommandKind.SweepSubmit or CommandKind.SweepShow or CommandKind.SweepCancel or CommandKind.SweepWatch when operands.Count > 1 =>
+        CommandKind.SweepSubmit or CommandKind.SweepShow or CommandKind.SweepCancel or CommandKind.SweepWatch
+            or CommandKind.SweepPause or CommandKind.SweepResume when operands.Count > 1 =>
             $"unexpected argument '{operands[1]}': give one {(kind == CommandKind.SweepSubmit ? "FILE" : "ID")}",
         CommandKind.ClusterLeave or CommandKind.ClusterDown or CommandKind.WorkerDrain when operands.Count > 1 =>
             $"unexpected argument '{operands[1]}': give one ADDRESS",

@@ -37,6 +37,7 @@ internal static class Completion
             next = positional switch
             {
                 ["sweep", "submit", ..] => [.. Options, "--wait", "--dry-run"],
+                ["sweep", "extend", ..] => [.. Options, "--dry-run"],
                 ["sweep", "artifacts", ..] => [.. Options, "--out"],
                 ["sweep", "report", ..] => [.. Options, "--out"],
                 _ => Options,

@@ -161,6 +161,21 @@ internal sealed class CoordinatorClient : IDisposable
     public Task<ApiResult<SweepDto>> CancelAsync(string id, CancellationToken ct) =>
         SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/cancel"), ct);
 
+    /// <summary><c>POST /api/sweeps/{id}/pause</c>: the paused sweep, or the coordinator's refusal (409).</summary>
+    public Task<ApiResult<SweepDto>> PauseAsync(string id, CancellationToken ct) =>
+        SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/pause"), ct);
+
+    /// <summary><c>POST /api/sweeps/{id}/resume</c>: the resumed sweep, or the coordinator's refusal (409).</summary>
+    public Task<ApiResult<SweepDto>> ResumeAsync(string id, CancellationToken ct) =>
+        SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/resume"), ct);
+
+    /// <summary><c>POST /api/sweeps/{id}/extend</c> with the spec's YAML as the body: the extended sweep, or the refusal.</summary>
+    public Task<ApiResult<SweepDto>> ExtendAsync(string id, string yaml, CancellationToken ct) =>
+        SendAsync<SweepDto>(() => new HttpRequestMessage(HttpMethod.Post, $"api/sweeps/{Uri.EscapeDataString(id)}/extend")
+        {
+            Content = new StringContent(yaml, Encoding.UTF8, "application/yaml"),
+        }, ct);
+
     /// <summary><c>GET /api/cluster</c>.</summary>
     public Task<ApiResult<ClusterDto>> ClusterAsync(CancellationToken ct) =>
         SendAsync<ClusterDto>(() => new HttpRequestMessage(HttpMethod.Get, "api/cluster"), ct);

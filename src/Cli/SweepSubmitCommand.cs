@@ -1,6 +1,5 @@
 using Atelier.Shared.Api;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
 
 namespace Atelier.Cli;
 
@@ -14,48 +13,19 @@ internal static class SweepSubmitCommand
 {
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
-        var file = context.Command.Argument!;
-        var yaml = await ReadAsync(context, file, ct);
-        if (yaml is null)
+        var spec = await LocalSpec.LoadAsync(context, context.Command.Argument!, "submit", ct);
+        if (spec is null)
             return ExitCodes.Usage;
-
-        var parsed = SweepSpecParser.Parse(yaml);
-        if (!parsed.IsValid)
-        {
-            foreach (var e in parsed.Errors)
-                context.Err.WriteLine(CommandContext.DetailLine(e.Field, e.Message, e.Line, file));
-            context.Error($"{file} has {Format.Count(parsed.Errors.Count, "problem")}: fix {(parsed.Errors.Count == 1 ? "it" : "them")} and submit again (nothing was sent)");
-            return ExitCodes.Usage;
-        }
-
-        var uploads = await SpecUploads.PrepareAsync(file, yaml, parsed.Spec!, context.Host.HomeDirectory, ct);
-        if (uploads.Errors.Count > 0)
-        {
-            foreach (var e in uploads.Errors)
-                context.Err.WriteLine(CommandContext.DetailLine(e.Field, e.Message, e.Line, file));
-            context.Error($"{file} names {Format.Count(uploads.Errors.Count, "input")} pbm cannot upload: fix {(uploads.Errors.Count == 1 ? "it" : "them")} and submit again (nothing was sent)");
-            return ExitCodes.Usage;
-        }
         if (context.Command.DryRun)
-            return SweepDryRun.Print(context, file, parsed.Spec!, uploads);
+            return SweepDryRun.Print(context, spec);
 
         using var client = context.CreateClient();
-        // Each file once, by content: the spec the coordinator stores names them only by hash.
-        foreach (var input in uploads.Distinct)
-        {
-            var uploaded = await client.UploadInputAsync(input.FullPath, Path.GetFileName(input.FullPath), input.Sha256, ct);
-            if (uploaded.Error is { } uploadError)
-                return context.Fail(uploadError with { Message = $"uploading {input.Display}: {uploadError.Message} (the sweep was not submitted)" });
-            if (!context.Command.Json)
-            {
-                var how = uploaded.Value!.Existed ? "already on the coordinator" : "uploaded";
-                context.Out.WriteLine($"input {input.Display} ({Shared.Hosting.ByteSizes.Format(input.Size)}): {how} as sha256:{input.Sha256}");
-            }
-        }
+        if (await spec.UploadInputsAsync(context, client, "the sweep was not submitted", ct) is { } failed)
+            return failed;
 
-        var submitted = await client.SubmitAsync(uploads.Rewrite(yaml), ct);
+        var submitted = await client.SubmitAsync(spec.YamlToSend, ct);
         if (submitted.Error is { } error)
-            return context.Fail(error, file);
+            return context.Fail(error, spec.File);
 
         var sweep = submitted.Value!;
         if (!context.Command.Json)
@@ -68,33 +38,6 @@ internal static class SweepSubmitCommand
         }
 
         return await WaitAsync(context, client, sweep.Id, ct);
-    }
-
-    private static async Task<string?> ReadAsync(CommandContext context, string file, CancellationToken ct)
-    {
-        var full = Path.GetFullPath(file);
-        if (Directory.Exists(full))
-        {
-            context.Error($"{file} is a directory: give the sweep spec's YAML file");
-            return null;
-        }
-        try
-        {
-            return await File.ReadAllTextAsync(full, ct);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            context.Error($"no such file: {file} (looked for {full}); give the path of a sweep spec YAML file, e.g. examples/synthetic-grid.yaml");
-        }
-        catch (UnauthorizedAccessException)
-        {
-            context.Error($"cannot read {file}: permission denied");
-        }
-        catch (IOException e)
-        {
-            context.Error($"cannot read {file}: {e.Message}");
-        }
-        return null;
     }
 
     private static async Task<int> WaitAsync(CommandContext context, CoordinatorClient client, string id, CancellationToken ct)

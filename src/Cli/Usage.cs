@@ -14,11 +14,14 @@ internal static class Usage
         "sweep list" => "pbm sweep list [--json] [--server URL]",
         "sweep show" => "pbm sweep show ID [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
+        "sweep pause" => "pbm sweep pause ID [--json] [--server URL]",
+        "sweep resume" => "pbm sweep resume ID [--json] [--server URL]",
+        "sweep extend" => "pbm sweep extend ID FILE [--dry-run] [--json] [--server URL]",
         "sweep logs" => "pbm sweep logs ID [TRIAL] [--json] [--server URL]",
         "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
         "sweep report" => "pbm sweep report ID [--out DIR] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | pause ID | resume ID | extend ID FILE [--dry-run] | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -26,7 +29,7 @@ internal static class Usage
         "worker list" => "pbm worker list [--json] [--server URL]",
         "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
         "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|logs|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|pause|resume|extend|logs|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -39,6 +42,9 @@ internal static class Usage
         "sweep list" => SweepList + "\n" + Common,
         "sweep show" => SweepShow + "\n" + Common,
         "sweep cancel" => SweepCancel + "\n" + Common,
+        "sweep pause" => SweepPause + "\n" + Common,
+        "sweep resume" => SweepResume + "\n" + Common,
+        "sweep extend" => SweepExtend + "\n" + Common,
         "sweep logs" => SweepLogs + "\n" + Common,
         "sweep artifacts" => SweepArtifacts + "\n" + Common,
         "sweep report" => SweepReport + "\n" + Common,
@@ -74,6 +80,9 @@ internal static class Usage
           sweep show ID                one sweep: its best trial and a table of every trial
           sweep watch ID               live progress (trials, best, running trials, ETA) until it ends
           sweep cancel ID              stop a sweep: pending trials are cancelled, running ones stopped
+          sweep pause ID               no new trials start; running ones finish (resume ID goes on)
+          sweep resume ID              a paused sweep starts trials again
+          sweep extend ID FILE         add trials with a wider spec (same job, method, metric); --dry-run
           sweep logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           sweep artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
           sweep report ID              download the report: report.html, report.json, trials.csv (--out DIR)
@@ -94,6 +103,7 @@ internal static class Usage
         Examples:
           pbm sweep submit examples/synthetic-grid.yaml --wait
           pbm sweep submit examples/style-files.yaml --dry-run
+          pbm sweep extend synthetic-grid-20260101-8f3a2c wider-grid.yaml
           pbm sweep artifacts style-weights-20260101-8f3a2c 4 --out ./trial-4
           pbm 10.0.0.5:9110 sweep list
           pbm sweep show synthetic-grid-20260101-8f3a2c --json
@@ -130,6 +140,9 @@ internal static class Usage
           show ID                one sweep: its best trial and a table of every trial
           watch ID               live progress (trials, best, running trials, ETA) until it ends
           cancel ID              stop a sweep: pending trials cancelled, running ones stopped
+          pause ID               no new trials start; running ones finish
+          resume ID              a paused sweep starts trials again
+          extend ID FILE         add trials with a wider spec (same job, method and metric)
           logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
           report ID              download the report: report.html, report.json, trials.csv (--out DIR)
@@ -252,6 +265,59 @@ internal static class Usage
 
         Options:
           --json   print the coordinator's JSON (the cancelled sweep) only
+
+        """;
+
+    private const string SweepPause = """
+        pbm sweep pause: pause a sweep. No new trials start; running trials finish and their results are
+        kept. pbm sweep resume ID starts trials again.
+
+        Usage: pbm sweep pause ID [--json] [--server URL]
+
+        On success pbm prints "sweep ID paused: running trials finish, no new ones start" and the trial
+        counts. A sweep that is already paused, or has already ended, is left as it is: the coordinator's
+        message and exit 1.
+
+        Options:
+          --json   print the coordinator's JSON (the paused sweep) only
+
+        """;
+
+    private const string SweepResume = """
+        pbm sweep resume: a paused sweep starts trials again, where it left off.
+
+        Usage: pbm sweep resume ID [--json] [--server URL]
+
+        On success pbm prints "sweep ID resumed" and the trial counts. A sweep that is not paused is left
+        as it is: the coordinator's message and exit 1.
+
+        Options:
+          --json   print the coordinator's JSON (the resumed sweep) only
+
+        """;
+
+    private const string SweepExtend = """
+        pbm sweep extend: add trials to a sweep, running or ended, with a new spec for it; its history,
+        results and best trial are kept. A paused or finished sweep runs again.
+
+        Usage: pbm sweep extend ID FILE [--dry-run] [--json] [--server URL]
+
+        FILE is checked and its input files uploaded exactly as by pbm sweep submit: every problem is
+        printed as FILE:line N: field: message and pbm exits with 2 (nothing was sent).
+
+        The spec must have the sweep's job, method and metric. What it adds:
+          grid     the configurations of the new grid that the sweep has not run (none runs twice)
+          random   the sweep's random sequence continues up to the new run_cap
+          bayes    a larger run_cap: the sweep suggests more trials from all its results
+        The coordinator refuses another job, method or metric, a spec that adds nothing, and a sweep of
+        more than 10,000 trials: its message, exit 1. On success pbm prints "sweep ID extended with N
+        trials" and the trial counts.
+
+        Options:
+          --dry-run   upload and send nothing (the coordinator is not asked): print the spec's trial
+                      count, the input files that would be uploaded and its first 10 trials
+          --json      print the coordinator's JSON (the extended sweep) only; with --dry-run: as for
+                      pbm sweep submit --dry-run, with "extends": ID
 
         """;
 
@@ -401,8 +467,8 @@ internal static class Usage
 
         Exit codes:
           0    success (a sweep whose trials failed is still a success for pbm)
-          1    failure: the coordinator is unreachable or answered an error, or the sweep, member or
-               worker was not found
+          1    failure: the coordinator is unreachable, answered an error or refused the request (e.g.
+               pausing a paused sweep), or the sweep, member or worker was not found
           2    usage error: unknown command or option, an invalid ADDRESS or ID, a missing or invalid
                spec file, or a bad config file; nothing was sent
           130  interrupted (Ctrl+C)

@@ -6,7 +6,12 @@ public class CompletionTests
     [InlineData("", "", "cluster exit help quit sweep worker")]
     [InlineData("", "c", "cluster")]
     [InlineData("", "x", "")]
-    [InlineData("sweep", "", "artifacts cancel list logs report show submit watch")]
+    [InlineData("sweep", "", "artifacts cancel extend list logs pause report resume show submit watch")]
+    [InlineData("sweep", "p", "pause")]
+    [InlineData("sweep", "re", "report resume")]
+    [InlineData("help sweep", "e", "extend")]
+    [InlineData("sweep extend", "--d", "--dry-run")]
+    [InlineData("sweep pause", "--d", "")]
     [InlineData("sweep", "s", "show submit")]
     [InlineData("cluster", "", "down leave show")]
     [InlineData("worker", "d", "drain")]
@@ -51,7 +56,8 @@ public class CompletionTests
     {
         // "show" and "submit" share only "s"; with "sweep " typed both start with nothing in common beyond "".
         Assert.Equal("", Completion.Complete("sweep ").Insert);
-        Assert.Equal(["artifacts", "cancel", "list", "logs", "report", "show", "submit", "watch"], Completion.Complete("sweep ").Candidates);
+        Assert.Equal(["artifacts", "cancel", "extend", "list", "logs", "pause", "report", "resume", "show", "submit", "watch"],
+            Completion.Complete("sweep ").Candidates);
         Assert.Equal("-", Completion.Complete("cluster show -").Insert);
     }
 }

@@ -67,6 +67,111 @@ public sealed class PbmTests(SharedClusterFixture fixture)
         Assert.Equal(before, (await Cluster.ListSweepsAsync(ct)).Select(s => s.Id).Order().ToList());
     });
 
+    [Fact(Timeout = 300_000)]
+    public Task Extend_with_a_wider_grid_runs_only_the_new_configurations() => Cluster.ExplainFailuresAsync(async () =>
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var submitted = await Cluster.SubmitAsync("""
+            name: pbm-extend-grid
+            job: synthetic
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              x: {values: [0.1, 0.3]}
+              y: {values: [-0.2, 0.0]}
+              lr: {value: 0.01}
+              steps: {value: 3}
+            """, ct);
+        var first = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+        Expect.AllCompletedWithCorrectLoss(first, 4);
+
+        // x gains 0.5: two configurations the sweep has not run; the four it has stay as they are.
+        var file = Path.Combine(Cluster.Directory, "pbm-extend-wider.yaml");
+        await File.WriteAllTextAsync(file, """
+            name: pbm-extend-grid
+            job: synthetic
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              x: {values: [0.1, 0.3, 0.5]}
+              y: {values: [-0.2, 0.0]}
+              lr: {value: 0.01}
+              steps: {value: 3}
+            """, ct);
+        var extend = await Cluster.RunPbmAsync(["sweep", "extend", submitted.Id, file], cancellationToken: ct);
+        Assert.True(extend.ExitCode == 0, extend.ToString());
+        Assert.StartsWith($"sweep {submitted.Id} extended with 2 trials", extend.Stdout, StringComparison.Ordinal);
+
+        var sweep = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+        Expect.AllCompletedWithCorrectLoss(sweep, 6);
+        Expect.BestIsSmallestLoss(sweep);
+        // No configuration twice, and the first four trials are the ones that ran before the extension.
+        var configurations = sweep.Trials.Select(t => (t.Parameters["x"].ToString(), t.Parameters["y"].ToString())).ToList();
+        Assert.Equal(6, configurations.Distinct().Count());
+        Assert.Equal(Expect.Json(first.Trials.OrderBy(t => t.Index)), Expect.Json(sweep.Trials.Where(t => t.Index < 4).OrderBy(t => t.Index)));
+        Assert.All(sweep.Trials.Where(t => t.Index >= 4), t => Assert.Equal(0.5, t.Parameters["x"].AsDouble()));
+        // The workers ran each trial once: the old ones were not run again.
+        var started = Cluster.Workers.SelectMany(w => w.TrialsStarted(submitted.Id)).Select(s => s.Trial).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 6), started);
+
+        // The same spec again adds nothing: the coordinator refuses, pbm says why and exits 1.
+        var again = await Cluster.RunPbmAsync(["sweep", "extend", submitted.Id, file], cancellationToken: ct);
+        Assert.True(again.ExitCode == 1, again.ToString());
+        Assert.Contains("adds no trial", again.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", again.Stdout);
+    });
+
+    [Fact(Timeout = 300_000)]
+    public Task Pause_lets_running_trials_finish_and_starts_none_until_resume() => Cluster.ExplainFailuresAsync(async () =>
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // 12 trials of about 3 s on the shared cluster's 4 slots: a pause soon after the start leaves most pending.
+        var submitted = await Cluster.SubmitAsync("""
+            name: pbm-pause-grid
+            job: synthetic
+            method: grid
+            metric: {name: loss, goal: minimize}
+            parameters:
+              x: {values: [-0.5, 0.1, 0.3, 1.0]}
+              y: {values: [-0.2, 0.0, 0.6]}
+              lr: {value: 0.01}
+              steps: {value: 6}
+              step_seconds: {value: 0.5}
+            """, ct);
+        await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(60), s => s.Counts.Running > 0, "a trial to start",
+            cancellationToken: ct, interval: TimeSpan.FromMilliseconds(100));
+
+        var pause = await Cluster.RunPbmAsync(["sweep", "pause", submitted.Id], cancellationToken: ct);
+        Assert.True(pause.ExitCode == 0, pause.ToString());
+        Assert.StartsWith($"sweep {submitted.Id} paused: running trials finish, no new ones start", pause.Stdout, StringComparison.Ordinal);
+
+        // The running trials finish; then, for longer than an idle slot waits between asks for work, none starts.
+        var drained = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(60), s => s.Counts.Running == 0,
+            "the running trials to finish", cancellationToken: ct, interval: TimeSpan.FromMilliseconds(200));
+        Assert.Equal(Shared.Protocol.SweepStatus.Paused, drained.Status);
+        Assert.True(drained.Counts.Pending > 0, $"nothing was left to pause: {drained.Counts}");
+        var startedBefore = Cluster.Workers.SelectMany(w => w.TrialsStarted(submitted.Id)).Count();
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        var still = (await Cluster.GetSweepAsync(submitted.Id, cancellationToken: ct))!;
+        Assert.Equal(Shared.Protocol.SweepStatus.Paused, still.Status);
+        Assert.Equal(drained.Counts, still.Counts);
+        Assert.Equal(startedBefore, Cluster.Workers.SelectMany(w => w.TrialsStarted(submitted.Id)).Count());
+
+        var twice = await Cluster.RunPbmAsync(["sweep", "pause", submitted.Id], cancellationToken: ct);
+        Assert.True(twice.ExitCode == 1, twice.ToString());
+        Assert.Equal($"pbm: sweep {submitted.Id} is already paused", twice.Stderr.Trim());
+
+        var resume = await Cluster.RunPbmAsync(["sweep", "resume", submitted.Id, "--json"], cancellationToken: ct);
+        Assert.True(resume.ExitCode == 0, resume.ToString());
+        Assert.Equal(Shared.Protocol.SweepStatus.Running, JsonSerializer.Deserialize<SweepDto>(resume.Stdout, ApiJson.Options)!.Status);
+
+        var sweep = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(120), cancellationToken: ct);
+        Expect.AllCompletedWithCorrectLoss(sweep, 12);
+        var resumeAgain = await Cluster.RunPbmAsync(["sweep", "resume", submitted.Id], cancellationToken: ct);
+        Assert.True(resumeAgain.ExitCode == 1, resumeAgain.ToString());
+        Assert.Contains("is not paused", resumeAgain.Stderr, StringComparison.Ordinal);
+    });
+
     [Fact(Timeout = 120_000)]
     public async Task A_server_that_is_down_gives_exit_1_and_one_line()
     {
