@@ -9,7 +9,7 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.Coordinator.Tests.Work;
 
 /// <summary>The broker with a probe standing in for the sweep shard region.</summary>
-public sealed class WorkBrokerTests : Akka.Hosting.TestKit.TestKit
+public sealed partial class WorkBrokerTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly SweepId A = new("sweep-a");
     private static readonly SweepId B = new("sweep-b");

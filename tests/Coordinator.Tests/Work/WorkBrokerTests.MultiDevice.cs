@@ -1,6 +1,4 @@
 using Akka.Actor;
-using Akka.Hosting;
-using Atelier.Coordinator.Hosting;
 using Atelier.Coordinator.Work;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
@@ -9,19 +7,10 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.Coordinator.Tests.Work;
 
 /// <summary>The broker with sweeps whose trials need several devices of one node (gang reservation).</summary>
-public sealed class MultiDeviceBrokerTests : Akka.Hosting.TestKit.TestKit
+public sealed partial class WorkBrokerTests
 {
     private static readonly SweepId Gang = new("gang");
     private static readonly SweepId Single = new("single");
-
-    protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) { }
-
-    private (IActorRef Broker, Akka.TestKit.TestProbe Sweeps) Start()
-    {
-        var sweeps = CreateTestProbe();
-        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
-        return (Sys.ActorOf(Props.Create(() => new WorkBroker(ActorRegistry))), sweeps);
-    }
 
     private RequestWork Request(string slot, int free, int nodeDevices = 2, string node = "node-a", IActorRef? slotRef = null) =>
         new(new SlotInfo(slot, node, "cuda:0"), slotRef ?? CreateTestProbe().Ref, 1, free, nodeDevices);
