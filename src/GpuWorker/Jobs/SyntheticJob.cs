@@ -24,6 +24,7 @@ public sealed class SyntheticJob : IJob
         var checkpointBytes = p.Long("checkpoint_bytes");
         var stepDelay = TimeSpan.FromSeconds(p.Double("step_seconds"));
         var failProbability = p.Double("fail_probability");
+        var nanAtStep = p.Int("nan_at_step");
         // Each attempt draws its own failures, so a retry can succeed where the last attempt failed.
         var random = new Random(HashCode.Combine(p.Long("seed"), context.Attempt));
 
@@ -36,7 +37,8 @@ public sealed class SyntheticJob : IJob
             if (failProbability > 0 && random.NextDouble() < failProbability)
                 throw new InvalidOperationException($"synthetic failure at step {step} (fail_probability {failProbability})");
 
-            context.Reporter.Metrics(step, new Dictionary<string, double> { ["loss"] = SyntheticObjective.LossAtStep(finalLoss, step, steps) });
+            var loss = nanAtStep > 0 && step >= nanAtStep ? double.NaN : SyntheticObjective.LossAtStep(finalLoss, step, steps);
+            context.Reporter.Metrics(step, new Dictionary<string, double> { ["loss"] = loss });
             if (checkpointEvery > 0 && step % checkpointEvery == 0)
             {
                 var dir = Path.Combine(context.WorkDirectory, CheckpointDirectory);

@@ -5,11 +5,18 @@ using static Atelier.GpuWorker.Slots.SlotMessages;
 
 namespace Atelier.GpuWorker.Slots;
 
-/// <summary>Forwards a job's reports from its thread to the slot actor as messages.</summary>
+/// <summary>
+/// Forwards a job's reports from its thread to the slot actor as messages. A metric that is NaN or infinite ends the
+/// job there (<see cref="DivergedException"/>, thrown on the job's thread): the attempt fails and is retried up to
+/// <c>max_retries</c>, like any job that throws.
+/// </summary>
 internal sealed class ActorJobReporter(IActorRef slot, RunKey run) : IJobReporter
 {
-    public void Metrics(long step, IReadOnlyDictionary<string, double> values) =>
+    public void Metrics(long step, IReadOnlyDictionary<string, double> values)
+    {
+        DivergedException.ThrowIfNotFinite(values, $"at step {step}");
         slot.Tell(new JobMetrics(run, new MetricPoint(step, new Dictionary<string, double>(values))));
+    }
 
     public void Artifact(string kind, string path) => slot.Tell(new JobFile(run, kind, -1, path));
 

@@ -202,7 +202,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var parameters = new JobParameters(job.Definition, given);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
                     new ActorJobReporter(self, run), Resumes(a), token, devices);
-                return new JobEnded(run, job.Run(context).FinalMetrics, null);
+                var final = job.Run(context).FinalMetrics;
+                DivergedException.ThrowIfNotFinite(final, "in the final metrics");
+                return new JobEnded(run, final, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

@@ -97,6 +97,21 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     }
 
     [Fact]
+    public async Task A_diverging_job_fails_its_attempt_and_nothing_non_finite_leaves_the_slot()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(2, 1, ("steps", ParamValue.Of(5L)), ("nan_at_step", ParamValue.Of(3L))));
+        var points = new List<MetricPoint>();
+        var finish = await CollectUntilFinish(sweeps, points);
+
+        Assert.Equal(TrialOutcome.Failed, finish.Outcome);
+        Assert.Equal("DivergedException: metric loss is NaN at step 3: the run diverged", finish.Error);
+        Assert.Equal([1L, 2], points.Select(p => p.Step));
+        Assert.All(points, p => Assert.True(double.IsFinite(p.Values["loss"])));
+    }
+
+    [Fact]
     public async Task A_failing_job_is_reported_failed_with_its_error()
     {
         var (slot, broker, sweeps) = Start();

@@ -12,7 +12,7 @@ public class JobCatalogTests
         Assert.True(JobCatalog.TryGet("synthetic", out var job));
         Assert.Same(JobCatalog.Synthetic, job);
         Assert.Contains(job, JobCatalog.All);
-        Assert.Equal(["x", "y", "lr", "steps", "step_seconds", "fail_probability", "seed", "checkpoint_every", "checkpoint_bytes"], job.Parameters.Select(p => p.Name));
+        Assert.Equal(["x", "y", "lr", "steps", "step_seconds", "fail_probability", "seed", "checkpoint_every", "nan_at_step", "checkpoint_bytes"], job.Parameters.Select(p => p.Name));
         Assert.Equal(["loss"], job.Metrics);
         Assert.Contains("x = 0.3", job.Summary);
         Assert.False(JobCatalog.TryGet("Synthetic", out _));
