@@ -158,9 +158,9 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         var decision = _state.Process(command, Sender, DateTimeOffset.UtcNow);
         if (decision.Events.Count == 0)
         {
-            // What was decided may rest on events still being written: such answers wait for them.
-            if (_unconfirmed == 0) Send(decision);
-            else DeferAsync(decision, Send);
+            // What was decided may rest on events still being written: such answers wait for them, in order (with nothing
+            // pending, DeferAsync sends at once).
+            DeferAsync(decision, Send);
             return;
         }
 
@@ -168,9 +168,14 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // the events of commands that arrive while a write is under way go to the journal together in the next one.
         // Nothing leaves this actor before its events are written (the deferred handler runs after them); if a write
         // fails, the actor stops and its successor recovers from what was written.
+        // When a snapshot is due, this decision's events are written with the stashing PersistAll instead: no later
+        // command is decided before they are written, so its deferred handler finds every applied event written (under a
+        // steady stream of commands there would otherwise never be such a moment).
+        var snapshotDue = LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
         foreach (var e in decision.Events) _state.Apply(e);
         _unconfirmed += decision.Events.Count;
-        PersistAllAsync(decision.Events, _ => _unconfirmed--);
+        if (snapshotDue) PersistAll(decision.Events, _ => _unconfirmed--);
+        else PersistAllAsync(decision.Events, _ => _unconfirmed--);
         DeferAsync(decision, d =>
         {
             Send(d);

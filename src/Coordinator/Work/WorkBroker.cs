@@ -13,9 +13,11 @@ namespace Atelier.Coordinator.Work;
 /// announces work again. Requests nobody can serve wait here until work is announced.
 /// <para>
 /// A sweep whose trials need several devices on one node (<c>resources.gpus</c>) refuses a request from a node with
-/// fewer free: the request goes on to the other sweeps, and the first such refusal holds the node for that sweep
-/// (<see cref="NodeHolds"/>), so the node's slots wait for it as they free up instead of starting one-device trials
-/// that would starve it (a gang reservation; up to N−1 devices idle while the last trial on the node ends).
+/// fewer free: the request goes on to the other sweeps, and the sweep's first such refusal holds that node for it
+/// (<see cref="NodeHolds"/>, one node per sweep), so the node's slots wait for it as they free up instead of starting
+/// one-device trials that would starve it (a gang reservation; up to N−1 devices idle while the last trial on the node
+/// ends). Each request from a held node is put to its sweep first, so a hold whose sweep has no work left (finished,
+/// paused, cancelled, served elsewhere) ends at the next request.
 /// </para>
 /// </summary>
 public sealed class WorkBroker : ReceiveActor, IWithTimers
@@ -123,7 +125,7 @@ public sealed class WorkBroker : ReceiveActor, IWithTimers
                 _log.Warning("sweep {0} needs {1} devices on one node (resources.gpus) but node {2} has {3}: its trials wait for a node with enough",
                     n.SweepId, n.DevicesNeeded, request.Slot.Node, request.NodeDevices);
         }
-        else if (_holds.Hold(request.Slot.Node, n.SweepId, n.DevicesNeeded))
+        else if (_holds.Add(request.Slot.Node, n.SweepId, n.DevicesNeeded))
         {
             _log.Info("node {0} held for sweep {1}: its trials need {2} devices, {3} of {4} are free; the node's slots wait for it as they free up",
                 request.Slot.Node, n.SweepId, n.DevicesNeeded, request.FreeDevices, request.NodeDevices);
@@ -135,25 +137,36 @@ public sealed class WorkBroker : ReceiveActor, IWithTimers
 
     private void Dispatch(RequestWork request)
     {
-        if (_holds.For(request.Slot.Node) is { } hold)
+        var node = request.Slot.Node;
+        var refused = _refused.GetValueOrDefault(request.SlotRef);
+        if (_holds.For(node) is { } hold)
         {
+            var now = DateTimeOffset.UtcNow;
             if (!_ring.Contains(hold.Sweep))
             {
                 _holds.Release(hold.Sweep);
             }
-            else if (request.FreeDevices < hold.Devices)
+            else if (hold.OfferedAt is { } offered)
             {
-                _waiting[request.SlotRef] = request; // the slot re-asks as the node's slots free up
+                if (now - offered < NodeHolds.OfferGrace)
+                {
+                    _waiting[request.SlotRef] = request; // its trial's assignment is on the way: the slot re-asks soon
+                    return;
+                }
+                _holds.Release(hold.Sweep, node);
+            }
+            else if (refused is not null && refused.Contains(hold.Sweep))
+            {
+                _waiting[request.SlotRef] = request; // still too few free: the slot re-asks as the node's slots free up
                 return;
             }
             else
             {
-                _holds.Release(hold.Sweep, request.Slot.Node);
+                if (request.FreeDevices >= hold.Devices) _holds.Offered(node, now);
                 Offer(hold.Sweep, request);
                 return;
             }
         }
-        var refused = _refused.GetValueOrDefault(request.SlotRef);
         var next = _ring.First;
         while (next is not null && refused is not null && refused.Contains(next.Value)) next = next.Next;
         if (next is null)

@@ -36,12 +36,61 @@ public sealed partial class WorkBrokerTests
         broker.Tell(Request("slot-0", free: 1, node: "node-b"));
         Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
 
-        // slot-1 of node-a ends its trial, both free: the gang sweep gets the request and the hold ends.
+        // slot-1 of node-a ends its trial, both free: the gang sweep gets the request. For a moment after, the node's
+        // other requests still wait (the assignment is on its way), then the hold ends.
         broker.Tell(Request("slot-1", free: 2));
         var gang = await sweeps.ExpectMsgAsync<LeaseTrial>();
         Assert.Equal((Gang, 2), (gang.SweepId, gang.FreeDevices));
+        broker.Tell(Request("slot-0", free: 2)); // sent before slot-1 borrowed it
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        await Task.Delay(NodeHolds.OfferGrace);
+        // Then the ring as usual: the gang sweep's turn; with all its trials leased it has no work, so Single.
+        broker.Tell(Request("slot-2", free: 1));
+        var next = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal(Gang, next.SweepId);
+        broker.Tell(new NoWork(Gang, next.Request));
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
         broker.Tell(new WorkBroker.GetBrokerState());
         Assert.Equal(0, (await ExpectMsgAsync<WorkBroker.BrokerState>()).HeldNodes);
+    }
+
+    [Fact]
+    public async Task A_held_node_asks_its_sweep_first_so_a_hold_whose_sweep_has_no_work_ends()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(Gang));
+        broker.Tell(new WorkAvailable(Single));
+        var slot = CreateTestProbe();
+        var request = Request("slot-0", free: 1, slotRef: slot.Ref);
+        broker.Tell(request);
+        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+
+        // The slot asks again (its periodic re-send): the gang sweep is asked again, and now (paused, say) has no work.
+        broker.Tell(request);
+        var again = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal(Gang, again.SweepId);
+        broker.Tell(new NoWork(Gang, again.Request));
+        Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(1, 0, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+    }
+
+    [Fact]
+    public async Task A_sweep_holds_one_node_at_a_time()
+    {
+        var (broker, sweeps) = Start();
+        broker.Tell(new WorkAvailable(Gang));
+        foreach (var node in new[] { "node-a", "node-b" })
+        {
+            broker.Tell(Request("slot-0", free: 1, node: node));
+            var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+            broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        }
+        await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+        broker.Tell(new WorkBroker.GetBrokerState());
+        Assert.Equal(new WorkBroker.BrokerState(1, 2, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
     }
 
     [Fact]
