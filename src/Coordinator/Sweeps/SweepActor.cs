@@ -158,9 +158,10 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         var decision = _state.Process(command, Sender, DateTimeOffset.UtcNow);
         if (decision.Events.Count == 0)
         {
-            // What was decided may rest on events still being written: such answers wait for them, in order (with nothing
-            // pending, DeferAsync sends at once).
-            DeferAsync(decision, Send);
+            // What was decided may rest on events still being written: such answers wait for them. (Not when they are
+            // written and only their deferred replies are pending: that would cost every heartbeat a journal round trip.)
+            if (_unconfirmed == 0) Send(decision);
+            else DeferAsync(decision, Send);
             return;
         }
 
@@ -168,24 +169,29 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // the events of commands that arrive while a write is under way go to the journal together in the next one.
         // Nothing leaves this actor before its events are written (the deferred handler runs after them); if a write
         // fails, the actor stops and its successor recovers from what was written.
-        // When a snapshot is due, this decision's events are written with the stashing PersistAll instead: no later
-        // command is decided before they are written, so its deferred handler finds every applied event written (under a
-        // steady stream of commands there would otherwise never be such a moment).
+        // When a snapshot is due, this decision's events are written with the stashing PersistAll instead: commands wait
+        // until they are written, so when the last of them is, every applied event is written and the snapshot can be
+        // taken (under a steady stream of commands there would otherwise never be such a moment).
         var snapshotDue = LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
         foreach (var e in decision.Events) _state.Apply(e);
         _unconfirmed += decision.Events.Count;
-        if (snapshotDue) PersistAll(decision.Events, _ => _unconfirmed--);
-        else PersistAllAsync(decision.Events, _ => _unconfirmed--);
+        if (snapshotDue)
+        {
+            PersistAll(decision.Events, _ =>
+            {
+                _unconfirmed--;
+                SnapshotIfDue();
+            });
+        }
+        else
+        {
+            PersistAllAsync(decision.Events, _ => _unconfirmed--);
+        }
         DeferAsync(decision, d =>
         {
             Send(d);
             Count(d.Events);
-            // A snapshot holds the state as applied, so only when every applied event is written.
-            if (_unconfirmed == 0 && LastSequenceNr - _lastSnapshot >= _snapshotEvery)
-            {
-                _lastSnapshot = LastSequenceNr;
-                SaveSnapshot(_state.ToSnapshot());
-            }
+            SnapshotIfDue();
             if (!wasCreated && _state.IsCreated)
             {
                 _log.Info("sweep {0} created with {1} trials", _state.Id, _state.Trials.Count);
@@ -196,6 +202,14 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             if (_state.IsFinished && d.Events.Any(e => e is Shared.Protocol.SweepEvents.TrialFinished))
                 _log.Info("sweep {0} finished", _state.Id);
         });
+    }
+
+    /// <summary>A snapshot holds the state as applied, so it is taken only when every applied event is written.</summary>
+    private void SnapshotIfDue()
+    {
+        if (_unconfirmed != 0 || LastSequenceNr - _lastSnapshot < _snapshotEvery) return;
+        _lastSnapshot = LastSequenceNr;
+        SaveSnapshot(_state.ToSnapshot());
     }
 
     private void Send(SweepDecision d)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Coordinator.Work;
+using Atelier.Shared.Api;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
@@ -140,6 +141,47 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Shared.Api.ApiJson.Options),
             System.Text.Json.JsonSerializer.Serialize(after, Shared.Api.ApiJson.Options));
         Assert.Equal(2, after.Best!.Index);
+    }
+
+    [Fact]
+    public async Task Under_a_burst_of_commands_snapshots_are_taken_and_recovery_from_them_is_whole()
+    {
+        RegisterBroker();
+        var slot = CreateTestProbe();
+        var settings = new SweepSettings { SnapshotEvery = 10 };
+        var sweep = StartSweep(settings);
+        sweep.Tell(new CreateSweep(Id, Specs.Grid(2), "yaml", 1, DateTimeOffset.UtcNow));
+        await ExpectMsgAsync<CreateSweepReply>();
+        sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref));
+        var a = await slot.ExpectMsgAsync<AssignTrial>();
+
+        // 200 metric batches sent without waiting: with group commit they arrive while writes are under way, and a
+        // snapshot falls due every 10 events among them.
+        for (var step = 1; step <= 200; step++)
+            sweep.Tell(new ReportProgress(Id, a.TrialIndex, a.Attempt, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = 1.0 / step })]));
+        SweepDto? before = null;
+        await AwaitAssertAsync(async () =>
+        {
+            sweep.Tell(new SweepQueries.GetSweep(Id, true));
+            before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+            Assert.Equal(200, before.Trials[a.TrialIndex].History!.Count);
+        }, TimeSpan.FromSeconds(10));
+
+        var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        var loaded = await snapshots.Ask<Akka.Persistence.LoadSnapshotResult>(
+            new Akka.Persistence.LoadSnapshot("sweep-" + Id.Value, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+        Assert.NotNull(loaded.Snapshot);
+        Assert.True(loaded.Snapshot!.Metadata.SequenceNr >= 150, $"latest snapshot at event {loaded.Snapshot.Metadata.SequenceNr} of ~202");
+
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
+        var recovered = StartSweep(settings);
+        recovered.Tell(new SweepQueries.GetSweep(Id, true));
+        var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+        Assert.Equal(200, after.Trials[a.TrialIndex].History!.Count);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before!.Trials, Shared.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(after.Trials, Shared.Api.ApiJson.Options));
     }
 
     [Fact]
