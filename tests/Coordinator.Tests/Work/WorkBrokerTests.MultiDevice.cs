@@ -15,6 +15,22 @@ public sealed partial class WorkBrokerTests
     private RequestWork Request(string slot, int free, int nodeDevices = 2, string node = "node-a", IActorRef? slotRef = null) =>
         new(new SlotInfo(slot, node, "cuda:0"), slotRef ?? CreateTestProbe().Ref, 1, free, nodeDevices);
 
+    /// <summary>Sends <paramref name="request"/>, expects it offered to the gang sweep, which answers that it needs <paramref name="needed"/> devices.</summary>
+    private static async Task<LeaseTrial> GangLacksDevices(IActorRef broker, Akka.TestKit.TestProbe sweeps, RequestWork request, int needed = 2)
+    {
+        broker.Tell(request);
+        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
+        Assert.Equal(Gang, lease.SweepId);
+        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: needed));
+        return lease;
+    }
+
+    private async Task<WorkBroker.BrokerState> StateOf(IActorRef broker)
+    {
+        broker.Tell(new WorkBroker.GetBrokerState());
+        return await ExpectMsgAsync<WorkBroker.BrokerState>();
+    }
+
     [Fact]
     public async Task A_gang_sweep_short_of_devices_holds_the_node_and_its_free_slots_wait_until_enough_are_free()
     {
@@ -24,13 +40,10 @@ public sealed partial class WorkBrokerTests
 
         // slot-0 of node-a is free, slot-1 busy: the gang sweep refuses and holds the node; slot-0 waits for it
         // rather than starting a one-device trial that would keep the gang waiting longer.
-        broker.Tell(Request("slot-0", free: 1));
-        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
-        Assert.Equal((Gang, 1, 2), (lease.SweepId, lease.FreeDevices, lease.NodeDevices));
-        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        var lease = await GangLacksDevices(broker, sweeps, Request("slot-0", free: 1));
+        Assert.Equal((1, 2), (lease.FreeDevices, lease.NodeDevices));
         await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(2, 1, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(2, 1, 1), await StateOf(broker));
 
         // Another node is not held: its slot goes round the ring as usual (Single is next).
         broker.Tell(Request("slot-0", free: 1, node: "node-b"));
@@ -50,8 +63,7 @@ public sealed partial class WorkBrokerTests
         Assert.Equal(Gang, next.SweepId);
         broker.Tell(new NoWork(Gang, next.Request));
         Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(0, (await ExpectMsgAsync<WorkBroker.BrokerState>()).HeldNodes);
+        Assert.Equal(0, (await StateOf(broker)).HeldNodes);
     }
 
     [Fact]
@@ -62,9 +74,7 @@ public sealed partial class WorkBrokerTests
         broker.Tell(new WorkAvailable(Single));
         var slot = CreateTestProbe();
         var request = Request("slot-0", free: 1, slotRef: slot.Ref);
-        broker.Tell(request);
-        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
-        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        await GangLacksDevices(broker, sweeps, request);
         await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
 
         // The slot asks again (its periodic re-send): the gang sweep is asked again, and now (paused, say) has no work.
@@ -73,8 +83,7 @@ public sealed partial class WorkBrokerTests
         Assert.Equal(Gang, again.SweepId);
         broker.Tell(new NoWork(Gang, again.Request));
         Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(1, 0, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(1, 0, 0), await StateOf(broker));
     }
 
     [Fact]
@@ -84,13 +93,10 @@ public sealed partial class WorkBrokerTests
         broker.Tell(new WorkAvailable(Gang));
         foreach (var node in new[] { "node-a", "node-b" })
         {
-            broker.Tell(Request("slot-0", free: 1, node: node));
-            var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
-            broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+            await GangLacksDevices(broker, sweeps, Request("slot-0", free: 1, node: node));
         }
         await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(1, 2, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(1, 2, 1), await StateOf(broker));
     }
 
     [Fact]
@@ -99,15 +105,10 @@ public sealed partial class WorkBrokerTests
         var (broker, sweeps) = Start();
         broker.Tell(new WorkAvailable(Gang));
         broker.Tell(new WorkAvailable(Single));
-        var request = Request("slot-0", free: 1, nodeDevices: 1);
-        broker.Tell(request);
-        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
-        Assert.Equal(Gang, lease.SweepId);
-        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 4));
+        await GangLacksDevices(broker, sweeps, Request("slot-0", free: 1, nodeDevices: 1), needed: 4);
         Assert.Equal(Single, (await sweeps.ExpectMsgAsync<LeaseTrial>()).SweepId);
 
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(2, 0, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(2, 0, 0), await StateOf(broker));
     }
 
     [Fact]
@@ -117,19 +118,15 @@ public sealed partial class WorkBrokerTests
         broker.Tell(new WorkAvailable(Gang));
         var slot = CreateTestProbe();
         var request = Request("slot-0", free: 1, slotRef: slot.Ref);
-        broker.Tell(request);
-        var lease = await sweeps.ExpectMsgAsync<LeaseTrial>();
-        broker.Tell(new NoWork(Gang, lease.Request, DevicesNeeded: 2));
+        await GangLacksDevices(broker, sweeps, request);
         await sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(1, 1, 1), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(1, 1, 1), await StateOf(broker));
 
         // The gang sweep runs out of work (offered a full node, it has nothing): the hold ends with it.
         broker.Tell(Request("slot-1", free: 2));
         var full = await sweeps.ExpectMsgAsync<LeaseTrial>();
         broker.Tell(new NoWork(Gang, full.Request));
-        broker.Tell(new WorkBroker.GetBrokerState());
-        Assert.Equal(new WorkBroker.BrokerState(0, 2, 0), await ExpectMsgAsync<WorkBroker.BrokerState>());
+        Assert.Equal(new WorkBroker.BrokerState(0, 2, 0), await StateOf(broker));
 
         // A new one-device sweep gets the waiting slots.
         broker.Tell(new WorkAvailable(Single));
