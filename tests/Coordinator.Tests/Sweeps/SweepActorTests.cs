@@ -167,15 +167,21 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
             Assert.Equal(200, before.Trials[a.TrialIndex].History!.Count);
         }, TimeSpan.FromSeconds(10));
 
-        var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
-        var loaded = await snapshots.Ask<Akka.Persistence.LoadSnapshotResult>(
-            new Akka.Persistence.LoadSnapshot("sweep-" + Id.Value, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
-        Assert.NotNull(loaded.Snapshot);
-        Assert.True(loaded.Snapshot!.Metadata.SequenceNr >= 150, $"latest snapshot at event {loaded.Snapshot.Metadata.SequenceNr} of ~202");
-
         Watch(sweep);
         Sys.Stop(sweep);
         await ExpectTerminatedAsync(sweep);
+        // The in-memory snapshot store may still be deleting older snapshots (each save deletes the ones before it) and
+        // then fails a concurrent load: ask again until it answers.
+        var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        await AwaitAssertAsync(async () =>
+        {
+            var loaded = await snapshots.Ask<object>(
+                new Akka.Persistence.LoadSnapshot("sweep-" + Id.Value, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+            var result = Assert.IsType<Akka.Persistence.LoadSnapshotResult>(loaded);
+            Assert.NotNull(result.Snapshot);
+            Assert.True(result.Snapshot!.Metadata.SequenceNr >= 150, $"latest snapshot at event {result.Snapshot.Metadata.SequenceNr} of ~202");
+        }, TimeSpan.FromSeconds(10));
+
         var recovered = StartSweep(settings);
         recovered.Tell(new SweepQueries.GetSweep(Id, true));
         var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
