@@ -33,15 +33,16 @@ public sealed class CifarTrainer : IDisposable
         // PyTorch SGD(model.parameters(), weight_decay=wd) does.
         var named = Model.named_parameters().ToList();
         bool Decays(string name, Parameter p) => options.WeightDecayScope == "all" || (p.ndim > 1 && name.EndsWith(".weight", StringComparison.Ordinal));
-        Optimizer = new FlatSgd(
-            named.Where(x => Decays(x.name, x.parameter)).Select(x => x.parameter).ToList(),
-            named.Where(x => !Decays(x.name, x.parameter)).Select(x => x.parameter).ToList(),
+        var decayed = named.Where(x => Decays(x.name, x.parameter)).ToList();
+        var plain = named.Where(x => !Decays(x.name, x.parameter)).ToList();
+        Optimizer = new FlatSgd(decayed.Select(x => x.parameter).ToList(), plain.Select(x => x.parameter).ToList(),
             options.Momentum, options.WeightDecay, options.Nesterov);
         if (devices is { Count: > 1 })
         {
             if (devices[0].type != Device.type || devices[0].index != Device.index)
                 throw new ArgumentException($"the first device ({devices[0]}) must be the pipeline's ({Device})", nameof(devices));
-            var names = named.Where(x => Decays(x.name, x.parameter)).Concat(named.Where(x => !Decays(x.name, x.parameter))).Select(x => x.name).ToList();
+            // The names in the order of the optimizer's parameters: decayed first, then the rest.
+            var names = decayed.Concat(plain).Select(x => x.name).ToList();
             DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout));
         }
 
