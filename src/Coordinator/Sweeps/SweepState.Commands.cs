@@ -145,11 +145,8 @@ public sealed partial class SweepState
 
     private SweepDecision ExpireLeases(DateTimeOffset now)
     {
-        var expired = _trials
-            .Where(t => t.Status == TrialStatus.Running && now - t.LastSeen > LeaseTimeout)
-            .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt,
-                $"lease expired: no word from slot {t.Slot?.SlotId} on {t.Slot?.Node} for {LeaseTimeout.TotalSeconds:0}s", now))
-            .ToList();
+        var expired = RequeueRunning(t => now - t.LastSeen > LeaseTimeout,
+            t => $"lease expired: no word from slot {t.Slot?.SlotId} on {t.Slot?.Node} for {LeaseTimeout.TotalSeconds:0}s", now);
         // Stop requests can be lost: a cancelled sweep repeats them until its trials have ended.
         var stops = IsCancelled ? StopRunning("sweep cancelled") : [];
         return expired.Count == 0 && stops.Count == 0 ? SweepDecision.None : new SweepDecision(expired, []) { ToSlots = stops };
@@ -157,13 +154,17 @@ public sealed partial class SweepState
 
     private SweepDecision RequeueNode(string node, DateTimeOffset now)
     {
-        var lost = _trials
-            .Where(t => t is { Status: TrialStatus.Running, Slot: not null } && t.Slot.Node == node)
-            .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt,
-                $"node {node} left the cluster while slot {t.Slot!.SlotId} ran it (member removed)", now))
-            .ToList();
+        var lost = RequeueRunning(t => t.Slot?.Node == node,
+            t => $"node {node} left the cluster while slot {t.Slot!.SlotId} ran it (member removed)", now);
         return lost.Count == 0 ? SweepDecision.None : new SweepDecision(lost, []);
     }
+
+    /// <summary>A <see cref="TrialRequeued"/> for each running trial that <paramref name="lost"/> picks, with its reason.</summary>
+    private List<ISweepEvent> RequeueRunning(Func<TrialState, bool> lost, Func<TrialState, string> reason, DateTimeOffset now) =>
+        _trials
+            .Where(t => t.Status == TrialStatus.Running && lost(t))
+            .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt, reason(t), now))
+            .ToList();
 
     private SweepDecision Cancel(CancelSweep c, IActorRef sender, DateTimeOffset now)
     {
