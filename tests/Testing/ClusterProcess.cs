@@ -152,6 +152,62 @@ public sealed class ClusterProcess : IAsyncDisposable
         lock (Live) Live.Remove(this);
     }
 
+    /// <summary>
+    /// SIGTERM (a graceful stop: a worker leaves the cluster, a coordinator hands its shards over), then waits up to
+    /// <paramref name="timeout"/> for the exit; a process still running then is killed (SIGKILL). Returns whether it
+    /// exited on its own.
+    /// </summary>
+    public async Task<bool> TerminateAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited) return true;
+        Resume(); // a stopped process cannot handle SIGTERM
+        Signal(Signals.Term);
+        WriteMarker("sent SIGTERM");
+        var exited = await WaitForExitAsync(timeout);
+        if (!exited) await KillAsync();
+        lock (Live) Live.Remove(this);
+        return exited;
+    }
+
+    /// <summary>SIGSTOP: the process is frozen (no heartbeat, no timer) until <see cref="Resume"/>.</summary>
+    public void Pause()
+    {
+        if (_process.HasExited || IsPaused) return;
+        Signal(Signals.Stop);
+        IsPaused = true;
+        WriteMarker("paused (SIGSTOP)");
+    }
+
+    /// <summary>SIGCONT of a process <see cref="Pause"/> froze.</summary>
+    public void Resume()
+    {
+        if (!IsPaused) return;
+        IsPaused = false;
+        if (_process.HasExited) return;
+        Signal(Signals.Cont);
+        WriteMarker("resumed (SIGCONT)");
+    }
+
+    /// <summary>Whether the process is frozen by <see cref="Pause"/>.</summary>
+    public bool IsPaused { get; private set; }
+
+    private void Signal(int signal)
+    {
+        if (Signals.Kill(Id, signal) != 0 && !_process.HasExited)
+            throw new InvalidOperationException($"kill -{signal} {Id} ({Name}) failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Linux signal numbers and kill(2).</summary>
+    private static class Signals
+    {
+        public const int Term = 15;
+        public const int Cont = 18;
+        public const int Stop = 19;
+
+        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+        public static extern int Kill(int pid, int signal);
+    }
+
     /// <summary>Waits for the process to exit and its output to be read to the end.</summary>
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)
     {

@@ -1,13 +1,13 @@
 using Npgsql;
 
-namespace Atelier.Integration.Tests;
+namespace Atelier.Testing;
 
 /// <summary>
 /// A schema of its own in the test PostgreSQL server (ATELIER_TEST_POSTGRES, else the role and database that
 /// `.ci/run` creates), so a coordinator's journal, snapshots and sharding state start empty and other tests' tables
 /// are never seen; dropped on disposal. An unreachable server fails the test, saying how to start one.
 /// </summary>
-internal sealed class TestPostgres : IAsyncDisposable
+public sealed class TestPostgres : IAsyncDisposable
 {
     public static readonly string BaseConnectionString =
         Environment.GetEnvironmentVariable("ATELIER_TEST_POSTGRES") is { Length: > 0 } fromEnv

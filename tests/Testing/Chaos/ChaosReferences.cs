@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Atelier.Shared.Api;
+using Atelier.Shared.Jobs;
+using Atelier.Shared.Protocol;
+
+namespace Atelier.Testing.Chaos;
+
+/// <summary>What an uninterrupted run of one trial reports: each step's metrics and the final metrics.</summary>
+public sealed record ReferenceRun(IReadOnlyDictionary<long, IReadOnlyDictionary<string, double>> History, IReadOnlyDictionary<string, double> Final);
+
+/// <summary>
+/// The expected history and result of every trial. For <c>synthetic</c> they are closed-form
+/// (<see cref="SyntheticObjective"/>); for the other jobs they come from running the same trial once, standalone and
+/// uninterrupted (<c>GpuWorker run JOB -p …</c>), on this machine's CPU after the cluster has stopped.
+/// </summary>
+public sealed class ChaosReferences
+{
+    private readonly Dictionary<string, ReferenceRun> _runs;
+
+    private ChaosReferences(Dictionary<string, ReferenceRun> runs) => _runs = runs;
+
+    public static async Task<ChaosReferences> ComputeAsync(IReadOnlyList<(ChaosSweep Sweep, SweepDto Dto)> sweeps, string directory, TextWriter output, CancellationToken ct)
+    {
+        var runs = new Dictionary<string, ReferenceRun>(StringComparer.Ordinal);
+        foreach (var (sweep, dto) in sweeps)
+        {
+            foreach (var trial in dto.Trials)
+            {
+                var key = Key(sweep.Job, trial);
+                if (runs.ContainsKey(key)) continue;
+                runs[key] = sweep.Job == "synthetic" ? Synthetic(trial) : await StandaloneAsync(sweep.Job, trial, Path.Combine(directory, "references", runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), output, ct);
+            }
+        }
+        return new ChaosReferences(runs);
+    }
+
+    public ReferenceRun For(string job, TrialDto trial) => _runs[Key(job, trial)];
+
+    private static string Key(string job, TrialDto trial) =>
+        job + "|" + string.Join("|", trial.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}"));
+
+    private static double Parameter(TrialDto trial, string name, double fallback) =>
+        trial.Parameters.TryGetValue(name, out var value) ? value.AsDouble() : fallback;
+
+    private static ReferenceRun Synthetic(TrialDto trial)
+    {
+        var final = SyntheticObjective.Loss(Parameter(trial, "x", 0), Parameter(trial, "y", 0), Parameter(trial, "lr", 0.01));
+        var steps = (int)Parameter(trial, "steps", 10);
+        var history = Enumerable.Range(1, steps).ToDictionary(s => (long)s,
+            s => (IReadOnlyDictionary<string, double>)new Dictionary<string, double> { ["loss"] = SyntheticObjective.LossAtStep(final, s, steps) });
+        return new ReferenceRun(history, new Dictionary<string, double> { ["loss"] = final, ["devices"] = 1 });
+    }
+
+    private static async Task<ReferenceRun> StandaloneAsync(string job, TrialDto trial, string outDir, TextWriter output, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in (string[])[RepoLayout.WorkerDll, "run", job]) info.ArgumentList.Add(arg);
+        foreach (var (name, value) in trial.Parameters)
+        {
+            info.ArgumentList.Add("-p");
+            info.ArgumentList.Add($"{name}={value}");
+        }
+        info.ArgumentList.Add("--out");
+        info.ArgumentList.Add(outDir);
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"the reference run of {job} trial {trial.Index} failed ({process.ExitCode}): {await stderr}{await stdout}");
+        output.WriteLine($"reference: {job} trial {trial.Index} run uninterrupted in {watch.Elapsed.TotalSeconds:0.0}s");
+
+        var history = new Dictionary<long, IReadOnlyDictionary<string, double>>();
+        foreach (var line in await File.ReadAllLinesAsync(Path.Combine(outDir, "metrics.jsonl"), ct))
+        {
+            if (line.Length == 0) continue;
+            var values = JsonSerializer.Deserialize<Dictionary<string, double>>(line)!;
+            var step = (long)values["step"];
+            values.Remove("step");
+            history[step] = values;
+        }
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "result.json"), ct));
+        var final = result.RootElement.GetProperty("metrics").Deserialize<Dictionary<string, double>>(ApiJson.Options)!;
+        return new ReferenceRun(history, final);
+    }
+}
