@@ -6,6 +6,9 @@ using Atelier.Shared.Hosting;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 
+// Before anything touches libtorch: its CPU convolutions' AVX-512 kernels are wrong on some processors.
+OneDnnIsa.CapUnlessChosen();
+
 if (args.Length > 0 && args[0] == "run")
 {
     using var cancel = new CancellationTokenSource();
