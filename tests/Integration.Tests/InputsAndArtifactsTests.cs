@@ -111,7 +111,7 @@ public sealed class InputsAndArtifactsTests(SharedClusterFixture fixture)
         Assert.True(list.ExitCode == 0, list.ToString());
         var artifacts = JsonSerializer.Deserialize<TrialArtifactsDto>(list.Stdout, ApiJson.Options)!.Artifacts;
         var names = artifacts.Select(a => a.Name).ToHashSet();
-        foreach (var expected in new[] { "inputs/content.png", "inputs/style.png", "result.png", "previews/step-0001.png", "previews/step-0002.png", "checkpoint.safetensors" })
+        foreach (var expected in new[] { "inputs/content.png", "inputs/style.png", "result.png", "previews/step-0001.png", "previews/step-0002.png", "checkpoints/step-000002.safetensors" })
             Assert.True(names.Contains(expected), $"no artifact {expected} among {string.Join(", ", names)}");
         Assert.All(artifacts.Where(a => a.Name.StartsWith("inputs/", StringComparison.Ordinal)), a => Assert.Equal("input", a.Kind));
 

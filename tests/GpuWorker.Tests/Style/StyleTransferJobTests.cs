@@ -139,19 +139,47 @@ public sealed class StyleTransferJobTests
         return pixels;
     }
 
-    [Fact]
-    public void A_resumed_attempt_continues_from_the_last_checkpoint()
+    /// <summary>Cancels the run once step <paramref name="stopAfter"/> is reported (a killed worker).</summary>
+    private sealed class InterruptingReporter(long stopAfter, CancellationTokenSource cancel) : IJobReporter
     {
-        using var dir = new StyleTestData.TempDirectory();
-        var first = new StyleTestData.RecordingReporter();
-        Run(dir, first, parameters: [("iterations", 4), ("preview_every", 4)]);
-        Assert.Equal([4L], first.Checkpoints.Select(c => c.Step));
+        public void Metrics(long step, IReadOnlyDictionary<string, double> values)
+        {
+            if (step == stopAfter) cancel.Cancel();
+        }
 
-        var second = new StyleTestData.RecordingReporter();
-        var result = Run(dir, second, resume: true, parameters: [("iterations", 7), ("preview_every", 4)]);
-        Assert.Equal([5L, 6L, 7L], second.Metrics.Select(m => m.Step));
-        Assert.True(second.Metrics[0].Values["total_loss"] < first.Metrics[0].Values["total_loss"]);
-        Assert.Equal(7, result.FinalMetrics["last_step"]);
+        public void Artifact(string kind, string path) { }
+
+        public void Checkpoint(long step, string path) { }
+    }
+
+    [Theory]
+    [InlineData("lbfgs")]
+    [InlineData("adam")]
+    public void A_run_resumed_from_a_checkpoint_reports_exactly_what_the_uninterrupted_run_reports(string optimizer)
+    {
+        (string, object)[] parameters = [("iterations", 14), ("preview_every", 4), ("optimizer", optimizer)];
+        using var straightDir = new StyleTestData.TempDirectory();
+        var straight = new StyleTestData.RecordingReporter();
+        var expected = Run(straightDir, straight, parameters: parameters);
+
+        // Killed after step 10: the checkpoints of steps 4 and 8 are on disk. The slot restores the newest one the
+        // sweep recorded into an empty work directory; here that is step 8.
+        using var dir = new StyleTestData.TempDirectory();
+        using var cancel = new CancellationTokenSource();
+        var interrupted = new InterruptingReporter(10, cancel);
+        Assert.Throws<OperationCanceledException>(() => new StyleTransferJob().Run(new JobContext("t/0", 1,
+            StyleTestData.Parameters([("size", 24), ("device", "cpu"), .. parameters]), dir.Path, interrupted, false, cancel.Token)));
+        var checkpoints = Directory.GetFiles(Path.Combine(dir.Path, StyleTransferJob.CheckpointDirectory)).Order().ToList();
+        Assert.Equal(["step-000004.safetensors", "step-000008.safetensors"], checkpoints.Select(Path.GetFileName));
+        File.Delete(checkpoints[0]);
+
+        var resumed = new StyleTestData.RecordingReporter();
+        var result = Run(dir, resumed, resume: true, parameters: parameters);
+
+        Assert.Equal(Enumerable.Range(9, 6).Select(s => (long)s), resumed.Metrics.Select(m => m.Step));
+        foreach (var (step, values) in resumed.Metrics)
+            Assert.Equal(straight.Metrics.Single(m => m.Step == step).Values, values);
+        Assert.Equal(expected.FinalMetrics.Where(kv => kv.Key != "seconds"), result.FinalMetrics.Where(kv => kv.Key != "seconds"));
     }
 
     [Fact]
@@ -205,17 +233,16 @@ public sealed class StyleTransferJobTests
         foreach (var optimizer in new[] { OptimizerOptions.Lbfgs, OptimizerOptions.Adam })
         {
             var live = new Dictionary<long, long>();
-            StyleOptimizer.Run(objective, content, new OptimizerOptions(optimizer, OptimizerOptions.DefaultLearningRate(optimizer), 26),
-                (step, _, _) =>
+            StyleOptimizer.Run(objective, content, new OptimizerOptions(optimizer, OptimizerOptions.DefaultLearningRate(optimizer), 130),
+                (step, _, _, _) =>
                 {
                     live[step] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
                     return true;
                 }, CancellationToken.None);
-            // Adam: nothing outlives its iteration. L-BFGS: TorchSharp's native step keeps the one graph-free 0-d
-            // loss handle the closure returns per iteration (see StyleOptimizer), and nothing else.
-            var perIteration = optimizer == OptimizerOptions.Lbfgs ? 1 : 0;
-            Assert.Equal(live[5] + 10 * perIteration, live[15]);
-            Assert.Equal(live[5] + 20 * perIteration, live[25]);
+            // Adam: nothing outlives its iteration. L-BFGS: its history grows to its 100 pairs, then nothing more.
+            var from = optimizer == OptimizerOptions.Lbfgs ? 105 : 5;
+            Assert.Equal(live[from], live[from + 10]);
+            Assert.Equal(live[from], live[from + 20]);
         }
     }
 

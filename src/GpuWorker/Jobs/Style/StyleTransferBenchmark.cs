@@ -107,7 +107,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
         // iterations. One extra iteration keeps step W + N inside the loop rather than in the final evaluation.
         var options = new OptimizerOptions(optimizer, OptimizerOptions.DefaultLearningRate(optimizer), warmup + iterations + 1);
         var clock = new Stopwatch();
-        StyleOptimizer.Run(objective, start, options, (step, _, _) =>
+        StyleOptimizer.Run(objective, start, options, (step, _, _, _) =>
         {
             if (step == warmup)
             {

@@ -14,14 +14,18 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// the content image at one layer and the style image's Gram matrices at several layers, plus total variation
 /// (see <see cref="StyleLosses"/>, <see cref="StyleOptimizer"/>). It reports the unweighted terms and the total at
 /// every step (step 0 before the first update), writes <c>previews/step-NNNN.png</c> every <c>preview_every</c>
-/// iterations and at the end, with a checkpoint beside each, and <c>result.png</c>: the image with the lowest total loss.
-/// A resumed attempt continues from the last checkpoint's image (the optimiser's history starts afresh).
+/// iterations and at the end, with a checkpoint beside each (<c>checkpoints/step-NNNNNN.safetensors</c>: the image, the
+/// best so far and the optimiser's whole state), and <c>result.png</c>: the image with the lowest total loss. A resumed
+/// attempt continues from the newest checkpoint exactly as the uninterrupted run would have.
 /// </summary>
 public sealed class StyleTransferJob : IJob
 {
     public const string ResultFile = "result.png";
     public const string PreviewDirectory = "previews";
-    public const string CheckpointFile = "checkpoint.safetensors";
+    public const string CheckpointDirectory = "checkpoints";
+
+    /// <summary>Checkpoints kept in the work directory (older ones are deleted; the store keeps what the sweep asks for).</summary>
+    private const int CheckpointsKept = 3;
 
     /// <summary>The content image as used (after resizing), reported at the start of every attempt.</summary>
     public const string ContentInputFile = "inputs/content.png";
@@ -60,10 +64,12 @@ public sealed class StyleTransferJob : IJob
         using var objective = new GatysObjective(net, content, style, settings.ContentLayer, settings.StyleLayers, settings.Weights);
 
         using var progress = new Progress(context, settings);
-        var (start, firstStep) = progress.Resume(content) ?? (Initial(settings, content, style, device), 0L);
+        var resumed = progress.Resume(content);
+        var start = resumed?.Image ?? Initial(settings, content, style, device);
+        var firstStep = resumed?.Step ?? 0L;
         var options = new OptimizerOptions(settings.Optimizer, settings.LearningRate,
             (int)Math.Max(0, settings.Iterations - firstStep), firstStep);
-        var outcome = StyleOptimizer.Run(objective, start, options, progress.Observe, context.Cancellation);
+        var outcome = StyleOptimizer.Run(objective, start, options, progress.Observe, context.Cancellation, resumed?.OptimizerState);
         var resultPath = Path.Combine(context.WorkDirectory, ResultFile);
         progress.SaveBest(resultPath, start);
         context.Reporter.Artifact("result", resultPath);
@@ -174,7 +180,7 @@ public sealed class StyleTransferJob : IJob
     private sealed class Progress(JobContext context, StyleSettings settings) : IDisposable
     {
         private readonly string _previews = Path.Combine(context.WorkDirectory, PreviewDirectory);
-        private readonly string _checkpoint = Path.Combine(context.WorkDirectory, CheckpointFile);
+        private readonly string _checkpoints = Path.Combine(context.WorkDirectory, CheckpointDirectory);
         private Tensor? _best;
         private long _resumedAt = -1;
 
@@ -186,7 +192,7 @@ public sealed class StyleTransferJob : IJob
 
         public long? DivergedAt { get; private set; }
 
-        public bool Observe(long step, LossTerms terms, Tensor x)
+        public bool Observe(long step, LossTerms terms, Tensor x, ImageOptimizer optimizer)
         {
             // A resumed run evaluates its checkpoint's step again: that step was reported before.
             if (step != _resumedAt) context.Reporter.Metrics(step, terms.ToMetrics());
@@ -209,8 +215,7 @@ public sealed class StyleTransferJob : IJob
                 var path = Path.Combine(_previews, $"step-{step:D4}.png");
                 using (var image = ImageTensors.ToImage(x)) ImageFiles.SavePng(image, path);
                 context.Reporter.Artifact("preview", path);
-                SaveCheckpoint(step, x);
-                context.Reporter.Checkpoint(step, _checkpoint);
+                context.Reporter.Checkpoint(step, SaveCheckpoint(step, x, optimizer));
             }
             return true;
         }
@@ -221,34 +226,49 @@ public sealed class StyleTransferJob : IJob
             ImageFiles.SavePng(image, path);
         }
 
-        /// <summary>The checkpoint's image and step when resuming from a checkpoint that fits this content image; else null.</summary>
-        public (Tensor Image, long Step)? Resume(Tensor content)
+        /// <summary>
+        /// The newest readable checkpoint's image, step and optimiser state when the attempt resumes and one fits this
+        /// content image; else null (the run starts afresh).
+        /// </summary>
+        public (Tensor Image, long Step, IReadOnlyDictionary<string, Tensor> OptimizerState)? Resume(Tensor content)
         {
-            if (!context.Resume || !File.Exists(_checkpoint)) return null;
-            Dictionary<string, Tensor> saved;
-            try
+            if (!context.Resume || !Directory.Exists(_checkpoints)) return null;
+            foreach (var file in Directory.GetFiles(_checkpoints, "step-*.safetensors").OrderDescending(StringComparer.Ordinal))
             {
-                saved = TorchSharp.PyBridge.Safetensors.LoadStateDict(_checkpoint);
+                Dictionary<string, Tensor> saved;
+                try
+                {
+                    saved = TorchSharp.PyBridge.Safetensors.LoadStateDict(file);
+                }
+                catch (Exception)
+                {
+                    continue; // unreadable: an older one, or start again rather than fail the trial
+                }
+                if (!saved.TryGetValue("image", out var image) || !saved.TryGetValue("best", out var best)
+                    || !saved.TryGetValue("state", out var state) || !image.shape.SequenceEqual(content.shape))
+                {
+                    continue;
+                }
+                var values = state.data<double>().ToArray();
+                _resumedAt = (long)values[0];
+                BestStep = (long)values[1];
+                BestTerms = new LossTerms(values[2], values[3], values[4], values[5]);
+                BestLoss = BestTerms.Total;
+                _best = best.to(content.device).DetachFromDisposeScope();
+                var optimizer = saved.Where(kv => kv.Key.StartsWith(OptimizerPrefix, StringComparison.Ordinal))
+                    .ToDictionary(kv => kv.Key[OptimizerPrefix.Length..], kv => kv.Value);
+                return (image.to(content.device), _resumedAt, optimizer);
             }
-            catch (Exception)
-            {
-                return null; // An unreadable checkpoint: start again rather than fail the trial.
-            }
-            if (!saved.TryGetValue("image", out var image) || !saved.TryGetValue("best", out var best)
-                || !saved.TryGetValue("state", out var state) || !image.shape.SequenceEqual(content.shape))
-            {
-                return null;
-            }
-            var values = state.data<double>().ToArray();
-            _resumedAt = (long)values[0];
-            BestStep = (long)values[1];
-            BestTerms = new LossTerms(values[2], values[3], values[4], values[5]);
-            BestLoss = BestTerms.Total;
-            _best = best.to(content.device).DetachFromDisposeScope();
-            return (image.to(content.device), _resumedAt);
+            return null;
         }
 
-        private void SaveCheckpoint(long step, Tensor x)
+        private const string OptimizerPrefix = "optimizer.";
+
+        /// <summary>
+        /// Writes the checkpoint of <paramref name="step"/> to a file of its own (the slot uploads it as it is, possibly a
+        /// while later) and deletes all but the newest few; returns its path.
+        /// </summary>
+        private string SaveCheckpoint(long step, Tensor x, ImageOptimizer optimizer)
         {
             using var scope = torch.NewDisposeScope();
             var b = BestTerms;
@@ -258,9 +278,15 @@ public sealed class StyleTransferJob : IJob
                 ["best"] = (_best ?? x).detach().to(torch.CPU).contiguous(),
                 ["state"] = torch.tensor(new double[] { step, BestStep, b.Content, b.Style, b.Tv, b.Total }),
             };
-            var temp = _checkpoint + ".tmp";
+            foreach (var (name, tensor) in optimizer.State()) state[OptimizerPrefix + name] = tensor;
+            Directory.CreateDirectory(_checkpoints);
+            var path = Path.Combine(_checkpoints, $"step-{step:D6}.safetensors");
+            var temp = path + ".tmp";
             using (var stream = File.Create(temp)) TorchSharp.PyBridge.Safetensors.SaveStateDict(stream, state);
-            File.Move(temp, _checkpoint, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+            foreach (var old in Directory.GetFiles(_checkpoints, "step-*.safetensors").OrderDescending(StringComparer.Ordinal).Skip(CheckpointsKept))
+                File.Delete(old);
+            return path;
         }
 
         public void Dispose() => _best?.Dispose();
