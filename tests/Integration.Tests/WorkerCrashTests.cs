@@ -55,7 +55,6 @@ public sealed class WorkerCrashTests
             Assert.False(cluster.Coordinator.HasExited);
 
             var rerun = survivor.TrialsStarted(id);
-            var resumedFrom = new Dictionary<int, long>();
             foreach (var index in interrupted)
             {
                 var trial = sweep.Trials.Single(t => t.Index == index);
@@ -69,9 +68,8 @@ public sealed class WorkerCrashTests
                 var newestAtKill = beforeKill.Trials.Single(t => t.Index == index).Artifacts!
                     .Where(a => a.Kind == ArtifactInfo.Checkpoint).Max(a => a.Step);
                 Assert.InRange(long.Parse(resumed.Groups[1].Value), Math.Max(1, newestAtKill), 9);
-                resumedFrom[index] = long.Parse(resumed.Groups[1].Value);
             }
-            Expect.EveryStepRecorded(sweep, 10, resumedFrom);
+            Expect.EveryStepRecorded(sweep, 10);
         });
     }
 

@@ -28,7 +28,7 @@ public sealed partial class ArtifactCollector(
             {
                 var result = await CollectAsync(stoppingToken);
                 // One line a round, so that a round can be seen to have happened (the chaos harness waits for it).
-                log.LogInformation("artifact collector: round done: deleted {Files} unreferenced files ({Bytes} bytes); {Live} referenced", result.Deleted, result.Bytes, result.Live);
+                log.LogInformation("artifact collector: deleted {Files} unreferenced files ({Bytes} bytes); {Live} referenced", result.Deleted, result.Bytes, result.Live);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

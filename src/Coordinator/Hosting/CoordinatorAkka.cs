@@ -53,6 +53,8 @@ public static class CoordinatorAkka
             {
                 Role = ClusterNames.CoordinatorRole,
                 RememberEntities = true,
+                // Not a PoisonPill: a sweep stops only after its applied events are written (group commit).
+                HandOffStopMessage = SweepActor.StopSweep.Instance,
                 RememberEntitiesStore = RememberEntitiesStore.Eventsourced,
                 StateStoreMode = StateStoreMode.Persistence,
             });

@@ -40,13 +40,16 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             _lastSnapshot = LastSequenceNr;
             _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
             if (!_state.IsCreated) return;
+            _log.Info("sweep {0} recovered from the journal on this node ({1} events, {2} trials: {3} running)",
+                _state.Id, LastSequenceNr, _state.Trials.Count, _state.Running);
             Started();
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
         });
 
         Command<SweepQueries.GetSweep>(q =>
         {
-            if (_state.IsCreated) Sender.Tell(new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory)));
+            var asker = Sender;
+            if (_state.IsCreated) AfterWrites(() => asker.Tell(new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory))));
             else NotCreated(new SweepQueries.SweepNotFound(q.SweepId));
         });
         Command<SweepQueries.Subscribe>(s =>
@@ -59,7 +62,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             }
             _subscribers.Add(s.Subscriber);
             Context.Watch(s.Subscriber);
-            s.Subscriber.Tell(new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false)));
+            AfterWrites(() => s.Subscriber.Tell(new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false))));
         });
         Command<SweepQueries.Unsubscribe>(u => Drop(u.Subscriber));
         Command<Terminated>(t => Drop(t.ActorRef));
@@ -67,9 +70,15 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         {
             _pushScheduled = false;
             if (_subscribers.Count == 0) return;
-            var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
-            foreach (var s in _subscribers) s.Tell(update);
+            AfterWrites(() =>
+            {
+                var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
+                foreach (var s in _subscribers) s.Tell(update);
+            });
         });
+        // The shard's hand-off (a rebalance, a coordinator leaving) and passivation: stop once every applied event is
+        // written, so a state that anyone was shown is in the journal when the next incarnation recovers.
+        Command<StopSweep>(_ => AfterWrites(() => Context.Stop(Self)));
         Command<SaveSnapshotSuccess>(s =>
             DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning("sweep {0}: snapshot failed: {1}", _state.Id, f.Cause.Message));
@@ -160,8 +169,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         {
             // What was decided may rest on events still being written: such answers wait for them. (Not when they are
             // written and only their deferred replies are pending: that would cost every heartbeat a journal round trip.)
-            if (_unconfirmed == 0) Send(decision);
-            else DeferAsync(decision, Send);
+            AfterWrites(() => Send(decision));
             return;
         }
 
@@ -202,6 +210,16 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             if (_state.IsFinished && d.Events.Any(e => e is Shared.Protocol.SweepEvents.TrialFinished))
                 _log.Info("sweep {0} finished", _state.Id);
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> (an answer that shows the state) once every event applied so far is written: nobody
+    /// is shown a state that a crash could still take back.
+    /// </summary>
+    private void AfterWrites(Action action)
+    {
+        if (_unconfirmed == 0) action();
+        else DeferAsync(action, a => a());
     }
 
     /// <summary>A snapshot holds the state as applied, so it is taken only when every applied event is written.</summary>
@@ -266,6 +284,12 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record TickLeases;
+
+    /// <summary>The message sharding stops a sweep entity with (its hand-off stop message).</summary>
+    public sealed record StopSweep
+    {
+        public static readonly StopSweep Instance = new();
+    }
 
     private sealed record PushUpdate;
 }

@@ -14,7 +14,7 @@ public sealed partial class SweepState
     {
         CreateSweep c => Create(c, sender, now),
         LeaseTrial c => Lease(c, sender, now),
-        ReportProgress c => Progress(c, now),
+        ReportProgress c => Progress(c, sender, now),
         FinishTrial c => Finish(c, sender, now),
         RejectTrial c => Reject(c, now),
         CheckLeases c => ExpireLeases(c.Now),
@@ -66,7 +66,10 @@ public sealed partial class SweepState
             var t = _trials[_pending.Min];
             plan = new TrialPlan(t.Index, t.Parameters);
             attempt = t.Attempt + 1;
-            checkpoints = t.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).OrderByDescending(x => x.Step).ToList();
+            // A checkpoint is a resume point only once every metric up to its step is recorded: resuming from a later
+            // one would leave the steps in between missing. (Recording a checkpoint waits for its metrics, so this only
+            // matters for journals written before that rule.)
+            checkpoints = t.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint && x.Step <= t.LastStep).OrderByDescending(x => x.Step).ToList();
             lastStep = t.LastStep;
         }
         else
@@ -88,23 +91,62 @@ public sealed partial class SweepState
             .Select(t => new Observation(t.Parameters, t.Metrics.TryGetValue(Spec!.Metric.Name, out var v) ? v : double.NaN))
             .ToList();
 
-    private SweepDecision Progress(ReportProgress c, DateTimeOffset now)
+    private SweepDecision Progress(ReportProgress c, IActorRef sender, DateTimeOffset now)
     {
         if (Find(c.TrialIndex) is { Status: TrialStatus.Stopped, Slot: { } slot } stopped && stopped.Attempt == c.Attempt)
         {
             // The slot has not stopped yet (the request may have been lost): tell it again.
             return SweepDecision.None with { ToSlots = [new SlotMessage(slot, new WorkerProtocol.StopTrial(Id!.Value, c.TrialIndex, c.Attempt, stopped.StopReason ?? "stopped early"))] };
         }
-        if (!IsCurrent(c.TrialIndex, c.Attempt) || c.Points.Count == 0) return SweepDecision.None;
+        if (Find(c.TrialIndex) is not { } t) return SweepDecision.None;
+        if (!IsCurrent(c.TrialIndex, c.Attempt)) return Superseded(t, c.Attempt, sender);
+        if (c.Points.Count == 0) return SweepDecision.None;
+        if (NewPoints(t, c.After, c.Points) is not { } points) return Lost(t, c.After, sender, now);
 
-        var recorded = new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points);
-        if (EarlyStop(c.TrialIndex, c.Points) is not { } stop) return new SweepDecision([recorded], []);
-        var t = _trials[c.TrialIndex];
-        return new SweepDecision([recorded, new TrialEarlyStopped(c.TrialIndex, c.Attempt, stop.Rung, stop.Reason, now)], [])
+        var ack = new Outgoing(sender, new WorkerProtocol.ProgressAck(Id!.Value, c.TrialIndex, c.Attempt, c.Points.Max(p => p.Step)));
+        if (points.Count == 0) return new SweepDecision([], [ack]); // a resend of what is recorded already
+        var recorded = new TrialMetricsRecorded(c.TrialIndex, c.Attempt, points);
+        if (EarlyStop(c.TrialIndex, points) is not { } stop) return new SweepDecision([recorded], [ack]);
+        return new SweepDecision([recorded, new TrialEarlyStopped(c.TrialIndex, c.Attempt, stop.Rung, stop.Reason, now)], [ack])
         {
             ToSlots = [new SlotMessage(t.Slot!, new WorkerProtocol.StopTrial(Id!.Value, c.TrialIndex, c.Attempt, stop.Reason))],
         };
     }
+
+    /// <summary>
+    /// The points of a report that continue what the attempt has recorded: those not recorded yet (a resend repeats
+    /// some), or null when the report does not continue the history (it goes on after <paramref name="after"/>, and the
+    /// steps between what is recorded and there are missing: recording it would leave a hole).
+    /// </summary>
+    private static List<MetricPoint>? NewPoints(TrialState t, long after, IReadOnlyList<MetricPoint> points)
+    {
+        // Before its first report an attempt continues the trial's history (it resumed from a checkpoint no later
+        // than the last recorded step, or from scratch); after it, its own.
+        if (after > (t.Through ?? t.LastStep)) return null;
+        var from = t.Through ?? after;
+        return points.Where(p => p.Step > from).ToList();
+    }
+
+    /// <summary>
+    /// An attempt whose recorded metrics end before where its report goes on: the steps in between were lost (a journal
+    /// that lost acknowledged events). The attempt cannot fill the hole; the trial goes back to the queue and resumes
+    /// from a checkpoint no later than what is recorded.
+    /// </summary>
+    private SweepDecision Lost(TrialState t, long after, IActorRef slot, DateTimeOffset now)
+    {
+        var reason = $"its metrics after step {t.Through ?? t.LastStep} are not recorded and the slot went on after step {after}: it starts again from a checkpoint";
+        return new SweepDecision([new TrialRequeued(t.Index, t.Attempt, reason, now)],
+            [new Outgoing(slot, new WorkerProtocol.StopTrial(Id!.Value, t.Index, t.Attempt, reason))]);
+    }
+
+    /// <summary>
+    /// A report from an attempt that is no longer the trial's current one (its lease expired while its worker was
+    /// frozen or cut off, and the trial went back to the queue or ran elsewhere): nothing of it is recorded, and its
+    /// slot is told to stop.
+    /// </summary>
+    private SweepDecision Superseded(TrialState t, int attempt, IActorRef slot) =>
+        SweepDecision.Reply(slot, new WorkerProtocol.StopTrial(Id!.Value, t.Index, attempt,
+            $"attempt {attempt} of trial {t.Index} is no longer current (the trial is {t.Status.ToString().ToLowerInvariant()}, attempt {t.Attempt}): nothing it reports is recorded"));
 
     /// <summary>Whether early_terminate stops the trial at one of the new points (evaluated in step order).</summary>
     private StopDecision? EarlyStop(int trialIndex, IReadOnlyList<MetricPoint> points)
@@ -131,9 +173,14 @@ public sealed partial class SweepState
         if (!IsCurrent(c.TrialIndex, c.Attempt)) return new SweepDecision([], [ack]);
 
         var t = _trials[c.TrialIndex];
+        if (NewPoints(t, c.After, c.Points) is not { } points)
+        {
+            var lost = Lost(t, c.After, sender, now);
+            return lost with { Replies = [ack] };
+        }
         var willRetry = c.Outcome == TrialOutcome.Failed && t.Failures < Spec!.MaxRetries && !IsCancelled;
         var events = new List<ISweepEvent>();
-        if (c.Points.Count > 0) events.Add(new TrialMetricsRecorded(c.TrialIndex, c.Attempt, c.Points));
+        if (points.Count > 0) events.Add(new TrialMetricsRecorded(c.TrialIndex, c.Attempt, points));
         events.Add(new TrialFinished(c.TrialIndex, c.Attempt, c.Outcome, c.FinalMetrics, c.Error, willRetry, now, c.SlotIdleMs));
         return new SweepDecision(events, [ack]);
     }
@@ -205,11 +252,20 @@ public sealed partial class SweepState
 
     private SweepDecision Record(ArtifactProtocol.RecordArtifact c, IActorRef sender, DateTimeOffset now)
     {
-        if (Find(c.TrialIndex) is null)
-            return SweepDecision.Reply(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, c.Artifact.Sha256, $"sweep {c.SweepId} has no trial {c.TrialIndex}"));
-        // Checkpoints of an earlier attempt are still progress of this trial: they are kept too.
-        return new SweepDecision([new TrialArtifactStored(c.TrialIndex, c.Attempt, c.Artifact, now)],
-            [new Outgoing(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, c.Artifact.Sha256, null))]);
+        SweepDecision Refuse(string error) => SweepDecision.Reply(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, c.Artifact.Sha256, error));
+        var a = c.Artifact;
+        if (Find(c.TrialIndex) is not { } t) return Refuse($"sweep {c.SweepId} has no trial {c.TrialIndex}");
+        // A late upload of an attempt whose lease expired (its worker was frozen or cut off) belongs to no history the
+        // sweep keeps: a resume from its checkpoint would skip steps whose metrics were refused.
+        if (!IsCurrent(c.TrialIndex, c.Attempt))
+            return Refuse($"attempt {c.Attempt} of trial {c.TrialIndex} is no longer current (the trial is {t.Status.ToString().ToLowerInvariant()}, attempt {t.Attempt}): its {a.Kind} {a.FileName} is not recorded");
+        // A checkpoint is a resume point: every metric up to its step must be recorded first (the slot uploads it only
+        // once they are acknowledged), or a resume from it would leave the steps in between missing.
+        if (a.Kind == ArtifactInfo.Checkpoint && a.Step > (t.Through ?? -1))
+            return Refuse($"checkpoint {a.FileName} of step {a.Step} arrived before the metrics of that step were recorded " +
+                          $"(attempt {c.Attempt} has them through step {(t.Through is { } through ? through : "none")}): a resume from it would leave a hole");
+        return new SweepDecision([new TrialArtifactStored(c.TrialIndex, c.Attempt, a, now)],
+            [new Outgoing(sender, new ArtifactProtocol.ArtifactRecorded(c.SweepId, a.Sha256, null))]);
     }
 
     /// <summary>The artifact with this hash, if one of the sweep's trials has it.</summary>

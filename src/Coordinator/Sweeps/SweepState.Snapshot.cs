@@ -8,7 +8,7 @@ public sealed partial class SweepState
     public SweepSnapshot ToSnapshot() => new(
         Id!.Value, Spec!, SpecYaml, Seed, CreatedAt, FinishedAt, CancelReason, IsPaused,
         _trials.Select(t => new TrialSnapshot(t.Index, t.Parameters, t.Status, t.Attempt, t.Failures, t.Slot, t.Metrics, t.Error,
-            t.StartedAt, t.FinishedAt, t.SlotIdleMs, t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList(), t.Artifacts.ToList(), t.StopReason)).ToList(),
+            t.StartedAt, t.FinishedAt, t.SlotIdleMs, t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList(), t.Artifacts.ToList(), t.StopReason, t.Through)).ToList(),
         _completionOrder.ToList());
 
     public void Restore(SweepSnapshot s)
@@ -41,6 +41,7 @@ public sealed partial class SweepState
                 FinishedAt = ts.FinishedAt,
                 SlotIdleMs = ts.SlotIdleMs,
                 StopReason = ts.StopReason,
+                Through = ts.Through,
             };
             foreach (var p in ts.History)
             {

@@ -93,6 +93,7 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
                 t.Slot = l.Slot;
                 t.StartedAt ??= l.At;
                 t.LastSeen = l.At;
+                t.Through = null;
                 break;
             }
             case TrialMetricsRecorded m:
@@ -102,6 +103,7 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
                 {
                     t.History[p.Step] = p.Values;
                     if (p.Values.TryGetValue(Spec!.Metric.Name, out var v)) MetricSeries(m.TrialIndex)[p.Step] = v;
+                    if (m.Attempt == t.Attempt) t.Through = Math.Max(t.Through ?? long.MinValue, p.Step);
                 }
                 break;
             }

@@ -32,6 +32,13 @@ public sealed class TrialState(int index, IReadOnlyDictionary<string, ParamValue
     /// <summary>Latest values per step; a resumed attempt overwrites the steps it repeats.</summary>
     public SortedDictionary<long, IReadOnlyDictionary<string, double>> History { get; } = new();
 
+    /// <summary>
+    /// The last step the current attempt's metrics are recorded through, contiguously from where it started; null until
+    /// its first metrics. A batch that does not continue from here (or, before the first, from <see cref="LastStep"/>)
+    /// would leave a hole, and a checkpoint of a later step is not yet a resume point.
+    /// </summary>
+    public long? Through { get; internal set; }
+
     /// <summary>When the running attempt was last heard of. Not persisted: reset on recovery.</summary>
     public DateTimeOffset LastSeen { get; internal set; }
 

@@ -29,8 +29,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly Artifacts.ArtifactTransfer _transfer;
     private Task _uploads = Task.CompletedTask;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly List<MetricPoint> _buffer = [];
-    private readonly Dictionary<(SweepId, int, int), FinishTrial> _unacked = new();
+    // Metrics the sweep has not acknowledged yet, in step order: every flush sends them (a lost batch is sent again),
+    // and they continue the history after _after, the last step acknowledged (or the step the attempt resumed from).
+    private readonly List<MetricPoint> _unackedMetrics = [];
+    private long _after = -1;
+    // Checkpoint uploads waiting for the metrics up to their step to be acknowledged.
+    private readonly List<(long Step, TaskCompletionSource Acked)> _ackWaiters = [];
+    private readonly Dictionary<(SweepId, int, int), FinishTrial> _unackedFinishes = new();
     private long _runNumber;
     private long? _idleSince;
     private double? _idleMs;
@@ -104,11 +109,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (_current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt)) return;
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} is busy"));
         });
+        Receive<Resumed>(r => r.Run == _current, r => _after = r.Step);
         Receive<JobMetrics>(m => m.Run == _current, m =>
         {
-            _buffer.Add(m.Point);
+            _unackedMetrics.Add(m.Point);
             _lastStep = m.Point.Step;
         });
+        Receive<ProgressAck>(a => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt), Acked);
         Receive<FlushTick>(_ => Flush());
         Receive<JobEnded>(e => e.Run == _current, Ended);
         Receive<UploadsDone>(d => d.Ended.Run == _current, d => Finished(d.Ended));
@@ -146,12 +153,14 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             Timers.Cancel("request");
             _log.Info("slot {0}: draining ({1}): finishing the current trial, then taking no more work", _slot.SlotId, d.Reason);
         });
-        Receive<FinishAck>(a => _unacked.Remove((a.SweepId, a.TrialIndex, a.Attempt)));
+        Receive<FinishAck>(a => _unackedFinishes.Remove((a.SweepId, a.TrialIndex, a.Attempt)));
         Receive<ResendTick>(_ =>
         {
-            foreach (var finish in _unacked.Values) Sweeps.Tell(finish);
+            foreach (var finish in _unackedFinishes.Values) Sweeps.Tell(finish);
         });
         Receive<JobMetrics>(_ => { });
+        Receive<Resumed>(_ => { });
+        Receive<ProgressAck>(_ => { });
         Receive<JobEnded>(_ => { });
         Receive<UploadsDone>(_ => { });
         Receive<FlushTick>(_ => { });
@@ -179,7 +188,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
         _current = run;
-        _buffer.Clear();
+        _unackedMetrics.Clear();
+        _after = -1;
         _cancel = new CancellationTokenSource();
         Become(Busy);
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
@@ -196,7 +206,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         {
             try
             {
-                var given = prepared.GetAwaiter().GetResult(); // an input that could not be fetched fails the attempt here
+                var (given, resumedFrom) = prepared.GetAwaiter().GetResult(); // an input that could not be fetched fails the attempt here
+                self.Tell(new Resumed(run, resumedFrom));
                 Directory.CreateDirectory(workDirectory);
                 var job = _jobs.Get(a.Job);
                 var parameters = new JobParameters(job.Definition, given);
@@ -226,20 +237,23 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
 
-    private static async Task<IReadOnlyDictionary<string, ParamValue>> PrepareAsync(AssignTrial a, string workDirectory,
-        Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
+    /// <summary>
+    /// Clears the work directory, restores the checkpoint to resume from and fetches the inputs; returns the parameters
+    /// (inputs as local paths) and the step the job resumes after (-1: from scratch).
+    /// </summary>
+    private static async Task<(IReadOnlyDictionary<string, ParamValue> Parameters, long ResumedFrom)> PrepareAsync(AssignTrial a,
+        string workDirectory, Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
     {
-        // With stored checkpoints, an attempt starts from them, never from files an earlier attempt on this node left:
-        // those can be newer than what the sweep recorded (their metrics went to a coordinator that then died), and
-        // resuming from them would leave steps the sweep never heard of. (With none stored, local files are all
-        // there is to resume from, and they stay.)
-        if (a.Checkpoints is { Count: > 0 } && Directory.Exists(workDirectory))
+        // An attempt starts from a checkpoint the sweep gave it, or from scratch; never from files an earlier attempt on
+        // this node left: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
+        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of.
+        if (Directory.Exists(workDirectory))
         {
             Directory.Delete(workDirectory, recursive: true);
             self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
         }
-        await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
-        return await ResolveInputsAsync(a, transfer, inputCache, self, ct);
+        var resumedFrom = await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
+        return (await ResolveInputsAsync(a, transfer, inputCache, self, ct), resumedFrom);
     }
 
     /// <summary>
@@ -271,10 +285,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     /// <summary>An input of the trial could not be brought to this node.</summary>
     private sealed class InputUnavailableException(string message) : Exception(message);
 
-    /// <summary>Downloads the newest stored checkpoint that arrives intact, falling back to older ones.</summary>
-    private static async Task RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
+    /// <summary>
+    /// Downloads the newest stored checkpoint that arrives intact, falling back to older ones; returns its step, or -1
+    /// when none arrived (the job starts from scratch).
+    /// </summary>
+    private static async Task<long> RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
     {
-        if (a.Checkpoints is not { Count: > 0 } checkpoints) return;
+        if (a.Checkpoints is not { Count: > 0 } checkpoints) return -1;
         foreach (var checkpoint in checkpoints)
         {
             try
@@ -283,7 +300,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 if (error is null)
                 {
                     self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: resuming from checkpoint {checkpoint.FileName} (step {checkpoint.Step})", false));
-                    return;
+                    return checkpoint.Step;
                 }
                 self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: checkpoint {checkpoint.FileName} refused ({error}); trying an older one", true));
             }
@@ -292,9 +309,14 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: fetching checkpoint {checkpoint.FileName} failed: {e.Message}", true));
             }
         }
+        return -1;
     }
 
-    /// <summary>Queues the upload of a file the job wrote; uploads of a slot run one after another, off this actor.</summary>
+    /// <summary>
+    /// Queues the upload of a file the job wrote; uploads of a slot run one after another, off this actor. A checkpoint
+    /// waits until the sweep has acknowledged the metrics the job reported before it: only then is it a resume point
+    /// that leaves no hole.
+    /// </summary>
     private void Upload(JobFile c)
     {
         var run = c.Run;
@@ -302,12 +324,18 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
         var transfer = _transfer;
         var self = Self;
+        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
         _uploads = _uploads.ContinueWith(async _ =>
         {
             try
             {
+                await acked;
                 var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, c.Kind, step, workDirectory, c.Path, CancellationToken.None);
                 if (error is not null) self.Tell(new Note($"{c.Kind} {c.Path} not stored: {error}", true));
+            }
+            catch (OperationCanceledException) when (acked.IsCanceled)
+            {
+                self.Tell(new Note($"{c.Kind} {c.Path} not uploaded: the attempt ended before the sweep acknowledged the metrics up to its step", true));
             }
             catch (Exception e)
             {
@@ -337,12 +365,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Timers.Cancel("flush");
         var outcome = e.Stopped ? TrialOutcome.Cancelled : e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
         var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
-            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _buffer.ToList(), _idleMs);
+            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _unackedMetrics.ToList(), _idleMs, _after);
         _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
-        _unacked[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
+        _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
         Sweeps.Tell(finish);
-        _buffer.Clear();
+        _unackedMetrics.Clear();
+        DropAckWaiters(); // a checkpoint whose metrics were never acknowledged is no resume point: it is not uploaded
         _current = null;
         _cancel?.Dispose();
         _cancel = null;
@@ -356,8 +385,54 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private void Flush()
     {
         if (_current is not { } run) return;
-        // Sent even when empty: it is the heartbeat that keeps the lease.
-        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, _buffer.ToList()));
-        _buffer.Clear();
+        // Sent even when empty: it is the heartbeat that keeps the lease. Every unacknowledged point goes (a batch the
+        // sweep never wrote is sent again), up to what fits a remoting frame; the rest follows the acknowledgement.
+        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, FirstBatch(_unackedMetrics), _after));
+    }
+
+    /// <summary>The oldest points, up to about <see cref="MaxValuesPerBatch"/> values (at least one point).</summary>
+    private static List<MetricPoint> FirstBatch(List<MetricPoint> points)
+    {
+        var batch = new List<MetricPoint>();
+        var values = 0;
+        foreach (var point in points)
+        {
+            values += point.Values.Count + 1;
+            if (batch.Count > 0 && values > MaxValuesPerBatch) break;
+            batch.Add(point);
+        }
+        return batch;
+    }
+
+    /// <summary>About 25 bytes a value: a batch stays well under remoting's 128 KiB frame.</summary>
+    private const int MaxValuesPerBatch = 2000;
+
+    private void Acked(ProgressAck a)
+    {
+        _unackedMetrics.RemoveAll(p => p.Step <= a.Through);
+        _after = Math.Max(_after, a.Through);
+        foreach (var waiter in _ackWaiters.Where(w => w.Step <= _after).ToList())
+        {
+            waiter.Acked.TrySetResult();
+            _ackWaiters.Remove(waiter);
+        }
+        // More than a batch still waits, or a checkpoint waits for later steps: send on now rather than at the next tick.
+        if (_unackedMetrics.Count > 0 && (FirstBatch(_unackedMetrics).Count < _unackedMetrics.Count || _ackWaiters.Count > 0)) Flush();
+    }
+
+    /// <summary>Completes once the sweep has acknowledged the metrics through <paramref name="step"/>; asks for that now.</summary>
+    private Task WhenAcked(long step)
+    {
+        if (step <= _after) return Task.CompletedTask;
+        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _ackWaiters.Add((step, acked));
+        Flush();
+        return acked.Task;
+    }
+
+    private void DropAckWaiters()
+    {
+        foreach (var (_, acked) in _ackWaiters) acked.TrySetCanceled();
+        _ackWaiters.Clear();
     }
 }

@@ -10,6 +10,12 @@ internal static class SlotMessages
 
     public sealed record JobMetrics(RunKey Run, MetricPoint Point);
 
+    /// <summary>
+    /// The attempt's job starts after <paramref name="Step"/>: the step of the checkpoint restored for it, or -1 when
+    /// it starts from scratch. Its metrics continue the trial's history from there.
+    /// </summary>
+    public sealed record Resumed(RunKey Run, long Step);
+
     /// <summary>The job returned (<paramref name="FinalMetrics"/>), threw (<paramref name="Error"/>) or was stopped.</summary>
     public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error, bool Stopped = false);
 

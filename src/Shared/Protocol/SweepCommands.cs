@@ -28,14 +28,21 @@ public static class SweepCommands
         public WorkerProtocol.RequestWork Request => new(Slot, SlotRef, 0, FreeDevices, NodeDevices);
     }
 
-    /// <summary>Metrics of a running attempt; also renews its lease. Points may be empty (a heartbeat).</summary>
-    public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points)
+    /// <summary>
+    /// Metrics of a running attempt; also renews its lease. Points may be empty (a heartbeat). The slot sends every
+    /// point the sweep has not acknowledged yet (<see cref="WorkerProtocol.ProgressAck"/>), in step order, continuing
+    /// the history after step <paramref name="After"/>: the last step the sweep acknowledged, or before that the step
+    /// of the checkpoint the attempt resumed from (-1 when it started from scratch). A sweep that does not have every
+    /// step up to <paramref name="After"/> records none of them (there would be a hole).
+    /// </summary>
+    public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points, long After = -1)
         : IWithSweepId;
 
     /// <summary>
     /// An attempt ended. The sweep acknowledges with <see cref="WorkerProtocol.FinishAck"/>.
     /// <paramref name="SlotIdleMs"/> is how long the slot sat idle before it started this attempt
-    /// (null for its first), the scheduler's overhead as the slot saw it.
+    /// (null for its first), the scheduler's overhead as the slot saw it. <paramref name="Points"/> are the metrics
+    /// not yet acknowledged, continuing after step <paramref name="After"/> as in <see cref="ReportProgress"/>.
     /// </summary>
     public sealed record FinishTrial(
         SweepId SweepId,
@@ -45,7 +52,8 @@ public static class SweepCommands
         IReadOnlyDictionary<string, double> FinalMetrics,
         string? Error,
         IReadOnlyList<MetricPoint> Points,
-        double? SlotIdleMs = null) : IWithSweepId;
+        double? SlotIdleMs = null,
+        long After = -1) : IWithSweepId;
 
     /// <summary>
     /// Cancel the sweep: pending trials are cancelled, running ones are told to stop

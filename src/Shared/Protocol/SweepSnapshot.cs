@@ -33,4 +33,5 @@ public sealed record TrialSnapshot(
     double? SlotIdleMs,
     IReadOnlyList<MetricPoint> History,
     IReadOnlyList<ArtifactInfo>? Artifacts = null,
-    string? StopReason = null);
+    string? StopReason = null,
+    long? Through = null);

@@ -70,6 +70,12 @@ public static class WorkerProtocol
 
     public sealed record DrainNodeReply(string Node, int Slots) : IAtelierMessage;
 
+    /// <summary>
+    /// The sweep has written the metrics of the attempt up to <paramref name="Through"/> to its journal: the slot stops
+    /// re-sending them, and a checkpoint of a step up to there may now be uploaded (a resume from it leaves no hole).
+    /// </summary>
+    public sealed record ProgressAck(SweepId SweepId, int TrialIndex, int Attempt, long Through) : IAtelierMessage;
+
     /// <summary>The sweep has recorded the end of an attempt; the slot stops re-sending it.</summary>
     public sealed record FinishAck(SweepId SweepId, int TrialIndex, int Attempt) : IAtelierMessage;
 }

@@ -158,7 +158,7 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         // 200 metric batches sent without waiting: with group commit they arrive while writes are under way, and a
         // snapshot falls due every 10 events among them.
         for (var step = 1; step <= 200; step++)
-            sweep.Tell(new ReportProgress(Id, a.TrialIndex, a.Attempt, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = 1.0 / step })]));
+            sweep.Tell(new ReportProgress(Id, a.TrialIndex, a.Attempt, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = 1.0 / step })], After: step == 1 ? -1 : step - 1), slot.Ref);
         SweepDto? before = null;
         await AwaitAssertAsync(async () =>
         {
@@ -166,6 +166,9 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
             before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
             Assert.Equal(200, before.Trials[a.TrialIndex].History!.Count);
         }, TimeSpan.FromSeconds(10));
+        // Each batch is acknowledged once written, in order.
+        for (var step = 1; step <= 200; step++)
+            Assert.Equal(step, (await slot.ExpectMsgAsync<ProgressAck>()).Through);
 
         Watch(sweep);
         Sys.Stop(sweep);

@@ -45,6 +45,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     private static AssignTrial Synthetic(int index, int attempt, params (string Name, ParamValue Value)[] parameters) =>
         new(Id, index, attempt, "synthetic", parameters.ToDictionary(p => p.Name, p => p.Value), -1);
 
+    /// <summary>Plays the sweep: acknowledges every report (as once written) and collects its points, until the finish.</summary>
     private static async Task<FinishTrial> CollectUntilFinish(Akka.TestKit.TestProbe sweeps, List<MetricPoint> points)
     {
         while (true)
@@ -52,7 +53,10 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
             var message = await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(10));
             switch (message)
             {
-                case ReportProgress p: points.AddRange(p.Points); break;
+                case ReportProgress p:
+                    points.AddRange(p.Points.Where(n => points.Count == 0 || n.Step > points[^1].Step));
+                    if (p.Points.Count > 0) sweeps.Reply(new ProgressAck(p.SweepId, p.TrialIndex, p.Attempt, p.Points[^1].Step));
+                    break;
                 case FinishTrial f: points.AddRange(f.Points); return f;
                 case ArtifactProtocol.OfferArtifact: break; // checkpoint uploads: their own test
 
@@ -158,7 +162,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(4, 1, ("steps", ParamValue.Of(2L)), ("checkpoint_every", ParamValue.Of(1L))));
 
-        var offer = await sweeps.FishForMessageAsync<ArtifactProtocol.OfferArtifact>(_ => true, TimeSpan.FromSeconds(5));
+        var offer = await AcknowledgeUntil<ArtifactProtocol.OfferArtifact>(sweeps);
         Assert.Equal((4, 1, ArtifactInfo.Checkpoint, "checkpoints/step-0000001.json"),
             (offer.TrialIndex, offer.Attempt, offer.Artifact.Kind, offer.Artifact.FileName));
         var file = Path.Combine(_work, Id.Value, "trial-00004", offer.Artifact.FileName);
@@ -166,22 +170,82 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
         Assert.Equal(new FileInfo(file).Length, offer.Artifact.Size);
     }
 
+    /// <summary>Plays the sweep, acknowledging every report, until a <typeparamref name="T"/> arrives.</summary>
+    private static async Task<T> AcknowledgeUntil<T>(Akka.TestKit.TestProbe sweeps)
+    {
+        while (true)
+        {
+            switch (await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(10)))
+            {
+                case T wanted: return wanted;
+                case ReportProgress { Points.Count: > 0 } p: sweeps.Reply(new ProgressAck(p.SweepId, p.TrialIndex, p.Attempt, p.Points[^1].Step)); break;
+            }
+        }
+    }
+
     [Fact]
-    public async Task A_resumed_attempt_continues_after_its_last_checkpoint()
+    public async Task Metrics_are_sent_again_until_the_sweep_acknowledges_them()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(200L)), ("step_seconds", ParamValue.Of(0.02))));
+
+        var first = await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count > 0, TimeSpan.FromSeconds(5));
+        Assert.Equal(-1, first.After);
+        Assert.Equal(1, first.Points[0].Step);
+        // Not acknowledged (the batch was lost, or the sweep has not written it yet): the next report starts there again.
+        var second = await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count > first.Points.Count, TimeSpan.FromSeconds(5));
+        Assert.Equal(-1, second.After);
+        Assert.Equal(first.Points.Select(p => p.Step), second.Points.Take(first.Points.Count).Select(p => p.Step));
+
+        var through = second.Points[^1].Step;
+        slot.Tell(new ProgressAck(Id, 0, 1, through), sweeps.Ref);
+        var third = await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count > 0, TimeSpan.FromSeconds(5));
+        Assert.Equal(through, third.After);
+        Assert.Equal(through + 1, third.Points[0].Step);
+        slot.Tell(new StopTrial(Id, 0, 1, "done"));
+    }
+
+    [Fact]
+    public async Task A_checkpoint_is_offered_only_once_the_metrics_of_its_step_are_acknowledged()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05)), ("checkpoint_every", ParamValue.Of(3L))));
+
+        // The job reports steps 1-3 and writes the checkpoint of step 3; nothing is acknowledged yet.
+        await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count >= 3, TimeSpan.FromSeconds(10));
+        var waiting = await sweeps.ReceiveWhileAsync(TimeSpan.FromMilliseconds(600), m => m).ToListAsync();
+        Assert.DoesNotContain(waiting, m => m is ArtifactProtocol.OfferArtifact);
+
+        slot.Tell(new ProgressAck(Id, 0, 1, 2), sweeps.Ref);
+        var still = await sweeps.ReceiveWhileAsync(TimeSpan.FromMilliseconds(600), m => m).ToListAsync();
+        Assert.DoesNotContain(still, m => m is ArtifactProtocol.OfferArtifact);
+
+        slot.Tell(new ProgressAck(Id, 0, 1, 3), sweeps.Ref);
+        var offer = await sweeps.FishForMessageAsync<ArtifactProtocol.OfferArtifact>(_ => true, TimeSpan.FromSeconds(5));
+        Assert.Equal((ArtifactInfo.Checkpoint, 3L), (offer.Artifact.Kind, offer.Artifact.Step));
+        slot.Tell(new StopTrial(Id, 0, 1, "done"));
+    }
+
+    [Fact]
+    public async Task An_attempt_given_no_checkpoint_starts_from_scratch_whatever_an_earlier_attempt_left_on_the_node()
     {
         var (slot, broker, sweeps) = Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5L)), ("checkpoint_every", ParamValue.Of(1L))));
         await CollectUntilFinish(sweeps, []);
         slot.Tell(new FinishAck(Id, 0, 1));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_work, Id.Value, "trial-00000", "checkpoints")));
 
-        // Attempt 2 of the same trial, told that step 5 was recorded: nothing is left to run.
+        // Attempt 2 of the same trial with no stored checkpoint (the uploads never made it): the files attempt 1 left
+        // are not a resume point the sweep knows of, so it runs every step again.
         slot.Tell(Synthetic(0, 2, ("steps", ParamValue.Of(5L)), ("checkpoint_every", ParamValue.Of(1L))) with { LastStep = 5 });
         var points = new List<MetricPoint>();
         var finish = await CollectUntilFinish(sweeps, points);
 
         Assert.Equal(TrialOutcome.Completed, finish.Outcome);
-        Assert.Empty(points);
+        Assert.Equal([1L, 2, 3, 4, 5], points.Select(p => p.Step));
         Assert.NotNull(finish.SlotIdleMs);
     }
 }

@@ -312,7 +312,7 @@ public sealed class ChaosRun
 
     /// <summary>How many collector rounds the coordinators' logs report so far.</summary>
     private int CollectorRounds() =>
-        _cluster.Coordinators.Sum(c => c.Process is { } p ? p.CountInLog("artifact collector: round done") : 0);
+        _cluster.Coordinators.Sum(c => c.Process is { } p ? p.CountInLog("artifact collector: deleted ") : 0);
 
     private static string Mount(string directory)
     {
