@@ -3,16 +3,13 @@ using Npgsql;
 namespace Atelier.Testing;
 
 /// <summary>
-/// A schema of its own in the test PostgreSQL server (ATELIER_TEST_POSTGRES, else the role and database that
-/// `.ci/run` creates), so a coordinator's journal, snapshots and sharding state start empty and other tests' tables
+/// A schema of its own in the test PostgreSQL server (<see cref="PrivatePostgres"/>), so a coordinator's journal, snapshots and sharding state start empty and other tests' tables
 /// are never seen; dropped on disposal. An unreachable server fails the test, saying how to start one.
 /// </summary>
 public sealed class TestPostgres : IAsyncDisposable
 {
-    public static readonly string BaseConnectionString =
-        Environment.GetEnvironmentVariable("ATELIER_TEST_POSTGRES") is { Length: > 0 } fromEnv
-            ? fromEnv
-            : "Host=127.0.0.1;Port=5432;Username=atelier;Password=atelier;Database=atelier_test";
+    /// <summary>The server's database (<see cref="PrivatePostgres"/>: ATELIER_TEST_POSTGRES, else a private server).</summary>
+    public static string BaseConnectionString => PrivatePostgres.ConnectionString;
 
     private TestPostgres(string schema, string connectionString)
     {
@@ -40,8 +37,8 @@ public sealed class TestPostgres : IAsyncDisposable
             var b = new NpgsqlConnectionStringBuilder(BaseConnectionString);
             throw new InvalidOperationException(
                 $"PostgreSQL is needed by this test and is not usable at host {b.Host}, port {b.Port}, database {b.Database}, " +
-                $"user {b.Username}: {e.GetType().Name}: {e.Message}. `.ci/run` installs and starts it (pg_ctlcluster 15 main start, " +
-                "role atelier/atelier, database atelier_test); or set ATELIER_TEST_POSTGRES to a server's connection string.", e);
+                $"user {b.Username}: {e.GetType().Name}: {e.Message}. Unset {PrivatePostgres.Variable} to let the tests start a " +
+                "private server from the installed binaries, or point it at a running server.", e);
         }
         var builder = new NpgsqlConnectionStringBuilder(BaseConnectionString) { SearchPath = schema };
         return new TestPostgres(schema, builder.ConnectionString);

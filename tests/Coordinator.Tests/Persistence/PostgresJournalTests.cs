@@ -12,15 +12,12 @@ namespace Atelier.Coordinator.Tests.Persistence;
 
 /// <summary>
 /// A sweep entity journaled in a real PostgreSQL server (the production wiring, `WithPostgresJournal`),
-/// recovered from a snapshot plus the events after it. `.ci/run` starts the server; locally set
-/// ATELIER_TEST_POSTGRES or run PostgreSQL with the role and database that `.ci/run` creates.
+/// recovered from a snapshot plus the events after it, in the tests' PostgreSQL server (<see cref="Testing.PrivatePostgres"/>:
+/// ATELIER_TEST_POSTGRES, else a private server started from the installed binaries).
 /// </summary>
 public sealed class PostgresJournalTests : Akka.Hosting.TestKit.TestKit
 {
-    public static readonly string ConnectionString =
-        Environment.GetEnvironmentVariable("ATELIER_TEST_POSTGRES") is { Length: > 0 } fromEnv
-            ? fromEnv
-            : "Host=127.0.0.1;Port=5432;Username=atelier;Password=atelier;Database=atelier_test";
+    public static readonly string ConnectionString = Testing.PrivatePostgres.ConnectionString;
 
     private readonly SweepId _id = new($"pg-{Guid.NewGuid():N}"[..30]);
 

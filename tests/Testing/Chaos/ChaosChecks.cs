@@ -31,7 +31,10 @@ public sealed record ChaosReport
     public int RerunSteps { get; set; }
     public double WastedSeconds { get; set; }
 
-    /// <summary>Seconds from a worker's death (kill -9 or SIGTERM) to each of its trials leased again.</summary>
+    /// <summary>Seconds from a worker's death (kill -9 or SIGTERM) to each of its trials back in the queue.</summary>
+    public List<double> DeathToRequeueSeconds { get; } = [];
+
+    /// <summary>Seconds from a worker's death (kill -9 or SIGTERM) to each of its trials leased again (queueing included).</summary>
     public List<double> DeathToResumeSeconds { get; } = [];
 
     /// <summary>The same after a power cut (every process down at once, restarted after a pause).</summary>
@@ -220,6 +223,8 @@ public sealed partial class ChaosChecks(string artifactsDirectory, ChaosReferenc
                     if (next is null) continue;
                     var seconds = (next.At!.Value - death.At).TotalSeconds;
                     (death.Kind == FaultKind.PowerLoss ? report.PowerLossToResumeSeconds : report.DeathToResumeSeconds).Add(seconds);
+                    if (death.Kind != FaultKind.PowerLoss && lines.FirstOrDefault(l => l.Kind is "requeued" or "retrying" && l.Sequence > lastLease.Sequence) is { } back)
+                        report.DeathToRequeueSeconds.Add((back.At!.Value - death.At).TotalSeconds);
                 }
             }
         }

@@ -24,7 +24,7 @@ public sealed record ChaosResult(ChaosOptions Options, IReadOnlyList<FaultRecord
         yield return $"  steps checked {r.StepsChecked}: lost {r.StepsLost}, extra {r.ExtraSteps}, recorded twice {r.DuplicateSteps}, wrong value {r.WrongValues}; results lost {r.ResultsLost}; trials not ended exactly once {r.TerminalNotOnce}";
         yield return $"  artifacts checked {r.ArtifactsChecked} ({r.CheckpointsKept} checkpoints): missing or damaged {r.ArtifactsMissing}; unreferenced after a collector round {r.UnreferencedAfterCollection}; replay differences {r.ReplayDifferences}";
         yield return string.Create(CultureInfo.InvariantCulture,
-            $"  worker death → trial leased again: {Summary(r.DeathToResumeSeconds)}; after a power cut: {Summary(r.PowerLossToResumeSeconds)}");
+            $"  worker death → its trial back in the queue: {Summary(r.DeathToRequeueSeconds)}; → leased again: {Summary(r.DeathToResumeSeconds)}; power cut → leased again: {Summary(r.PowerLossToResumeSeconds)}");
         yield return string.Create(CultureInfo.InvariantCulture, $"  steps run again after a resume: {r.RerunSteps} ({r.WastedSeconds:0.0} s of slot time)");
         if (Passed) yield break;
         if (Error is not null) yield return $"  error: {Error}";

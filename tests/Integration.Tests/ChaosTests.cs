@@ -1,0 +1,51 @@
+using Atelier.Testing;
+using Atelier.Testing.Chaos;
+
+namespace Atelier.Integration.Tests;
+
+/// <summary>
+/// Short seeded runs of the chaos harness (<see cref="ChaosRun"/>; the long runs are in docs/benchmarks.md): one round
+/// of every fault (eight, in a seeded order) against a real cluster, then every invariant checked. A failure prints the seed and the faults as
+/// they were carried out, to replay with <c>bench/ChaosBench --seed N</c>.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static async Task RunAsync(ChaosOptions options, ITestOutputHelper output)
+    {
+        var log = new StringWriter();
+        var result = await ChaosRun.RunAsync(options with { Output = TextWriter.Synchronized(log) }, TestContext.Current.CancellationToken);
+        output.WriteLine(log.ToString());
+        Assert.True(result.Passed, string.Join('\n', result.Describe()));
+        Assert.Equal(options.MaxFaults, result.Faults.Count);
+        Assert.True(result.Report.StepsChecked > 200, $"only {result.Report.StepsChecked} steps were checked");
+    }
+
+    [Fact(Timeout = 900_000)]
+    public Task Every_fault_on_sqlite_loses_nothing_for_any_job() =>
+        RunAsync(new ChaosOptions
+        {
+            Seed = 11,
+            Duration = TimeSpan.FromMinutes(6),
+            MaxFaults = Enum.GetValues<FaultKind>().Length,
+            MinGap = TimeSpan.FromSeconds(3),
+            MaxGap = TimeSpan.FromSeconds(8),
+        }, output);
+
+    [Fact(Timeout = 900_000)]
+    public async Task Every_fault_with_three_coordinators_on_postgres_loses_nothing()
+    {
+        await using var postgres = await TestPostgres.CreateSchemaAsync("atelier_chaos", TestContext.Current.CancellationToken);
+        await RunAsync(new ChaosOptions
+        {
+            Seed = 12,
+            Postgres = postgres.ConnectionString,
+            Coordinators = 3,
+            Workers = 2,
+            AllJobs = false,
+            Duration = TimeSpan.FromMinutes(6),
+            MaxFaults = Enum.GetValues<FaultKind>().Length,
+            MinGap = TimeSpan.FromSeconds(3),
+            MaxGap = TimeSpan.FromSeconds(8),
+        }, output);
+    }
+}

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
+
+namespace Atelier.Testing;
+
+/// <summary>
+/// The PostgreSQL server the tests use: <c>ATELIER_TEST_POSTGRES</c> when it is set; otherwise a private server of this
+/// test process, made from the installed server binaries (Debian's <c>postgresql</c> package puts them under
+/// <c>/usr/lib/postgresql/VERSION/bin</c>) in a temporary directory, on a free loopback port, and stopped when the
+/// process exits. Nothing has to be running beforehand, and the machine's own cluster is never touched. As root the
+/// server runs as the <c>postgres</c> user (PostgreSQL refuses to run as root).
+/// </summary>
+public static class PrivatePostgres
+{
+    public const string Variable = "ATELIER_TEST_POSTGRES";
+    private const string Database = "atelier_test";
+    private const string User = "atelier";
+
+    private static readonly Lazy<string> Server = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static string? _dataDirectory;
+    private static string? _bin;
+
+    /// <summary>A connection string to a database the tests may use; starts the private server on first use.</summary>
+    public static string ConnectionString =>
+        Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given ? given : Server.Value;
+
+    private static string Start()
+    {
+        _bin = FindBinaries() ?? throw new InvalidOperationException(
+            "PostgreSQL's server binaries are needed by the journal tests and were not found under /usr/lib/postgresql/*/bin: " +
+            $"install them (apt-get install postgresql; no server needs to run) or set {Variable} to a server's connection string");
+        var root = Directory.CreateTempSubdirectory("atelier-postgres-").FullName;
+        var data = Path.Combine(root, "data");
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) Run("chown", ["-R", "postgres", root], null);
+        var port = FreePorts.Next();
+        RunServerTool("initdb", ["-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
+        _dataDirectory = data;
+        // fsync off: a test server never survives its machine; loopback only, the socket in the private directory.
+        RunServerTool("pg_ctl", ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start",
+            "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"], asRoot);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(root, asRoot);
+
+        var builder = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = User, Database = "postgres", Pooling = false };
+        using (var connection = new NpgsqlConnection(builder.ConnectionString))
+        {
+            connection.Open();
+            using var create = new NpgsqlCommand($"CREATE DATABASE {Database}", connection);
+            create.ExecuteNonQuery();
+        }
+        builder.Database = Database;
+        builder.Pooling = true;
+        return builder.ConnectionString;
+    }
+
+    private static void Stop(string root, bool asRoot)
+    {
+        try
+        {
+            RunServerTool("pg_ctl", ["-D", _dataDirectory!, "-m", "immediate", "-w", "stop"], asRoot);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        try
+        {
+            Directory.Delete(root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static string? FindBinaries() =>
+        Directory.Exists("/usr/lib/postgresql")
+            ? Directory.GetDirectories("/usr/lib/postgresql")
+                .Select(d => Path.Combine(d, "bin"))
+                .Where(b => File.Exists(Path.Combine(b, "initdb")) && File.Exists(Path.Combine(b, "pg_ctl")))
+                .OrderByDescending(b => int.TryParse(Path.GetFileName(Path.GetDirectoryName(b)), out var v) ? v : 0)
+                .FirstOrDefault()
+            : null;
+
+    private static void RunServerTool(string tool, IReadOnlyList<string> args, bool asRoot)
+    {
+        var path = Path.Combine(_bin!, tool);
+        if (asRoot) Run("runuser", ["-u", "postgres", "--", path, .. args], null);
+        else Run(path, args, null);
+    }
+
+    private static void Run(string file, IReadOnlyList<string> args, string? workingDirectory)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "/" };
+        foreach (var arg in args) info.ArgumentList.Add(arg);
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} did not finish within 120 s");
+        }
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result.Trim()} {stdout.Result.Trim()}");
+    }
+}
