@@ -35,6 +35,7 @@ internal abstract record ParseResult;
 /// <param name="OperandList">Every operand (<see cref="Argument"/> is the first), e.g. ID and TRIAL for <c>sweep artifacts</c>.</param>
 /// <param name="Out">The directory of <c>--out DIR</c>.</param>
 /// <param name="DryRun"><c>--dry-run</c> of <c>sweep submit</c> and <c>sweep extend</c>: show the trials, send nothing.</param>
+/// <param name="Metrics"><c>--metrics a,b</c> or <c>--all-metrics</c> of <c>sweep show</c>; null for its default columns.</param>
 internal sealed record ParsedCommand(
     CommandKind Kind,
     Uri Server,
@@ -45,10 +46,14 @@ internal sealed record ParsedCommand(
     string? Token = null,
     IReadOnlyList<string>? OperandList = null,
     string? Out = null,
-    bool DryRun = false) : ParseResult
+    bool DryRun = false,
+    MetricChoice? Metrics = null) : ParseResult
 {
     /// <summary>Every operand (empty when none).</summary>
     public IReadOnlyList<string> Operands => OperandList ?? (Argument is null ? [] : [Argument]);
+
+    /// <summary>The metric columns <c>sweep show</c> prints.</summary>
+    public MetricChoice MetricChoice => Metrics ?? MetricChoice.Default;
 }
 
 /// <summary>The command line is wrong; <paramref name="Message"/> says how, with a usage hint.</summary>
@@ -81,6 +86,7 @@ internal static class CommandLine
         string? serverOption = null;
         bool json = false, help = false, version = false, wait = false, dryRun = false;
         string? outDir = null;
+        MetricChoice? metrics = null;
         string? error = null;
         var positionals = new List<string>();
 
@@ -132,9 +138,23 @@ internal static class CommandLine
                 continue;
             }
 
+            if (name == "--metrics")
+            {
+                var list = inline ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
+                var names = list?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+                if (names.Length == 0) error ??= "option --metrics needs metric names, e.g. --metrics test_accuracy,train_loss";
+                else if (metrics is { All: true }) error ??= "options --metrics and --all-metrics do not go together";
+                else metrics = new MetricChoice(names);
+                continue;
+            }
+
             switch (name)
             {
                 case "-h" or "--help": help = true; break;
+                case "--all-metrics":
+                    if (metrics is { Listed: not null }) error ??= "options --metrics and --all-metrics do not go together";
+                    metrics = new MetricChoice(All: true);
+                    break;
                 case "--json": json = true; break;
                 case "--version": version = true; break;
                 case "--wait": wait = true; break;
@@ -168,6 +188,8 @@ internal static class CommandLine
             error = "options --dry-run and --wait do not go together: a dry run submits nothing to wait for";
         if (error is null && outDir is not null && kind is not (CommandKind.SweepArtifacts or CommandKind.SweepReport))
             error = "option --out is only for pbm sweep artifacts and pbm sweep report";
+        if (error is null && metrics is not null && kind != CommandKind.SweepShow)
+            error = $"option {(metrics.All ? "--all-metrics" : "--metrics")} is only for pbm sweep show";
         error ??= CheckOperands(kind, operands);
         if (error is not null)
             return Failure(error, topic);
@@ -191,7 +213,7 @@ internal static class CommandLine
         if (server is null)
             return Failure(serverError!, topic);
 
-        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token, operands, outDir, dryRun);
+        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token, operands, outDir, dryRun, metrics);
     }
 
     private static UsageError Failure(string error, string topic) =>

@@ -40,6 +40,7 @@ internal static class Completion
                 ["sweep", "extend", ..] => [.. Options, "--dry-run"],
                 ["sweep", "artifacts", ..] => [.. Options, "--out"],
                 ["sweep", "report", ..] => [.. Options, "--out"],
+                ["sweep", "show", ..] => [.. Options, "--metrics", "--all-metrics"],
                 _ => Options,
             };
             next = next.Where(o => !typed.Contains(o));

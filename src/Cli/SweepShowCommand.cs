@@ -20,15 +20,24 @@ internal static class SweepShowCommand
             return context.Fail(error);
 
         if (context.Command.Json)
+        {
             context.WriteJson(result.Json);
-        else
-            Write(result.Value!, context.Out, context.Styler, context.Host.TimeZone);
+            return ExitCodes.Ok;
+        }
+        var (columns, columnError) = TrialColumns.For(result.Value!, context.Command.MetricChoice);
+        if (columnError is not null)
+        {
+            context.Error(columnError);
+            return ExitCodes.Usage;
+        }
+        Write(result.Value!, context.Out, context.Styler, context.Host.TimeZone, columns);
         return ExitCodes.Ok;
     }
 
-    /// <summary>Writes the header and the trial table of <paramref name="sweep"/>.</summary>
-    public static void Write(SweepDto sweep, TextWriter writer, Styler styler, TimeZoneInfo zone)
+    /// <summary>Writes the header and the trial table of <paramref name="sweep"/> (by default its <see cref="MetricChoice.Default"/> columns).</summary>
+    public static void Write(SweepDto sweep, TextWriter writer, Styler styler, TimeZoneInfo zone, TrialColumns? columns = null)
     {
+        columns ??= TrialColumns.For(sweep, MetricChoice.Default).Columns!;
         var status = sweep.FinishedAt is { } finished
             ? $"{Name(sweep.Status)} (finished {Format.Time(finished, zone)}, took {Format.Duration(finished - sweep.CreatedAt)})"
             : Name(sweep.Status);
@@ -41,6 +50,7 @@ internal static class SweepShowCommand
             .Add("status", new Cell(status, StatusStyle(sweep.Status)))
             .Add("trials", Counts(sweep.Counts))
             .Add("best", Best(sweep))
+            .Add("fixed", columns.FixedText(sweep))
             .Add("created", Format.Time(sweep.CreatedAt, zone))
             .Write(writer, styler);
         writer.WriteLine();
@@ -50,32 +60,39 @@ internal static class SweepShowCommand
             writer.WriteLine("no trials");
             return;
         }
-        TrialTable(sweep).Write(writer, styler);
+        TrialTable(sweep, columns).Write(writer, styler);
     }
 
-    /// <summary>#, STATUS, a column per parameter, a column per metric (the sweep's first), ATTEMPTS, ERROR.</summary>
-    public static Table TrialTable(SweepDto sweep)
+    /// <summary>
+    /// #, STATUS, a column per varying parameter, a column per chosen metric (the sweep's first), ATTEMPTS, ERROR. Each
+    /// column of numbers is written alike (<see cref="NumberColumn"/>).
+    /// </summary>
+    public static Table TrialTable(SweepDto sweep, TrialColumns columns)
     {
         var trials = sweep.Trials.OrderBy(t => t.Index).ToList();
-        var parameters = trials.SelectMany(t => t.Parameters.Keys).Distinct().ToList();
-        var metrics = trials.SelectMany(t => t.Metrics.Keys).Prepend(sweep.Metric.Name).Distinct().ToList();
+        var headings = new List<Column> { new("#", Align.Right), new("STATUS") };
+        headings.AddRange(columns.Varying.Select(p => new Column(columns.ParameterHeading(p), IsNumeric(trials, p) ? Align.Right : Align.Left)));
+        headings.AddRange(columns.Metrics.Select(m => new Column(m, Align.Right)));
+        headings.Add(new Column("ATTEMPTS", Align.Right));
+        headings.Add(new Column("ERROR"));
 
-        var columns = new List<Column> { new("#", Align.Right), new("STATUS") };
-        columns.AddRange(parameters.Select(p => new Column(p, IsNumeric(trials, p) ? Align.Right : Align.Left)));
-        columns.AddRange(metrics.Select(m => new Column(m, Align.Right)));
-        columns.Add(new Column("ATTEMPTS", Align.Right));
-        columns.Add(new Column("ERROR"));
+        var parameterCells = columns.Varying.Select(p => IsNumeric(trials, p)
+            ? NumberColumn.Format(trials.Select(t => t.Parameters.TryGetValue(p, out var v) ? v.AsDouble() : (double?)null).ToList())
+            : trials.Select(t => t.Parameters.TryGetValue(p, out var v) ? Format.Value(v) : Format.None).ToList()).ToList();
+        var metricCells = columns.Metrics.Select(m =>
+            NumberColumn.Format(trials.Select(t => t.Metrics.TryGetValue(m, out var v) ? v : (double?)null).ToList())).ToList();
 
-        var table = new Table([.. columns]);
-        foreach (var trial in trials)
+        var table = new Table([.. headings]);
+        for (var row = 0; row < trials.Count; row++)
         {
+            var trial = trials[row];
             var cells = new List<Cell>
             {
                 trial.Index.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 new(Name(trial.Status), StatusStyle(trial.Status)),
             };
-            cells.AddRange(parameters.Select(p => (Cell)(trial.Parameters.TryGetValue(p, out var v) ? Format.Value(v) : Format.None)));
-            cells.AddRange(metrics.Select(m => (Cell)(trial.Metrics.TryGetValue(m, out var v) ? Format.Number(v) : Format.None)));
+            cells.AddRange(parameterCells.Select(column => (Cell)column[row]));
+            cells.AddRange(metricCells.Select(column => (Cell)column[row]));
             cells.Add(trial.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture));
             cells.Add(new Cell(Format.Truncate(trial.Error, ErrorWidth), Style.Red));
             table.AddRow([.. cells]);

@@ -12,7 +12,7 @@ internal static class Usage
     {
         "sweep submit" => "pbm sweep submit FILE [--wait | --dry-run] [--json] [--server URL]",
         "sweep list" => "pbm sweep list [--json] [--server URL]",
-        "sweep show" => "pbm sweep show ID [--json] [--server URL]",
+        "sweep show" => "pbm sweep show ID [--metrics A,B | --all-metrics] [--json] [--server URL]",
         "sweep cancel" => "pbm sweep cancel ID [--json] [--server URL]",
         "sweep pause" => "pbm sweep pause ID [--json] [--server URL]",
         "sweep resume" => "pbm sweep resume ID [--json] [--server URL]",
@@ -21,7 +21,7 @@ internal static class Usage
         "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
         "sweep report" => "pbm sweep report ID [--out DIR] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID | watch ID | cancel ID | pause ID | resume ID | extend ID FILE [--dry-run] | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID [--metrics A,B | --all-metrics] | watch ID | cancel ID | pause ID | resume ID | extend ID FILE [--dry-run] | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -324,13 +324,17 @@ internal static class Usage
     private const string SweepShow = """
         pbm sweep show: one sweep: its spec summary, its best trial and a table of every trial.
 
-        Usage: pbm sweep show ID [--json] [--server URL]
+        Usage: pbm sweep show ID [--metrics A,B | --all-metrics] [--json] [--server URL]
 
-        The trial table has one column per parameter and one per metric (the sweep's metric first).
-        IDs are listed by pbm sweep list.
+        The trial table has a column per parameter whose value differs between trials (the others
+        are listed once, as "fixed") and, by default, the sweep's metric and up to four of the job's
+        main metrics. A parameter named like a metric is headed param.NAME. IDs are listed by
+        pbm sweep list.
 
         Options:
-          --json   print the coordinator's JSON (the sweep with every trial) only
+          --metrics A,B    these metric columns, in this order (an unknown one lists the known ones)
+          --all-metrics    every metric the trials reported
+          --json           print the coordinator's JSON (the sweep with every trial) only
 
         """;
 

@@ -31,35 +31,75 @@ public class SweepShowTests
                 "status:   completed (finished 2026-01-02 03:07:17, took 3m12s)",
                 "trials:   4 total: 3 completed, 1 failed",
                 "best:     #1  loss=1.5E-07  (x=0.3, steps=5, opt=adam)",
+                "fixed:    opt=adam",
                 "created:  2026-01-02 03:04:05",
             ],
             header);
     }
 
     [Fact]
-    public void Trial_table_has_a_column_per_parameter_and_metric_sorted_by_index()
+    public void Trial_table_has_a_column_per_varying_parameter_and_the_sweeps_metric_sorted_by_index()
     {
         var lines = TableLines(Render(Samples.Sweep()));
         var headers = lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // The sweep's metric (loss) comes first among the metrics, although trials list acc first.
-        Assert.Equal(["#", "STATUS", "x", "steps", "opt", "loss", "acc", "ATTEMPTS", "ERROR"], headers);
+        // opt is the same in every trial (it is a fixed setting above the table); acc is not a metric of the synthetic job.
+        Assert.Equal(["#", "STATUS", "x", "steps", "loss", "ATTEMPTS", "ERROR"], headers);
         Assert.Equal(5, lines.Length);
         Assert.Equal(["0", "1", "2", "10"], lines.Skip(1).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
     }
 
     [Fact]
-    public void Numbers_are_compact_and_right_aligned_text_left_aligned()
+    public void Each_column_of_numbers_is_written_alike_and_right_aligned()
     {
         var lines = TableLines(Render(Samples.Sweep()));
         var expected = new[]
         {
-            " #  STATUS               x  steps  opt          loss   acc  ATTEMPTS  ERROR",
-            " 0  completed          0.1      5  adam     0.123457  0.91         1",
-            " 1  completed          0.3      5  adam      1.5E-07  0.94         1",
-            " 2  failed             0.5     10  adam            -     -         3  CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79...",
-            "10  completed  1.23457E+06    100  adam  1.23457E+07     -         1",
+            " #  STATUS           x  steps     loss  ATTEMPTS  ERROR",
+            " 0  completed     1e-1      5  1.23e-1         1",
+            " 1  completed     3e-1      5   1.5e-7         1",
+            " 2  failed        5e-1     10        -         3  CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79...",
+            "10  completed  1.23e+6    100  1.23e+7         1",
         };
         Assert.Equal(expected, lines);
+    }
+
+    [Fact]
+    public void Metrics_chosen_with_options_and_a_parameter_named_like_a_metric_is_headed_param()
+    {
+        var sweep = Samples.Sweep();
+        // A parameter called acc: the metric acc exists too.
+        sweep = sweep with { Trials = sweep.Trials.Select(t => t with { Parameters = new Dictionary<string, Shared.Specs.ParamValue>(t.Parameters) { ["acc"] = Shared.Specs.ParamValue.Of((long)t.Index) } }).ToList() };
+        string Headers(MetricChoice choice)
+        {
+            var writer = new StringWriter { NewLine = "\n" };
+            SweepShowCommand.Write(sweep, writer, new Styler(false), TimeZoneInfo.Utc, TrialColumns.For(sweep, choice).Columns);
+            return string.Join(' ', TableLines(writer.ToString())[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        Assert.Equal("# STATUS x steps param.acc loss ATTEMPTS ERROR", Headers(MetricChoice.Default));
+        Assert.Equal("# STATUS x steps param.acc loss acc ATTEMPTS ERROR", Headers(new MetricChoice(All: true)));
+        Assert.Equal("# STATUS x steps param.acc acc ATTEMPTS ERROR", Headers(new MetricChoice(["acc"])));
+        Assert.Equal("this sweep has no metric accuracy or lost; its metrics are: acc, loss", TrialColumns.For(sweep, new MetricChoice(["accuracy", "acc", "lost"])).Error);
+    }
+
+    [Fact]
+    public async Task An_unknown_metric_column_lists_the_known_ones()
+    {
+        var sweep = Samples.Sweep();
+        using var server = new CannedServer(_ => new(200, Samples.Json(sweep)));
+        var run = await PbmRunner.RunAsync("sweep", "show", sweep.Id, "--metrics", "loss,accuracy", "--server", server.Url);
+        Assert.Equal(2, run.Code);
+        Assert.Equal("pbm: this sweep has no metric accuracy; its metrics are: acc, loss", Assert.Single(run.ErrLines));
+
+        var all = await PbmRunner.RunAsync("sweep", "show", sweep.Id, "--all-metrics", "--server", server.Url);
+        Assert.Equal(0, all.Code);
+        Assert.Equal(["#", "STATUS", "x", "steps", "loss", "acc", "ATTEMPTS", "ERROR"], TableLines(all.Out)[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var both = await PbmRunner.RunAsync("sweep", "show", sweep.Id, "--all-metrics", "--metrics", "loss", "--server", server.Url);
+        Assert.Equal(2, both.Code);
+        Assert.Contains("options --metrics and --all-metrics do not go together", both.Err);
+        var elsewhere = await PbmRunner.RunAsync("sweep", "list", "--all-metrics", "--server", server.Url);
+        Assert.Equal(2, elsewhere.Code);
+        Assert.Contains("option --all-metrics is only for pbm sweep show", elsewhere.Err);
     }
 
     [Fact]
