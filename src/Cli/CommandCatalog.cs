@@ -11,7 +11,7 @@ internal sealed record CommandInfo(string Palette, string Name, CommandKind Kind
 internal static class CommandCatalog
 {
     /// <summary>The palettes, in the order help lists them.</summary>
-    public static readonly IReadOnlyList<string> Palettes = ["sweep", "cluster", "worker"];
+    public static readonly IReadOnlyList<string> Palettes = ["sweep", "cluster", "worker", "completion"];
 
     /// <summary>Every command, palette by palette.</summary>
     public static readonly IReadOnlyList<CommandInfo> All =
@@ -32,6 +32,8 @@ internal static class CommandCatalog
         new("cluster", "down", CommandKind.ClusterDown),
         new("worker", "list", CommandKind.WorkerList),
         new("worker", "drain", CommandKind.WorkerDrain),
+        new("completion", "bash", CommandKind.CompletionBash),
+        new("completion", "zsh", CommandKind.CompletionZsh),
     ];
 
     /// <summary>The command names of <paramref name="palette"/>, in help order.</summary>

@@ -22,6 +22,8 @@ internal enum CommandKind
     ClusterDown,
     WorkerList,
     WorkerDrain,
+    CompletionBash,
+    CompletionZsh,
 }
 
 /// <summary>The outcome of parsing the command line: a command, or a usage error.</summary>

@@ -33,6 +33,8 @@ public static class Pbm
             {
                 CommandKind.Help => Help(stdout, command.HelpTopic),
                 CommandKind.Version => PrintVersion(stdout),
+                CommandKind.CompletionBash => CompletionScript.Write(stdout, "bash"),
+                CommandKind.CompletionZsh => CompletionScript.Write(stdout, "zsh"),
                 CommandKind.Prompt => await PromptCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepSubmit => await SweepSubmitCommand.RunAsync(context, cancellationToken),
                 CommandKind.SweepList => await SweepListCommand.RunAsync(context, cancellationToken),

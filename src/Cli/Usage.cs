@@ -29,7 +29,10 @@ internal static class Usage
         "worker list" => "pbm worker list [--json] [--server URL]",
         "worker drain" => "pbm worker drain ADDRESS [--json] [--server URL]",
         "worker" => "pbm worker (list | drain ADDRESS) [--json] [--server URL]",
-        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|pause|resume|extend|logs|artifacts|report, cluster show|leave|down, worker list|drain, help; pbm HOST:PORT alone opens a prompt)",
+        "completion bash" => "pbm completion bash",
+        "completion zsh" => "pbm completion zsh",
+        "completion" => "pbm completion (bash | zsh)",
+        _ => "pbm [HOST:PORT] COMMAND [OPTIONS]   (commands: sweep submit|list|show|watch|cancel|pause|resume|extend|logs|artifacts|report, cluster show|leave|down, worker list|drain, completion bash|zsh, help; pbm HOST:PORT alone opens a prompt)",
     };
 
     /// <summary>The command that shows the full help of <paramref name="topic"/>.</summary>
@@ -57,6 +60,7 @@ internal static class Usage
         "worker list" => WorkerList + "\n" + Common,
         "worker drain" => WorkerDrain + "\n" + Common,
         "worker" => WorkerPalette + "\n" + Common,
+        "completion bash" or "completion zsh" or "completion" => CompletionPalette,
         _ => Root + "\n" + CommandList + RootEnd + "\n" + Common,
     };
 
@@ -91,6 +95,7 @@ internal static class Usage
           cluster down ADDRESS         remove a dead or unreachable member (leave is the graceful way)
           worker list                  every GPU slot: device, state, current trial, utilisation
           worker drain ADDRESS         a worker node finishes its trials and takes no new ones
+          completion bash|zsh          a shell completion script: source <(pbm completion bash)
 
         """;
 
@@ -398,6 +403,16 @@ internal static class Usage
 
         Options:
           --json   print the coordinator's JSON ({address, message}) only
+
+        """;
+
+    private const string CompletionPalette = """
+        pbm completion: a completion script for your shell, made from pbm's own commands and options.
+
+        Usage: pbm completion bash     e.g. in ~/.bashrc: source <(pbm completion bash)
+               pbm completion zsh      e.g. in ~/.zshrc:  source <(pbm completion zsh)
+
+        Tab then completes palettes, commands and options, and file names for FILE and DIR.
 
         """;
 

@@ -3,8 +3,8 @@ namespace Atelier.Cli.Tests;
 public class CompletionTests
 {
     [Theory]
-    [InlineData("", "", "cluster exit help quit sweep worker")]
-    [InlineData("", "c", "cluster")]
+    [InlineData("", "", "cluster completion exit help quit sweep worker")]
+    [InlineData("", "c", "cluster completion")]
     [InlineData("", "x", "")]
     [InlineData("sweep", "", "artifacts cancel extend list logs pause report resume show submit watch")]
     [InlineData("sweep", "p", "pause")]
@@ -15,7 +15,7 @@ public class CompletionTests
     [InlineData("sweep", "s", "show submit")]
     [InlineData("cluster", "", "down leave show")]
     [InlineData("worker", "d", "drain")]
-    [InlineData("help", "", "cluster sweep worker")]
+    [InlineData("help", "", "cluster completion sweep worker")]
     [InlineData("help cluster", "l", "leave")]
     [InlineData("pbm", "w", "worker")]
     [InlineData("10.0.0.5:9110", "cl", "cluster")]
