@@ -8,14 +8,26 @@
 #   ./demo.sh                                  ports 9110 (HTTP API) and 4053 (cluster remoting)
 #   ATELIER_DEMO_API_PORT=9210 ATELIER_DEMO_PORT=4153 ./demo.sh
 #
-# Needs only the .NET SDK. Data and logs go to .data/demo/ (recreated on each run).
+# A local cluster that stays up, to try pbm against (its sweeps are kept in .data/local/ across up and down):
+#
+#   ./demo.sh up        build, start the coordinator and two workers in the background, print what to try next
+#   ./demo.sh status    whether it runs, and where
+#   ./demo.sh down      stop it (SIGTERM: the workers leave the cluster, then everything exits)
+#
+# Needs only the .NET SDK. The one-shot demo's data and logs go to .data/demo/ (recreated on each run).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 ROOT=$PWD
 API_PORT=${ATELIER_DEMO_API_PORT:-9110}
 PORT=${ATELIER_DEMO_PORT:-4053}
-DEMO_DIR=$ROOT/.data/demo
+MODE=${1:-run}
+case $MODE in
+    run) DEMO_DIR=$ROOT/.data/demo ;;
+    up | down | status) DEMO_DIR=$ROOT/.data/local ;;
+    *) printf 'demo: unknown command %s: use ./demo.sh, ./demo.sh up, ./demo.sh status or ./demo.sh down\n' "$MODE" >&2; exit 2 ;;
+esac
+PIDFILE=$DEMO_DIR/pids
 LOGS=$DEMO_DIR/logs
 BIN=bin/Release/net10.0
 SPEC=${ATELIER_DEMO_SPEC:-examples/cifar-cpu.yaml}
@@ -67,6 +79,48 @@ stop_all() {
     fi
     exit "$status"
 }
+# The processes of a local cluster started by ./demo.sh up that still run (none when it is down).
+running_pids() {
+    [[ -f $PIDFILE ]] || return 0
+    local pid
+    while read -r pid; do kill -0 "$pid" 2>/dev/null && printf '%s\n' "$pid"; done <"$PIDFILE"
+}
+
+if [[ $MODE == status || $MODE == down ]]; then
+    mapfile -t alive < <(running_pids)
+    if ((${#alive[@]} == 0)); then
+        rm -f "$PIDFILE"
+        say "no local cluster is running (start one with ./demo.sh up)"
+        exit 0
+    fi
+    API_PORT=$(cat "$DEMO_DIR/api-port" 2>/dev/null || echo "$API_PORT")
+    if [[ $MODE == status ]]; then
+        api_ready && state="its API answers" || state="its API does not answer (yet?)"
+        say "a local cluster runs: ${#alive[@]} processes (pids ${alive[*]}), http://127.0.0.1:$API_PORT, $state"
+        say "data and logs: ${DEMO_DIR#"$ROOT"/}/"
+        exit 0
+    fi
+    say "stopping the local cluster (pids ${alive[*]})"
+    kill -TERM "${alive[@]}" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        mapfile -t alive < <(running_pids)
+        ((${#alive[@]})) || break
+        sleep 0.1
+    done
+    ((${#alive[@]} == 0)) || kill -KILL "${alive[@]}" 2>/dev/null || true
+    rm -f "$PIDFILE"
+    say "stopped; its sweeps stay in ${DEMO_DIR#"$ROOT"/}/ for the next ./demo.sh up"
+    exit 0
+fi
+
+if [[ $MODE == up ]]; then
+    mapfile -t alive < <(running_pids)
+    if ((${#alive[@]})); then
+        say "a local cluster is already running (pids ${alive[*]}; ./demo.sh status, ./demo.sh down)"
+        exit 1
+    fi
+fi
+
 trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -78,7 +132,7 @@ command -v dotnet >/dev/null || fail "dotnet is not on PATH: install the .NET SD
 port_in_use "$API_PORT" && fail "port $API_PORT (HTTP API) is already in use: stop what uses it or set ATELIER_DEMO_API_PORT"
 port_in_use "$PORT" && fail "port $PORT (cluster remoting) is already in use: stop what uses it or set ATELIER_DEMO_PORT"
 
-rm -rf "$DEMO_DIR"
+[[ $MODE == run ]] && rm -rf "$DEMO_DIR"
 mkdir -p "$LOGS"
 LOGS_FRESH=1
 
@@ -89,7 +143,10 @@ if ! dotnet build Cluster.sln -c Release -nologo -v quiet >"$LOGS/build.log" 2>&
 fi
 
 say "starting the coordinator (HTTP API http://127.0.0.1:$API_PORT, remoting $PORT)"
-dotnet "src/Coordinator/$BIN/Atelier.Coordinator.dll" --api-port "$API_PORT" --port "$PORT" \
+# Under nohup the processes of ./demo.sh up outlive this script and its terminal.
+DETACH=()
+[[ $MODE == up ]] && DETACH=(nohup)
+"${DETACH[@]}" dotnet "src/Coordinator/$BIN/Atelier.Coordinator.dll" --api-port "$API_PORT" --port "$PORT" \
     --data-dir "$DEMO_DIR/coordinator" >"$LOGS/coordinator.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 120); do
@@ -100,7 +157,7 @@ for i in $(seq 1 120); do
 done
 
 for n in 1 2; do
-    dotnet "src/GpuWorker/$BIN/Atelier.GpuWorker.dll" --seed-nodes "akka.tcp://atelier@127.0.0.1:$PORT" \
+    "${DETACH[@]}" dotnet "src/GpuWorker/$BIN/Atelier.GpuWorker.dll" --seed-nodes "akka.tcp://atelier@127.0.0.1:$PORT" \
         --cpu-slots 2 --device cpu --data-dir "$DEMO_DIR/worker-$n" >"$LOGS/worker-$n.log" 2>&1 &
     PIDS+=($!)
 done
@@ -113,6 +170,25 @@ for n in 1 2; do
         sleep 0.5
     done
 done
+
+if [[ $MODE == up ]]; then
+    printf '%s\n' "${PIDS[@]}" >"$PIDFILE"
+    echo "$API_PORT" >"$DEMO_DIR/api-port"
+    PIDS=() # they stay up
+    say "a local cluster runs: coordinator http://127.0.0.1:$API_PORT (remoting $PORT), two workers with 2 CPU slots each"
+    say "data and logs: ${DEMO_DIR#"$ROOT"/}/ (kept across ./demo.sh down and up)"
+    cat <<NEXT
+
+Try (pbm installed as the README says, or: dotnet src/Cli/$BIN/pbm.dll):
+  pbm --server 127.0.0.1:$API_PORT sweep submit examples/synthetic-grid.yaml --wait
+  pbm --server 127.0.0.1:$API_PORT sweep list
+  pbm --server 127.0.0.1:$API_PORT worker list
+  pbm 127.0.0.1:$API_PORT                         (an interactive prompt)
+  ./demo.sh status
+  ./demo.sh down
+NEXT
+    exit 0
+fi
 
 say "pbm sweep submit $SPEC --wait"
 echo

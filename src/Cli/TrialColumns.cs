@@ -1,6 +1,5 @@
 using System.Globalization;
 using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
 using Atelier.Shared.Specs;
 
 namespace Atelier.Cli;
@@ -18,9 +17,6 @@ internal sealed record MetricChoice(IReadOnlyList<string>? Listed = null, bool A
 /// </summary>
 internal sealed record TrialColumns(IReadOnlyList<string> Varying, IReadOnlyList<string> Fixed, IReadOnlyList<string> Metrics, IReadOnlySet<string> MetricNames)
 {
-    /// <summary>Besides the sweep's metric, how many of the job's metrics the table shows by default.</summary>
-    public const int DefaultExtraMetrics = 4;
-
     /// <summary>The columns for <paramref name="sweep"/>, or an error naming the unknown metrics of a <c>--metrics</c> list and the known ones.</summary>
     public static (TrialColumns? Columns, string? Error) For(SweepDto sweep, MetricChoice choice)
     {
@@ -38,18 +34,13 @@ internal sealed record TrialColumns(IReadOnlyList<string> Varying, IReadOnlyList
             metrics = listed.Distinct().ToList();
         }
         else if (choice.All) metrics = known;
-        else
-        {
-            // The sweep's metric, then the job's own metrics in the order its definition lists them.
-            var jobMetrics = JobCatalog.TryGet(sweep.Job, out var job) ? job.Metrics : [];
-            metrics = jobMetrics.Where(known.Contains).Prepend(sweep.Metric.Name).Distinct().Take(1 + DefaultExtraMetrics).ToList();
-        }
+        else metrics = TrialColumnNames.MainMetrics(sweep.Job, sweep.Metric.Name, known);
         return (new TrialColumns(parameters.Where(Varies).ToList(), parameters.Where(p => !Varies(p)).ToList(), metrics,
             known.ToHashSet(StringComparer.Ordinal)), null);
     }
 
-    /// <summary>The heading of parameter <paramref name="name"/>: <c>param.NAME</c> when a metric has the same name.</summary>
-    public string ParameterHeading(string name) => MetricNames.Contains(name) ? "param." + name : name;
+    /// <summary>The heading of parameter <paramref name="name"/> (<see cref="TrialColumnNames.Parameter"/>).</summary>
+    public string ParameterHeading(string name) => TrialColumnNames.Parameter(name, MetricNames);
 
     /// <summary>The fixed settings as <c>name=value</c> pairs, long values shortened (content hashes, paths).</summary>
     public string FixedText(SweepDto sweep)

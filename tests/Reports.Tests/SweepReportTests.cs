@@ -62,7 +62,8 @@ public sealed class SweepReportTests(ReportClusterFixture fixture) : IClassFixtu
             Assert.Equal(sweep.Trials.Count, await page.Locator("#trials tbody tr").CountAsync());
             var best = sweep.Best ?? throw new InvalidOperationException("the sweep has no best trial");
             Assert.Equal($"trial-{best.Index}", await page.Locator("#trials tr.best").GetAttributeAsync("id"));
-            Assert.Equal($"#{best.Index}", (await page.Locator("#best dd").First.TextContentAsync())?.Trim());
+            Assert.Equal($"#{best.Index}", (await page.Locator("#best tbody td").First.TextContentAsync())?.Trim());
+            Assert.Empty(await ReportChecks.OverlappingChartTextAsync(page));
 
             // x, y and lr vary: one chart each, learning curves, and parallel coordinates (more than two vary).
             Assert.Equal(3, await page.Locator("#metric-vs-parameter svg.chart").CountAsync());
@@ -117,10 +118,77 @@ public sealed class SweepReportTests(ReportClusterFixture fixture) : IClassFixtu
             var names = sweep.Trials.SelectMany(t => t.Artifacts ?? []).Select(a => a.FileName).ToHashSet();
             Assert.Equal(names.Contains("inputs/content.png") ? 1 : 0, await page.Locator("#input-content img").CountAsync());
             Assert.Equal(names.Contains("inputs/style.png") ? 1 : 0, await page.Locator("#input-style img").CountAsync());
+
+            // A 2 × 2 grid: one heat map of the metric over the two weights, a cell per trial, the best one marked.
+            Assert.Equal(1, await page.Locator("#heat-maps svg.chart").CountAsync());
+            Assert.Equal(4, await page.Locator("#heat-maps rect.heat-cell").CountAsync());
+            Assert.Equal(1, await page.Locator("#heat-maps rect.heat-cell.best").CountAsync());
+            Assert.Empty(await ReportChecks.OverlappingChartTextAsync(page));
         }
         finally
         {
             await ScreenshotAsync(page, "style-transfer-report.png");
+        }
+    });
+
+    // The demo's job, CPU-sized: a 3 × 2 grid over weight decay (a decade and more apart) and learning rate.
+    private const string CifarSpec = """
+        name: report-cifar
+        job: cifar-vgg19
+        method: grid
+        max_concurrent: 2
+        metric: {name: test_accuracy, goal: maximize}
+        parameters:
+          weight_decay: {values: [1e-4, 5e-4, 2e-3]}
+          lr: {values: [0.01, 0.02]}
+          dropout: {value: 0.0}
+          schedule: {value: cosine}
+          epochs: {value: 2}
+          width: {value: 0.0625}
+          batch_size: {value: 64}
+          train_subset: {value: 256}
+          test_subset: {value: 128}
+          device: {value: cpu}
+          checkpoint_every: {value: 0}
+        """;
+
+    [Fact]
+    public Task A_cifar_sweeps_report_has_a_log_axis_a_heat_map_and_no_overlapping_labels() => fixture.Cluster.ExplainFailuresAsync(async () =>
+    {
+        var (sweep, dir) = await RunAndDownloadAsync(CifarSpec);
+        var html = Path.Combine(dir, "report.html");
+        var opened = await fixture.Browser.OpenAsync(html);
+        var page = opened.Page;
+        try
+        {
+            Assert.Empty(opened.ConsoleProblems);
+            // Weight decay spans more than a decade: a log axis, here and in the CIFAR section.
+            Assert.Contains("weight_decay (log scale)", await page.Locator("#metric-vs-parameter svg", new() { HasText = "vs weight_decay" }).TextContentAsync());
+            Assert.Contains("weight_decay (log scale)", await page.Locator("#cifar svg", new() { HasText = "vs weight_decay" }).TextContentAsync());
+            // Both reference lines, labelled on both accuracy charts; the per-class bars with all ten class names.
+            Assert.Equal(4, await page.Locator("#cifar text.reference-label").CountAsync());
+            var classes = await page.Locator("#cifar svg", new() { HasText = "accuracy per class" }).Locator("text.tick").AllTextContentsAsync();
+            Assert.Contains("airplane", classes);
+            Assert.Contains("automobile", classes);
+            // The grid's two parameters: one heat map, a cell per trial.
+            Assert.Equal(1, await page.Locator("#heat-maps svg.chart").CountAsync());
+            Assert.Equal(6, await page.Locator("#heat-maps rect.heat-cell").CountAsync());
+            // The compact best trial: what varies, the metric and the job's main metrics; the fixed settings are not repeated.
+            var heads = (await page.Locator("#best thead th").AllTextContentsAsync()).Select(h => h.Trim()).ToList();
+            Assert.Equal(["trial", "weight_decay", "lr", "test_accuracy"], heads.Take(4));
+            Assert.DoesNotContain("width", heads);
+            Assert.True(heads.Count <= 10, string.Join(", ", heads));
+            // No text of any chart overlaps another.
+            Assert.Empty(await ReportChecks.OverlappingChartTextAsync(page));
+            Assert.Equal(sweep.Trials.Count, await page.Locator("#trials tbody tr").CountAsync());
+            // The parameter epochs and the metric epochs: two columns of trials.csv, told apart.
+            var header = ReportChecks.ParseCsv(await File.ReadAllTextAsync(Path.Combine(dir, "trials.csv")))[0];
+            Assert.Contains("param.epochs", header);
+            Assert.Contains("epochs", header);
+        }
+        finally
+        {
+            await ScreenshotAsync(page, "cifar-report.png");
         }
     });
 

@@ -7,8 +7,8 @@ namespace Atelier.Coordinator.Reports.Model;
 /// <summary>Describes each parameter of a sweep's trials: where its values come from, whether it varies, its axis.</summary>
 public static class ParameterAxes
 {
-    /// <summary>Listed values (not a distribution) get a log axis when they are positive and span at least this many decades.</summary>
-    public const double LogDecades = 2;
+    /// <summary>A numeric parameter gets a log axis when its values (or its distribution's range) are positive and span more than this many decades.</summary>
+    public const double LogDecades = 1;
 
     public static IReadOnlyList<ReportParameter> Describe(SweepSpec? spec, IReadOnlyList<TrialDto> trials)
     {
@@ -34,7 +34,7 @@ public static class ParameterAxes
         };
         var scale = !numeric ? AxisScale.Categorical
             : spec is DistributionParameter { Distribution: Distribution.LogUniformValues } ? AxisScale.Log
-            : spec is not DistributionParameter && SpansDecades(numbers) ? AxisScale.Log
+            : SpansDecades(spec is DistributionParameter given ? [given.Min, given.Max] : numbers) ? AxisScale.Log
             : AxisScale.Linear;
         // A distribution's own range keeps grids and axes stable while trials arrive.
         var (min, max) = spec is DistributionParameter range ? (range.Min, range.Max)
@@ -43,9 +43,9 @@ public static class ParameterAxes
             double.IsNaN(min) ? null : min, double.IsNaN(max) ? null : max);
     }
 
-    /// <summary>Every value positive and the largest at least 10^<see cref="LogDecades"/> times the smallest.</summary>
+    /// <summary>Every value positive and the largest more than 10^<see cref="LogDecades"/> times the smallest.</summary>
     public static bool SpansDecades(IReadOnlyList<double> values) =>
-        values.Count > 1 && values.All(v => v > 0) && Math.Log10(values.Max() / values.Min()) >= LogDecades - 1e-9;
+        values.Count > 1 && values.All(v => v > 0) && Math.Log10(values.Max() / values.Min()) > LogDecades + 1e-9;
 
     public static bool IsNumber(ParamValue v) => v.Kind is ParamType.Int or ParamType.Float;
 }

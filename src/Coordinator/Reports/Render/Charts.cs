@@ -113,6 +113,49 @@ public static class Charts
         return frame.ToString();
     }
 
+    /// <summary>
+    /// The metric over two parameters of a grid: a cell per pair of values, coloured from worst (dark) to best (light) and
+    /// labelled with the value; where several trials share a cell (a third parameter varies) the best of them.
+    /// </summary>
+    public static string HeatMap(SweepReport report, ReportParameter across, ReportParameter down)
+    {
+        var metric = report.Sweep.Metric;
+        var sign = metric.Goal == MetricGoal.Maximize ? 1 : -1;
+        List<ParamValue> Values(ReportParameter p) => report.Trials.Where(t => t.Parameters.ContainsKey(p.Name)).Select(t => t.Parameters[p.Name])
+            .Distinct().OrderBy(v => ParameterAxes.IsNumber(v) ? v.AsDouble() : 0).ThenBy(v => v.ToString(), StringComparer.Ordinal).ToList();
+        var xs = Values(across);
+        var ys = Values(down);
+        var cells = report.Trials
+            .Where(t => t.Value is { } v && double.IsFinite(v) && t.Parameters.ContainsKey(across.Name) && t.Parameters.ContainsKey(down.Name))
+            .GroupBy(t => (X: xs.IndexOf(t.Parameters[across.Name]), Y: ys.IndexOf(t.Parameters[down.Name])))
+            .ToDictionary(g => g.Key, g => g.MaxBy(t => sign * t.Value!.Value)!);
+        var frame = new PlotFrame(Width, Height, $"{metric.Name} over {across.Name} × {down.Name}", "heat-map");
+        frame.CategoryAxes(xs.Select(NumberText.Of).ToList(), ys.Select(NumberText.Of).ToList(), across.Name, down.Name);
+        var values = cells.Values.Select(t => t.Value!.Value).ToList();
+        var (low, high) = values.Count == 0 ? (0.0, 1.0) : (values.Min(), values.Max());
+        var (w, h) = ((frame.X1 - frame.X0) / Math.Max(1, xs.Count), (frame.YBottom - frame.YTop) / Math.Max(1, ys.Count));
+        for (var i = 0; i < xs.Count; i++)
+        {
+            for (var j = 0; j < ys.Count; j++)
+            {
+                var (x, y) = (frame.X0 + i * w, frame.YBottom - (j + 1) * h);
+                if (!cells.TryGetValue((i, j), out var trial))
+                {
+                    frame.Svg.Rect(x + 1, y + 1, w - 2, h - 2, "heat-cell empty", "#eeeeee", $"{across.Name} = {NumberText.Of(xs[i])}, {down.Name} = {NumberText.Of(ys[j])}: no value");
+                    continue;
+                }
+                var value = trial.Value!.Value;
+                // 0 for the worst cell, 1 for the best, whichever way the metric goes.
+                var goodness = high > low ? (sign > 0 ? value - low : high - value) / (high - low) : 1;
+                frame.Svg.Rect(x + 1, y + 1, w - 2, h - 2, trial.Index == report.BestTrial ? "heat-cell best" : "heat-cell", Palette.Sequential(goodness),
+                    $"trial #{trial.Index}: {across.Name} = {NumberText.Of(xs[i])}, {down.Name} = {NumberText.Of(ys[j])}, {metric.Name} = {NumberText.Of(value)}");
+                frame.Svg.Text(x + w / 2, y + h / 2 + 4, NumberText.Of(value), goodness < 0.55 ? "heat-value light" : "heat-value");
+            }
+        }
+        frame.Legend([($"best per cell; light = better {metric.Name}", Palette.Sequential(1), "square")]);
+        return frame.ToString();
+    }
+
     /// <summary>Keeps at most <paramref name="max"/> points, evenly spread, the first and the last among them.</summary>
     public static List<(double X, double Y)> Downsample(List<(double X, double Y)> points, int max)
     {
@@ -120,13 +163,22 @@ public static class Charts
         return Enumerable.Range(0, max).Select(i => points[(int)Math.Round(i * (points.Count - 1) / (double)(max - 1))]).ToList();
     }
 
+    /// <summary>
+    /// Dashed lines with their labels above them; a label that would sit on the one before it (lines less than a text
+    /// line apart) goes to the other end of its line, so labels never overlap.
+    /// </summary>
     internal static void DrawReferences(PlotFrame frame, Scale y, IReadOnlyList<ReferenceLine>? references)
     {
-        foreach (var r in references ?? [])
+        double? previous = null;
+        var atStart = true;
+        foreach (var r in (references ?? []).OrderByDescending(r => y.Map(r.Value)))
         {
             var py = y.Map(r.Value);
             frame.Svg.Line(frame.X0, py, frame.X1, py, "reference");
-            frame.Svg.Text(frame.X0 + 6, py - 5, r.Label, "reference-label", "start");
+            atStart = previous is not { } p || p - py >= PlotFrame.TextLine || !atStart;
+            if (atStart) frame.Svg.Text(frame.X0 + 6, py - 5, r.Label, "reference-label", "start");
+            else frame.Svg.Text(frame.X1 - 6, py - 5, r.Label, "reference-label", "end");
+            previous = py;
         }
     }
 

@@ -2,7 +2,10 @@ using Atelier.Coordinator.Reports.Model;
 
 namespace Atelier.Coordinator.Reports.Render;
 
-/// <summary>The charts every report has: the metric against each varying parameter, learning curves, parallel coordinates.</summary>
+/// <summary>
+/// The charts every report has: the metric against each varying parameter, heat maps over pairs of a grid's parameters,
+/// learning curves, parallel coordinates.
+/// </summary>
 public static class ChartsHtml
 {
     /// <summary>Points of all learning curves together; each trial's curve is thinned to its share (20 to 400 points).</summary>
@@ -17,6 +20,17 @@ public static class ChartsHtml
         {
             html.Raw("<div class=\"charts\" id=\"metric-vs-parameter\">");
             foreach (var p in varying) html.Raw(Charts.MetricVsParameter(report, p));
+            html.Raw("</div>");
+        }
+
+        // A grid: the metric over every pair of the parameters it varies (the best trial of each cell).
+        var gridded = report.Sweep.Method == "grid" ? varying.Where(p => p.Source == ParameterSources.Values).ToList() : [];
+        if (gridded.Count >= 2)
+        {
+            html.Element("h2", $"{report.Sweep.Metric.Name} over pairs of parameters").Raw("<div class=\"charts\" id=\"heat-maps\">");
+            for (var i = 0; i < gridded.Count; i++)
+                for (var j = i + 1; j < gridded.Count; j++)
+                    html.Raw(Charts.HeatMap(report, gridded[i], gridded[j]));
             html.Raw("</div>");
         }
 

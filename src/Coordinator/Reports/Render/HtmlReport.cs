@@ -1,6 +1,7 @@
 using System.Globalization;
 using Atelier.Coordinator.Reports.Model;
 using Atelier.Coordinator.Reports.Pictures;
+using Atelier.Shared.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Reports.Render;
@@ -85,14 +86,18 @@ public static class HtmlReport
             html.Element("p", "No trial has completed with a value of the metric yet.", "note");
             return;
         }
-        html.Raw("<dl class=\"kv\" id=\"best\">");
-        html.Element("dt", "trial").Element("dd", $"#{best.Index}");
-        html.Element("dt", report.Sweep.Metric.Name).Element("dd", best.Value is { } v ? NumberText.Of(v) : "—");
-        foreach (var (name, value) in best.Parameters) html.Element("dt", name).Element("dd", NumberText.Of(value));
-        foreach (var (name, value) in best.Metrics.Where(m => m.Key != report.Sweep.Metric.Name && !m.Key.StartsWith(CifarSections.ClassMetricPrefix, StringComparison.Ordinal)))
-            html.Element("dt", name).Element("dd", NumberText.Of(value));
-        if (best.RunSeconds is { } run) html.Element("dt", "run time").Element("dd", NumberText.Duration(run));
-        html.Raw("</dl>");
+        // One compact row: what varies, the sweep's metric and the job's main metrics (the rest are in the trial table,
+        // report.json and trials.csv), as pbm sweep show lays them out.
+        var varying = report.Parameters.Where(p => p.Varies).Select(p => p.Name).ToList();
+        var metricNames = TrialsCsv.MetricColumns(report).ToHashSet(StringComparer.Ordinal);
+        var metrics = TrialColumnNames.MainMetrics(report.Sweep.Job, report.Sweep.Metric.Name, best.Metrics.Keys);
+        html.Raw("<div class=\"table-wrap\"><table class=\"trials compact\" id=\"best\"><thead><tr><th>trial</th>");
+        foreach (var p in varying) html.Raw("<th>").Text(TrialColumnNames.Parameter(p, metricNames)).Raw("</th>");
+        foreach (var m in metrics) html.Raw("<th>").Text(m).Raw("</th>");
+        html.Raw("<th>run time</th></tr></thead><tbody><tr class=\"best\"><td>").Text($"#{best.Index}").Raw("</td>");
+        foreach (var p in varying) html.Raw("<td>").Text(best.Parameters.TryGetValue(p, out var v) ? NumberText.Of(v) : "—").Raw("</td>");
+        foreach (var m in metrics) html.Raw("<td>").Text(best.Metrics.TryGetValue(m, out var v) ? NumberText.Of(v) : "—").Raw("</td>");
+        html.Raw("<td>").Text(best.RunSeconds is { } run ? NumberText.Duration(run) : "—").Raw("</td></tr></tbody></table></div>");
     }
 
     private static void Card(HtmlWriter html, string key, string value, string id) =>

@@ -19,6 +19,21 @@ public static class Palette
     /// <summary>The best trial, everywhere.</summary>
     public const string Best = Vermillion;
 
+    /// <summary>
+    /// A sequential colour for <paramref name="t"/> in [0, 1]: viridis, dark purple (0) through teal to yellow (1), even in
+    /// lightness and readable with colour-vision deficiencies.
+    /// </summary>
+    public static string Sequential(double t)
+    {
+        ReadOnlySpan<(double R, double G, double B)> stops =
+            [(68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)];
+        var x = Math.Clamp(double.IsFinite(t) ? t : 0, 0, 1) * (stops.Length - 1);
+        var i = Math.Min((int)x, stops.Length - 2);
+        var f = x - i;
+        int Mix(double a, double b) => (int)Math.Round(a + (b - a) * f);
+        return $"#{Mix(stops[i].R, stops[i + 1].R):X2}{Mix(stops[i].G, stops[i + 1].G):X2}{Mix(stops[i].B, stops[i + 1].B):X2}";
+    }
+
     /// <summary>Series colours in order (black is kept for text and axes).</summary>
     public static readonly IReadOnlyList<string> Series = [Blue, Orange, BluishGreen, ReddishPurple, SkyBlue, Vermillion, Yellow];
 }

@@ -5,6 +5,12 @@ public sealed class PlotFrame
 {
     public const int Left = 70, Right = 18, Top = 46, Bottom = 50;
 
+    /// <summary>The height of a line of chart text, in pixels: labels closer than this would overlap.</summary>
+    public const double TextLine = 13;
+
+    /// <summary>About how wide a character of tick text is (11 px sans-serif), to tell whether labels fit.</summary>
+    public const double CharWidth = 6.2;
+
     public PlotFrame(int width, int height, string title, string? cssClass = null)
     {
         Svg = new SvgWriter(width, height, title, cssClass);
@@ -26,9 +32,9 @@ public sealed class PlotFrame
     public double Category(int i, int count) => X0 + (X1 - X0) * (i + 0.5) / Math.Max(1, count);
 
     /// <summary>Draws the y axis with grid lines, and the x axis from <paramref name="x"/> or from category labels.</summary>
-    public void Axes(Scale? x, Scale y, string xLabel, string yLabel, IReadOnlyList<string>? categories = null)
+    public void Axes(Scale? x, Scale y, string xLabel, string yLabel, IReadOnlyList<string>? categories = null, bool yTicks = true)
     {
-        foreach (var t in y.Ticks())
+        foreach (var t in yTicks ? y.Ticks() : [])
         {
             var py = y.Map(t);
             Svg.Line(X0, py, X1, py, "grid");
@@ -45,14 +51,27 @@ public sealed class PlotFrame
                 Svg.Text(px, YBottom + 18, Scale.Label(t), "tick");
             }
         }
-        else if (categories is not null)
+        var staggered = false;
+        if (x is null && categories is not null)
         {
+            // Labels wider than their category alternate between two rows, so that neighbours never overlap.
             var every = Math.Max(1, (int)Math.Ceiling(categories.Count / 12.0));
+            var room = (X1 - X0) / Math.Max(1, categories.Count) * every;
+            staggered = categories.Any(c => Shorten(c).Length * CharWidth > room - 4);
             for (var i = 0; i < categories.Count; i += every)
-                Svg.Text(Category(i, categories.Count), YBottom + 18, Shorten(categories[i]), "tick");
+                Svg.Text(Category(i, categories.Count), YBottom + (staggered && i / every % 2 == 1 ? 16 + TextLine : 16), Shorten(categories[i]), "tick");
         }
-        Svg.Text((X0 + X1) / 2, Svg.Height - 10, xLabel + (x?.IsLog == true ? " (log scale)" : ""), "axis-label");
+        Svg.Text((X0 + X1) / 2, Svg.Height - (staggered ? 3 : 10), xLabel + (x?.IsLog == true ? " (log scale)" : ""), "axis-label");
         Svg.Text(16, (YTop + YBottom) / 2, yLabel + (y.IsLog ? " (log scale)" : ""), "axis-label", rotate: -90);
+    }
+
+    /// <summary>Categories along both axes (a heat map): x labels as <see cref="Axes"/> writes them, y labels beside each row.</summary>
+    public void CategoryAxes(IReadOnlyList<string> across, IReadOnlyList<string> down, string xLabel, string yLabel)
+    {
+        var h = (YBottom - YTop) / Math.Max(1, down.Count);
+        for (var j = 0; j < down.Count; j++)
+            Svg.Text(X0 - 6, YBottom - (j + 0.5) * h + 4, Shorten(down[j], 9), "tick", "end");
+        Axes(null, new Scale(0, 1, YBottom, YTop, false), xLabel, yLabel, across, yTicks: false);
     }
 
     /// <summary>A legend in one row above the plot area, right-aligned: a swatch and a label per entry.</summary>
@@ -73,5 +92,5 @@ public sealed class PlotFrame
 
     public override string ToString() => Svg.ToString();
 
-    private static string Shorten(string s) => s.Length <= 14 ? s : s[..13] + "…";
+    private static string Shorten(string s, int max = 14) => s.Length <= max ? s : s[..(max - 1)] + "…";
 }

@@ -40,6 +40,9 @@ public static class ReportAssets
         table.trials td.t, table.trials th.t { text-align: left; }
         table.trials td.err { white-space: normal; max-width: 22rem; color: #8a2b00; text-align: left; }
         table.trials tr.best td { background: #fde7d6; font-weight: 600; }
+        table.trials.compact { width: auto; } table.trials.compact th { cursor: default; }
+        svg .heat-value { font-size: 11px; } svg .heat-value.light { fill: #fff; }
+        svg rect.heat-cell.best { stroke: #D55E00; stroke-width: 3; }
         table.trials tbody tr:nth-child(even):not(.best) td { background: var(--band); }
         .table-wrap { overflow-x: auto; max-height: 36rem; overflow-y: auto; border: 1px solid var(--rule); }
         table.grid { border-collapse: collapse; margin: .4rem 0 1rem; }

@@ -17,8 +17,10 @@ public static class TrialTable
             .Element("p", "Click a column heading to sort; again to reverse. The best trial is highlighted.", "note noprint")
             .Raw("<div class=\"table-wrap\"><table class=\"trials sortable\" id=\"trials\"><thead><tr>")
             .Raw("<th data-type=\"number\">#</th><th class=\"t\" data-type=\"text\">status</th>");
+        var metricNames = TrialsCsv.MetricColumns(report).ToHashSet(StringComparer.Ordinal);
         foreach (var p in parameters)
-            html.Raw(p.Scale == AxisScale.Categorical ? "<th class=\"t\" data-type=\"text\">" : "<th data-type=\"number\">").Text(p.Name).Raw("</th>");
+            html.Raw(p.Scale == AxisScale.Categorical ? "<th class=\"t\" data-type=\"text\">" : "<th data-type=\"number\">")
+                .Text(Shared.Api.TrialColumnNames.Parameter(p.Name, metricNames)).Raw("</th>");
         foreach (var m in metrics) html.Raw("<th data-type=\"number\">").Text(m).Raw("</th>");
         html.Raw("<th data-type=\"number\">run time</th><th data-type=\"number\">steps</th><th data-type=\"number\">attempts</th><th class=\"t\" data-type=\"text\">error</th></tr></thead><tbody>");
         foreach (var t in report.Trials)

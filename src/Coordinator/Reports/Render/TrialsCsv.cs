@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
 using Atelier.Coordinator.Reports.Model;
+using Atelier.Shared.Api;
 
 namespace Atelier.Coordinator.Reports.Render;
 
 /// <summary>
-/// <c>trials.csv</c> (RFC 4180, UTF-8, comma separated, a header row): <c>trial, status</c>, one column per parameter,
-/// one per metric (the sweep's first), then <c>attempts, started_at, finished_at, run_seconds, last_step, error</c>.
+/// <c>trials.csv</c> (RFC 4180, UTF-8, comma separated, a header row): <c>trial, status</c>, one column per parameter
+/// (<c>param.NAME</c> when a metric has its name), one per metric (the sweep's first; <c>metric.NAME</c> when a column of the trial's own has its name), then <c>attempts, started_at, finished_at, run_seconds, last_step, error</c>.
 /// Numbers in invariant round-trip form; empty where a trial has no value.
 /// </summary>
 public static class TrialsCsv
@@ -18,7 +19,8 @@ public static class TrialsCsv
         var parameters = report.Parameters.Select(p => p.Name).ToList();
         var metrics = MetricColumns(report);
         var csv = new StringBuilder();
-        Row(csv, ["trial", "status", .. parameters, .. metrics, .. Tail]);
+        var metricNames = metrics.ToHashSet(StringComparer.Ordinal);
+        Row(csv, ["trial", "status", .. parameters.Select(p => TrialColumnNames.Parameter(p, metricNames)), .. metrics.Select(m => TrialColumnNames.Metric(m, Own)), .. Tail]);
         foreach (var t in report.Trials)
         {
             Row(csv,
@@ -36,6 +38,9 @@ public static class TrialsCsv
         }
         return csv.ToString();
     }
+
+    /// <summary>The columns of the trial's own (not its parameters or metrics).</summary>
+    public static readonly IReadOnlyList<string> Own = ["trial", "status", .. Tail];
 
     /// <summary>The sweep's metric, then every other metric in the order the trials first report them.</summary>
     public static IReadOnlyList<string> MetricColumns(SweepReport report) =>
