@@ -225,6 +225,7 @@ internal sealed class CoordinatorClient : IDisposable
     private ApiResult<T> Read<T>(HttpResponseMessage response, string body)
         where T : class
     {
+        if (NotJson(response, body) is { } notCoordinator) return ApiResult<T>.Fail(notCoordinator);
         try
         {
             if (JsonSerializer.Deserialize<T>(body, ApiJson.Options) is { } value)
@@ -260,12 +261,28 @@ internal sealed class CoordinatorClient : IDisposable
 
         if (error is { Error.Length: > 0 })
             return new ClientError(error.Error, response.StatusCode, error.Details);
+        if (NotJson(response, body) is { } notCoordinator) return notCoordinator;
 
         var snippet = Format.Truncate(body, SnippetLength);
         return new ClientError(
             $"the coordinator at {ServerText} answered {Describe(response)}" +
             (snippet.Length > 0 ? $": {snippet}" : " with no explanation") +
             (response.StatusCode == HttpStatusCode.NotFound ? " (is --server the Atelier coordinator?)" : ""),
+            response.StatusCode);
+    }
+
+    /// <summary>
+    /// An answer that is not JSON (a web page, plain text) comes from something other than the coordinator, whose every
+    /// answer is JSON: say so, rather than fail to parse it.
+    /// </summary>
+    private ClientError? NotJson(HttpResponseMessage response, string body)
+    {
+        var type = response.Content.Headers.ContentType?.MediaType;
+        if (type is not null && type.Contains("json", StringComparison.OrdinalIgnoreCase)) return null;
+        if (type is null && (body.Length == 0 || body.TrimStart() is ['{', ..] or ['[', ..])) return null;
+        var what = body.TrimStart().StartsWith('<') ? "a web page" : type is null ? "something that is not JSON" : type;
+        return new ClientError(
+            $"the server at {ServerText} answered {Describe(response)} with {what}, not the coordinator's JSON: is --server the Atelier coordinator's API (default port 9110)?",
             response.StatusCode);
     }
 

@@ -67,4 +67,27 @@ public class SweepListTests
             $"pbm: cannot reach the coordinator at http://127.0.0.1:{port} (connection refused): is it running? start it with dotnet run --project src/Coordinator, or pass --server",
             Assert.Single(run.ErrLines));
     }
+
+    [Theory]
+    [InlineData(200, "<!DOCTYPE html><html><body>It works!</body></html>", "text/html", "200 OK with a web page")]
+    [InlineData(404, "<html><body>Not Found</body></html>", "text/html", "404 Not Found with a web page")]
+    [InlineData(200, "hello", "text/plain", "200 OK with text/plain")]
+    public async Task A_server_that_is_not_a_coordinator_is_named_as_such_in_one_line(int status, string body, string type, string answered)
+    {
+        using var server = new CannedServer(_ => new(status, body, type));
+        var run = await PbmRunner.RunAsync("sweep", "list", "--server", server.Url);
+        Assert.Equal(1, run.Code);
+        Assert.Equal(
+            $"pbm: the server at {server.Url} answered {answered}, not the coordinator's JSON: is --server the Atelier coordinator's API (default port 9110)?",
+            Assert.Single(run.ErrLines));
+    }
+
+    [Fact]
+    public async Task A_wrong_token_gets_the_coordinators_one_line()
+    {
+        using var server = new CannedServer(_ => new(401, Samples.ApiErrorJson("missing or wrong bearer token: set ATELIER_TOKEN to the coordinator's API token (pbm sends it as Authorization: Bearer …)")));
+        var run = await PbmRunner.RunAsync("sweep", "list", "--server", server.Url);
+        Assert.Equal(1, run.Code);
+        Assert.Equal("pbm: missing or wrong bearer token: set ATELIER_TOKEN to the coordinator's API token (pbm sends it as Authorization: Bearer …)", Assert.Single(run.ErrLines));
+    }
 }

@@ -170,7 +170,8 @@ public sealed class SweepSubmitTests : IDisposable
         using var server = new CannedServer(_ => new(502, "<html><body>Bad gateway</body></html>", "text/html"));
         var run = await PbmRunner.RunAsync("sweep", "submit", file, "--server", server.Url);
         Assert.Equal(1, run.Code);
-        Assert.StartsWith($"pbm: the coordinator at {server.Url} answered 502 Bad Gateway: <html>", Assert.Single(run.ErrLines));
+        Assert.Equal($"pbm: the server at {server.Url} answered 502 Bad Gateway with a web page, not the coordinator's JSON: is --server the Atelier coordinator's API (default port 9110)?",
+            Assert.Single(run.ErrLines));
     }
 
     [Fact]
