@@ -6,15 +6,13 @@ using static Atelier.GpuWorker.Slots.SlotMessages;
 namespace Atelier.GpuWorker.Slots;
 
 /// <summary>
-/// Forwards a job's reports from its thread to the slot actor as messages. A metric that is NaN or infinite ends the
-/// job there (<see cref="DivergedException"/>, thrown on the job's thread): the attempt fails and is retried up to
-/// <c>max_retries</c>, like any job that throws.
+/// Forwards a job's reports from its thread to the slot actor as messages (<see cref="JobExecution"/> has checked that
+/// every metric is finite).
 /// </summary>
 internal sealed class ActorJobReporter(IActorRef slot, RunKey run) : IJobReporter
 {
     public void Metrics(long step, IReadOnlyDictionary<string, double> values)
     {
-        DivergedException.ThrowIfNotFinite(values, $"at step {step}");
         slot.Tell(new JobMetrics(run, new MetricPoint(step, new Dictionary<string, double>(values))));
     }
 

@@ -213,9 +213,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
                 var parameters = new JobParameters(job.Definition, given);
                 var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
                     new ActorJobReporter(self, run), Resumes(a), token, devices);
-                var final = job.Run(context).FinalMetrics;
-                DivergedException.ThrowIfNotFinite(final, "in the final metrics");
-                return new JobEnded(run, final, null);
+                // A metric that is NaN or infinite fails the attempt (retried up to max_retries, like any job that throws).
+                return new JobEnded(run, JobExecution.Run(job, context).FinalMetrics, null);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {

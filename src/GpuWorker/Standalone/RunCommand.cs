@@ -71,7 +71,7 @@ public static class RunCommand
         using var reporter = new FileJobReporter(Path.Combine(outDir, "metrics.jsonl"), output, append: resume);
         try
         {
-            var result = job.Run(new JobContext(job.Definition.Kind, 1, parameters, outDir, reporter, resume, ct));
+            var result = JobExecution.Run(job, new JobContext(job.Definition.Kind, 1, parameters, outDir, reporter, resume, ct));
             var document = new { job = job.Definition.Kind, parameters = parameters.Values, metrics = result.FinalMetrics };
             File.WriteAllText(resultPath, JsonSerializer.Serialize(document, ApiJson.Options));
             output.WriteLine($"done: {string.Join(", ", result.FinalMetrics.Select(kv => $"{kv.Key}={kv.Value:G6}"))} -> {resultPath}");

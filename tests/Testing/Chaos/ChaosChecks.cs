@@ -94,6 +94,15 @@ public sealed partial class ChaosChecks(string artifactsDirectory, ChaosReferenc
         IEnumerable<long> expectedSteps;
         switch (trial.Status)
         {
+            case TrialStatus.Failed when reference.Diverged is not null && trial.Error?.Contains("the run diverged", StringComparison.Ordinal) == true:
+                // Diverges uninterrupted too: it must fail, with every step before the divergence recorded.
+                report.Failed++;
+                expectedSteps = reference.History.Keys;
+                break;
+            case TrialStatus.Completed when reference.Diverged is not null:
+                report.ResultsLost++;
+                report.Violations.Add($"{name}: completed, but an uninterrupted run diverges ({reference.Diverged})");
+                return;
             case TrialStatus.Completed:
                 report.Completed++;
                 expectedSteps = reference.History.Keys;

@@ -6,8 +6,12 @@ using Atelier.Shared.Protocol;
 
 namespace Atelier.Testing.Chaos;
 
-/// <summary>What an uninterrupted run of one trial reports: each step's metrics and the final metrics.</summary>
-public sealed record ReferenceRun(IReadOnlyDictionary<long, IReadOnlyDictionary<string, double>> History, IReadOnlyDictionary<string, double> Final);
+/// <summary>
+/// What an uninterrupted run of one trial reports: each step's metrics and the final metrics, or, for a run that diverged
+/// (a NaN or infinite metric: the trial must end failed), why.
+/// </summary>
+public sealed record ReferenceRun(IReadOnlyDictionary<long, IReadOnlyDictionary<string, double>> History, IReadOnlyDictionary<string, double> Final,
+    string? Diverged = null);
 
 /// <summary>
 /// The expected history and result of every trial. For <c>synthetic</c> they are closed-form
@@ -68,9 +72,10 @@ public sealed class ChaosReferences
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         await process.WaitForExitAsync(ct);
-        if (process.ExitCode != 0)
+        var diverged = process.ExitCode != 0 && (await stderr).Contains("the run diverged", StringComparison.Ordinal) ? (await stderr).Trim() : null;
+        if (process.ExitCode != 0 && diverged is null)
             throw new InvalidOperationException($"the reference run of {job} trial {trial.Index} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        output.WriteLine($"reference: {job} trial {trial.Index} run uninterrupted in {watch.Elapsed.TotalSeconds:0.0}s");
+        output.WriteLine($"reference: {job} trial {trial.Index} run uninterrupted in {watch.Elapsed.TotalSeconds:0.0}s{(diverged is null ? "" : ": " + diverged)}");
 
         var history = new Dictionary<long, IReadOnlyDictionary<string, double>>();
         foreach (var line in await File.ReadAllLinesAsync(Path.Combine(outDir, "metrics.jsonl"), ct))
@@ -81,6 +86,7 @@ public sealed class ChaosReferences
             values.Remove("step");
             history[step] = values;
         }
+        if (diverged is not null) return new ReferenceRun(history, new Dictionary<string, double>(), diverged);
         using var result = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(outDir, "result.json"), ct));
         var final = result.RootElement.GetProperty("metrics").Deserialize<Dictionary<string, double>>(ApiJson.Options)!;
         return new ReferenceRun(history, final);

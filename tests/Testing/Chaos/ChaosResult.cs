@@ -20,7 +20,7 @@ public sealed record ChaosResult(ChaosOptions Options, IReadOnlyList<FaultRecord
         yield return Passed ? "chaos: PASSED" : "chaos: FAILED";
         yield return $"  seed {Options.Seed}, journal {Options.Journal}, {Options.Coordinators} coordinators, {Options.Workers} workers × {Options.SlotsPerWorker} slots, {Elapsed.TotalMinutes:0.0} min";
         yield return $"  faults: {Faults.Count} ({string.Join(", ", Faults.GroupBy(f => f.Kind).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"))})";
-        yield return $"  sweeps {r.Sweeps}, trials {r.Trials} (completed {r.Completed}, stopped early {r.Stopped}, failed by the job {r.Failed}), attempts {r.Attempts}";
+        yield return $"  sweeps {r.Sweeps}, trials {r.Trials} (completed {r.Completed}, stopped early {r.Stopped}, failed as the job does uninterrupted {r.Failed}), attempts {r.Attempts}";
         yield return $"  steps checked {r.StepsChecked}: lost {r.StepsLost}, extra {r.ExtraSteps}, recorded twice {r.DuplicateSteps}, wrong value {r.WrongValues}; results lost {r.ResultsLost}; trials not ended exactly once {r.TerminalNotOnce}";
         yield return $"  artifacts checked {r.ArtifactsChecked} ({r.CheckpointsKept} checkpoints): missing or damaged {r.ArtifactsMissing}; unreferenced after a collector round {r.UnreferencedAfterCollection}; replay differences {r.ReplayDifferences}";
         yield return string.Create(CultureInfo.InvariantCulture,

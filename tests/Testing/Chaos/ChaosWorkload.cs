@@ -83,7 +83,7 @@ public static class ChaosWorkload
             max_retries: 10
             parameters:
               weight_decay: {values: [1e-4, 5e-3]}
-              lr: {value: 0.02}
+              lr: {value: 0.01}
               dropout: {value: 0.0}
               schedule: {value: cosine}
               epochs: {value: 6}
