@@ -136,7 +136,7 @@ port_in_use "$PORT" && fail "port $PORT (cluster remoting) is already in use: st
 mkdir -p "$LOGS"
 LOGS_FRESH=1
 
-say "building (dotnet build Cluster.sln -c Release; log: .data/demo/logs/build.log)"
+say "building (dotnet build Cluster.sln -c Release; log: ${LOGS#"$ROOT"/}/build.log)"
 if ! dotnet build Cluster.sln -c Release -nologo -v quiet >"$LOGS/build.log" 2>&1; then
     grep -E ': error ' "$LOGS/build.log" | sort -u | head -n 20 >&2 || true
     fail "the build failed; see $LOGS/build.log"
