@@ -33,8 +33,9 @@ public sealed class PbmTests(SharedClusterFixture fixture)
         var lines = show.Stdout.Split('\n').Select(l => l.TrimEnd()).ToList();
         Assert.Contains(sweep.Id, show.Stdout, StringComparison.Ordinal);
         var header = Assert.Single(lines, l => l.TrimStart().StartsWith("#", StringComparison.Ordinal) && l.Contains("STATUS"));
-        foreach (var column in new[] { "x", "y", "lr", "steps", "loss", "ATTEMPTS" })
-            Assert.Contains(column, header.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        // x and y vary; lr and steps are the same in every trial: listed once above the table, not as columns.
+        Assert.Equal(["#", "STATUS", "x", "y", "loss", "ATTEMPTS", "ERROR"], header.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("fixed:    lr=0.01, steps=5", lines);
         foreach (var trial in sweep.Trials)
         {
             // A row: the index, then "completed", then the parameter values.

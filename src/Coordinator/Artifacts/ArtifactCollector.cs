@@ -53,17 +53,22 @@ public sealed partial class ArtifactCollector(
         return Sweep(store, live, DateTime.UtcNow - settings.Grace);
     }
 
-    /// <summary>Deletes every stored or temporary file not in <paramref name="live"/> last written before <paramref name="cutoff"/>.</summary>
+    /// <summary>
+    /// Deletes every stored file not in <paramref name="live"/> last written before <paramref name="cutoff"/>, and every
+    /// temporary file an upload can no longer be writing (older than the cutoff and the ingest's
+    /// <see cref="ArtifactIngest.UploadTimeout"/>: an upload that waits for its stream writes nothing meanwhile).
+    /// </summary>
     public static CollectResult Sweep(ArtifactStore store, IReadOnlySet<string> live, DateTime cutoff)
     {
         int deleted = 0;
         long bytes = 0;
-        foreach (var dir in new[] { Path.Combine(store.Root, "sha256"), Path.Combine(store.Root, "tmp") })
+        var abandoned = new[] { cutoff, DateTime.UtcNow - ArtifactIngest.UploadTimeout - TimeSpan.FromMinutes(1) }.Min();
+        foreach (var (dir, before) in new[] { (Path.Combine(store.Root, "sha256"), cutoff), (Path.Combine(store.Root, "tmp"), abandoned) })
         {
             if (!Directory.Exists(dir)) continue;
             foreach (var file in new DirectoryInfo(dir).EnumerateFiles("*", SearchOption.AllDirectories))
             {
-                if (live.Contains(file.Name) || file.LastWriteTimeUtc >= cutoff) continue;
+                if (live.Contains(file.Name) || file.LastWriteTimeUtc >= before) continue;
                 try
                 {
                     var size = file.Length;

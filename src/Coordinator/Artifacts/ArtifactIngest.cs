@@ -57,6 +57,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>An upload still streaming after this long is given up; until then its temporary file is in use.</summary>
+    public static readonly TimeSpan UploadTimeout = TimeSpan.FromMinutes(10);
+
     /// <summary>A sweep passes an offer on with the uploader that must get the <see cref="UploadTo"/>.</summary>
     public sealed record Forwarded(OfferArtifact Offer, IActorRef Uploader);
 
@@ -102,7 +105,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
             .PipeTo(self);
         sinkRef.ContinueWith(t => t.IsCompletedSuccessfully ? (object)new UploadTo(id, t.Result, self) : new UploadResult(id, false, "could not open the upload stream"))
             .PipeTo(uploader);
-        Timers.StartSingleTimer("expire-" + id, new Arrived(id, "the upload did not finish within 10 minutes"), TimeSpan.FromMinutes(10));
+        Timers.StartSingleTimer("expire-" + id, new Arrived(id, $"the upload did not finish within {UploadTimeout.TotalMinutes:0} minutes"), UploadTimeout);
     }
 
     private void Arrive(Arrived a)

@@ -81,9 +81,22 @@ public sealed partial class ArtifactStore(string root)
             if (!Touch(expectedSha256)) File.Move(tempFile, target, overwrite: true);
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk, a vanished temporary file: this upload is refused (the uploader keeps its file and says so);
+            // the store and every other upload carry on.
+            return $"the store could not keep it: {e.Message}";
+        }
         finally
         {
-            if (File.Exists(tempFile)) File.Delete(tempFile);
+            try
+            {
+                if (File.Exists(tempFile)) File.Delete(tempFile);
+            }
+            catch (IOException)
+            {
+                // Left for the collector.
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public sealed class CifarModelTests
         Assert.Equal(4, modules.OfType<MaxPool2d>().Count());
         Assert.Equal(3, modules.OfType<Linear>().Count());
         Assert.Equal(2, modules.OfType<BatchNorm1d>().Count());
-        Assert.Equal(2, modules.OfType<Dropout>().Count());
+        Assert.Equal(2, modules.OfType<SeededDropout>().Count());
         // PyTorch nn.Sequential numbering, as torchvision's vgg19_bn().features.
         var names = model.state_dict().Keys.ToHashSet();
         foreach (var name in new[] { "features.0.weight", "features.1.running_var", "features.1.num_batches_tracked", "features.49.weight",

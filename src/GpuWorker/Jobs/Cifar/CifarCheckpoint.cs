@@ -62,9 +62,8 @@ public static partial class CifarCheckpoint
             },
             ["rng"] = new Hashtable
             {
-                ["scheme"] = "torch and augmentation generators are reseeded from (seed, epoch) at each epoch start",
+                ["scheme"] = "initial weights from seed; dropout and augmentation generators of the trial's own, reseeded from (seed, epoch) at each epoch start",
                 ["seed"] = o.Seed,
-                ["torch_cpu_state"] = torch.random.get_rng_state(),
             },
             ["normalization"] = new Hashtable
             {

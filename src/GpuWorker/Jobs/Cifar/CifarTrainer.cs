@@ -25,8 +25,9 @@ public sealed class CifarTrainer : IDisposable
         Options = options;
         Pipeline = pipeline;
         Device = pipeline.Device;
-        SeedAll(options.Seed);
-        Model = new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout);
+        // Every draw comes from generators of this trial's own, never from torch's process-wide one: the slots of a worker
+        // run trials side by side in one process.
+        Model = new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: options.Seed);
         Model.to(Device);
 
         // Keras' kernel_regularizer decays conv and dense kernels only; "all" decays every parameter as a plain
@@ -43,7 +44,7 @@ public sealed class CifarTrainer : IDisposable
                 throw new ArgumentException($"the first device ({devices[0]}) must be the pipeline's ({Device})", nameof(devices));
             // The names in the order of the optimizer's parameters: decayed first, then the rest.
             var names = decayed.Concat(plain).Select(x => x.name).ToList();
-            DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout));
+            DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: 0));
         }
 
         // A last batch of one image cannot train BatchNorm; it is left out of that epoch (it is drawn at random).
@@ -81,7 +82,8 @@ public sealed class CifarTrainer : IDisposable
         using var epochScope = NewDisposeScope();
         Model.train();
         DataParallel?.Broadcast(); // the master may have been loaded from a checkpoint since the last step
-        SeedAll(EpochSeed(Options.Seed, epoch, 1)); // dropout draws
+        Model.SeedDropout(EpochSeed(Options.Seed, epoch, 1));
+        DataParallel?.SeedDropout(EpochSeed(Options.Seed, epoch, 1));
         using var generator = new Generator(unchecked((ulong)EpochSeed(Options.Seed, epoch, 2)), CPU);
         var lossSum = zeros(1, ScalarType.Float64, Device);
         var hits = zeros(1, ScalarType.Int64, Device);
@@ -156,13 +158,6 @@ public sealed class CifarTrainer : IDisposable
         var hits = classHits.cpu().data<double>().ToArray();
         var perClass = counts.cpu().data<double>().Select((c, i) => c > 0 ? hits[i] / c : double.NaN).ToArray();
         return new EvalMetrics(lossSum.item<double>() / total, hits.Sum() / total, perClass);
-    }
-
-    /// <summary>Seeds torch's generators (CPU and, on a CUDA device, CUDA's).</summary>
-    private void SeedAll(long seed)
-    {
-        torch.random.manual_seed(seed);
-        if (Device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(seed);
     }
 
     /// <summary>A 63-bit seed for <paramref name="stream"/> of <paramref name="epoch"/> (SplitMix64 finaliser).</summary>

@@ -41,8 +41,6 @@ public sealed class DataParallel : IDisposable
         var masterBuffers = bufferNames.ToDictionary(b => b.name, b => b.buffer);
         _masterBuffers = groups.Select(g => g.Select(name => masterBuffers[name]).ToList()).ToArray();
 
-        // Building a replica draws its (discarded) initial weights from torch's generator: leave the run's draws as they were.
-        var rng = torch.random.get_rng_state();
         var replicas = new List<Replica>();
         try
         {
@@ -53,11 +51,6 @@ public sealed class DataParallel : IDisposable
         {
             foreach (var r in replicas) r.Dispose();
             throw;
-        }
-        finally
-        {
-            torch.random.set_rng_state(rng);
-            rng.Dispose();
         }
         _replicas = [.. replicas];
         Broadcast();
@@ -134,6 +127,16 @@ public sealed class DataParallel : IDisposable
     }
 
     /// <summary>Copies the master's parameters and buffers (BatchNorm running statistics) to every replica.</summary>
+    /// <summary>
+    /// Seeds each replica's dropout from <paramref name="seed"/> and its index, so that its masks (on its own thread) do not
+    /// depend on what the other replicas draw.
+    /// </summary>
+    public void SeedDropout(long seed)
+    {
+        for (var i = 0; i < _replicas.Length; i++)
+            _replicas[i].Model.SeedDropout(CifarTrainer.EpochSeed(seed, i + 1, 3));
+    }
+
     public void Broadcast()
     {
         using var scope = NewDisposeScope();

@@ -27,7 +27,10 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
     private readonly Sequential features;
     private readonly Sequential classifier;
 
-    public Vgg19Cifar(double width = 1.0, int classes = 10, double dropout = 0.5) : base(nameof(Vgg19Cifar))
+    private Generator? _dropoutDraws;
+
+    /// <param name="initSeed">Seeds the initial weights from a generator of their own; null draws them from torch's global one.</param>
+    public Vgg19Cifar(double width = 1.0, int classes = 10, double dropout = 0.5, long? initSeed = null) : base(nameof(Vgg19Cifar))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         Width = width;
@@ -53,14 +56,31 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
             ("0", Linear(FlattenedFeatures, Hidden)),
             ("1", BatchNorm1d(Hidden)),
             ("2", ReLU(inplace: true)),
-            ("3", Dropout(dropout)),
+            ("3", new SeededDropout(dropout, () => _dropoutDraws)),
             ("4", Linear(Hidden, Hidden)),
             ("5", BatchNorm1d(Hidden)),
             ("6", ReLU(inplace: true)),
-            ("7", Dropout(dropout)),
+            ("7", new SeededDropout(dropout, () => _dropoutDraws)),
             ("8", Linear(Hidden, classes)));
         RegisterComponents();
-        Initialize();
+        using var generator = initSeed is { } seed ? new Generator(unchecked((ulong)seed)) : null;
+        Initialize(generator);
+    }
+
+    /// <summary>
+    /// Starts the dropout masks from <paramref name="seed"/> on the model's device (the trainer does every epoch, so a
+    /// resumed run draws what the uninterrupted one drew). Until the first call dropout draws from torch's global generator.
+    /// </summary>
+    public void SeedDropout(long seed)
+    {
+        _dropoutDraws?.Dispose();
+        _dropoutDraws = new Generator(unchecked((ulong)seed), parameters().First().device);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _dropoutDraws?.Dispose();
+        base.Dispose(disposing);
     }
 
     public double Width { get; }
@@ -72,25 +92,25 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => classifier.forward(features.forward(input).flatten(1));
 
     /// <summary>
-    /// He-normal (PyTorch's <c>kaiming_normal_</c>, fan_in, gain √2: std = √(2/fan_in)) for conv and linear
-    /// weights, zero biases, BatchNorm γ = 1 and β = 0; draws from torch's global generator.
+    /// He-normal (PyTorch's <c>kaiming_normal_</c>, fan_in, gain √2: std = √2 / √fan_in, drawn with <c>normal_</c> as
+    /// it does) for conv and linear weights, zero biases, BatchNorm γ = 1 and β = 0; from <paramref name="generator"/>,
+    /// or torch's global generator when null.
     /// </summary>
-    private void Initialize()
+    private void Initialize(Generator? generator)
     {
         using var _ = no_grad();
         foreach (var (_, module) in named_modules())
         {
-            switch (module)
+            var (weight, bias) = module switch
             {
-                case Conv2d conv:
-                    init.kaiming_normal_(conv.weight, mode: init.FanInOut.FanIn, nonlinearity: init.NonlinearityType.ReLU);
-                    if (conv.bias is { } cb) init.zeros_(cb);
-                    break;
-                case Linear linear:
-                    init.kaiming_normal_(linear.weight, mode: init.FanInOut.FanIn, nonlinearity: init.NonlinearityType.ReLU);
-                    if (linear.bias is { } lb) init.zeros_(lb);
-                    break;
-            }
+                Conv2d conv => (conv.weight, conv.bias),
+                Linear linear => (linear.weight, linear.bias),
+                _ => (null, null),
+            };
+            if (weight is null) continue;
+            var fanIn = weight.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            weight.normal_(0, Math.Sqrt(2.0) / Math.Sqrt(fanIn), generator);
+            bias?.zero_();
         }
     }
 
