@@ -48,8 +48,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
 
         Command<SweepQueries.GetSweep>(q =>
         {
-            var asker = Sender;
-            if (_state.IsCreated) AfterWrites(() => asker.Tell(new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory))));
+            if (_state.IsCreated) AfterWrites(Sender, new SweepQueries.SweepDetails(SweepView.ToDto(_state, q.IncludeHistory)));
             else NotCreated(new SweepQueries.SweepNotFound(q.SweepId));
         });
         Command<SweepQueries.Subscribe>(s =>
@@ -62,7 +61,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             }
             _subscribers.Add(s.Subscriber);
             Context.Watch(s.Subscriber);
-            AfterWrites(() => s.Subscriber.Tell(new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false))));
+            AfterWrites(s.Subscriber, new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false)));
         });
         Command<SweepQueries.Unsubscribe>(u => Drop(u.Subscriber));
         Command<Terminated>(t => Drop(t.ActorRef));
@@ -70,11 +69,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         {
             _pushScheduled = false;
             if (_subscribers.Count == 0) return;
-            AfterWrites(() =>
-            {
-                var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
-                foreach (var s in _subscribers) s.Tell(update);
-            });
+            var update = new SweepQueries.SweepUpdate(SweepView.ToDto(_state, includeHistory: false));
+            foreach (var s in _subscribers) AfterWrites(s, update);
         });
         // The shard's hand-off (a rebalance, a coordinator leaving) and passivation: stop once every applied event is
         // written, so a state that anyone was shown is in the journal when the next incarnation recovers.
@@ -213,14 +209,17 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> (an answer that shows the state) once every event applied so far is written: nobody
-    /// is shown a state that a crash could still take back.
+    /// Runs <paramref name="action"/> once every event applied so far is written. An answer that shows the state is made
+    /// now (<see cref="AfterWrites(IActorRef, object)"/>) and sent then: nobody is shown a state that a crash could still
+    /// take back, nor one that events applied meanwhile have moved on from.
     /// </summary>
     private void AfterWrites(Action action)
     {
         if (_unconfirmed == 0) action();
         else DeferAsync(action, a => a());
     }
+
+    private void AfterWrites(IActorRef to, object message) => AfterWrites(() => to.Tell(message));
 
     /// <summary>A snapshot holds the state as applied, so it is taken only when every applied event is written.</summary>
     private void SnapshotIfDue()
