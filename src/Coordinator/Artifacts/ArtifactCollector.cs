@@ -55,14 +55,13 @@ public sealed partial class ArtifactCollector(
 
     /// <summary>
     /// Deletes every stored file not in <paramref name="live"/> last written before <paramref name="cutoff"/>, and every
-    /// temporary file an upload can no longer be writing (older than the cutoff and the ingest's
-    /// <see cref="ArtifactIngest.UploadTimeout"/>: an upload that waits for its stream writes nothing meanwhile).
+    /// temporary file no upload is using (untouched for <see cref="ArtifactStore.TempFileIdle"/> and since the cutoff).
     /// </summary>
     public static CollectResult Sweep(ArtifactStore store, IReadOnlySet<string> live, DateTime cutoff)
     {
         int deleted = 0;
         long bytes = 0;
-        var abandoned = new[] { cutoff, DateTime.UtcNow - ArtifactIngest.UploadTimeout - TimeSpan.FromMinutes(1) }.Min();
+        var abandoned = new[] { cutoff, DateTime.UtcNow - ArtifactStore.TempFileIdle }.Min();
         foreach (var (dir, before) in new[] { (Path.Combine(store.Root, "sha256"), cutoff), (Path.Combine(store.Root, "tmp"), abandoned) })
         {
             if (!Directory.Exists(dir)) continue;

@@ -53,6 +53,20 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         });
         Receive<ServeArtifact>(Serve);
         Receive<Forget>(f => _uploads.Remove(f.UploadId));
+        // An upload waiting for its bytes writes nothing; touching its file tells the collector it is in use.
+        Receive<KeepTempFiles>(_ =>
+        {
+            foreach (var upload in _uploads.Values.Where(u => u.Result is null && u.RecordSent is null))
+                ArtifactStore.KeepTempFile(upload.TempFile);
+        });
+    }
+
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("keep-temp-files", KeepTempFiles.Instance, ArtifactStore.TempFileIdle / 4);
+
+    private sealed class KeepTempFiles
+    {
+        public static readonly KeepTempFiles Instance = new();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -115,6 +129,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var error = a.Error ?? _store.Commit(upload.TempFile, a.Sha256, artifact.Sha256, artifact.Size);
         if (error is not null)
         {
+            ArtifactStore.DiscardTempFile(upload.TempFile);
             _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, error);
             Finish(a.UploadId, upload with { Result = new UploadResult(a.UploadId, false, error) });
             return;

@@ -40,12 +40,44 @@ public sealed partial class ArtifactStore(string root)
         }
     }
 
+    /// <summary>
+    /// A temporary file neither written nor touched for this long belongs to no upload (its coordinator died, or it was
+    /// left behind): an upload still waiting for bytes has its file touched by <see cref="KeepTempFile"/> every quarter of it.
+    /// </summary>
+    public static readonly TimeSpan TempFileIdle = TimeSpan.FromMinutes(1);
+
     /// <summary>A fresh temporary file inside the store (same volume, so <see cref="Commit"/> is a rename).</summary>
     public string NewTempFile()
     {
         var dir = Path.Combine(Root, "tmp");
         Directory.CreateDirectory(dir);
         return Path.Combine(dir, Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>Marks a temporary file as still in use, so the <see cref="ArtifactCollector"/> leaves it (see <see cref="TempFileIdle"/>).</summary>
+    public static void KeepTempFile(string tempFile)
+    {
+        try
+        {
+            if (File.Exists(tempFile)) File.SetLastWriteTimeUtc(tempFile, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            // Moved into place or deleted meanwhile: nothing to keep.
+        }
+    }
+
+    /// <summary>Deletes a temporary file whose upload failed; one that cannot be deleted now is left for the collector.</summary>
+    public static void DiscardTempFile(string tempFile)
+    {
+        try
+        {
+            if (File.Exists(tempFile)) File.Delete(tempFile);
+        }
+        catch (IOException)
+        {
+            // Left for the collector.
+        }
     }
 
     /// <summary>Hashes the temporary file, checks it against the expected hash and size, then moves it into place.</summary>
@@ -89,14 +121,7 @@ public sealed partial class ArtifactStore(string root)
         }
         finally
         {
-            try
-            {
-                if (File.Exists(tempFile)) File.Delete(tempFile);
-            }
-            catch (IOException)
-            {
-                // Left for the collector.
-            }
+            DiscardTempFile(tempFile);
         }
     }
 

@@ -4,7 +4,8 @@ namespace Atelier.Coordinator.Tests.Artifacts;
 
 /// <summary>
 /// The collector and the store under the conditions the chaos harness made: a slow upload whose temporary file sits
-/// unwritten past the grace period, and a temporary file that vanished before its upload was committed.
+/// unwritten past the grace period, one whose coordinator died, and a temporary file that vanished before its upload
+/// was committed.
 /// </summary>
 public sealed class ArtifactCollectorTests : IDisposable
 {
@@ -13,15 +14,15 @@ public sealed class ArtifactCollectorTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public void A_temporary_file_an_upload_may_still_be_writing_survives_a_round_past_the_grace_period()
+    public void A_temporary_file_in_use_survives_a_round_past_the_grace_period_and_an_idle_one_goes()
     {
         var store = new ArtifactStore(_root);
-        var inFlight = store.NewTempFile();
-        File.WriteAllText(inFlight, "half an upload");
-        File.SetLastWriteTimeUtc(inFlight, DateTime.UtcNow.AddMinutes(-2)); // older than a 1 s grace, younger than the upload timeout
+        var inUse = store.NewTempFile();
+        File.WriteAllText(inUse, "half an upload");
+        File.SetLastWriteTimeUtc(inUse, DateTime.UtcNow - ArtifactStore.TempFileIdle / 2); // older than a 1 s grace
         var abandoned = store.NewTempFile();
-        File.WriteAllText(abandoned, "given up");
-        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow - ArtifactIngest.UploadTimeout - TimeSpan.FromMinutes(2));
+        File.WriteAllText(abandoned, "its coordinator died");
+        File.SetLastWriteTimeUtc(abandoned, DateTime.UtcNow - ArtifactStore.TempFileIdle - TimeSpan.FromSeconds(5));
         var unreferenced = Path.Combine(_root, "sha256", "ab", new string('a', 64));
         Directory.CreateDirectory(Path.GetDirectoryName(unreferenced)!);
         File.WriteAllText(unreferenced, "dropped checkpoint");
@@ -29,7 +30,7 @@ public sealed class ArtifactCollectorTests : IDisposable
 
         var result = ArtifactCollector.Sweep(store, new HashSet<string>(), DateTime.UtcNow.AddSeconds(-1));
 
-        Assert.True(File.Exists(inFlight), "the collector deleted the temporary file of an upload that may still be streaming");
+        Assert.True(File.Exists(inUse), "the collector deleted the temporary file of an upload that may still be streaming");
         Assert.False(File.Exists(abandoned));
         Assert.False(File.Exists(unreferenced));
         Assert.Equal(2, result.Deleted);

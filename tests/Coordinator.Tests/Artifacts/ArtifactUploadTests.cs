@@ -107,4 +107,49 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposa
         Assert.Equal(info, (await sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10))).Artifact);
         Assert.Equal(bytes, await File.ReadAllBytesAsync(store.PathOf(info.Sha256)));
     }
+
+    [Fact]
+    public async Task An_upload_whose_stream_fails_leaves_no_temporary_file_and_one_still_waiting_is_kept_in_use()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        var ingest = Sys.ActorOf(Props.Create(() => new ArtifactIngest(new ArtifactStore(_root), ActorRegistry)));
+        var bytes = RandomNumberGenerator.GetBytes(2 * ChunkSize);
+        var info = new ArtifactInfo(ArtifactInfo.Checkpoint, 1, "checkpoints/step-1.bin", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        var temp = Path.Combine(_root, "tmp");
+
+        // A worker that dies mid-upload: its stream fails after one chunk.
+        var dying = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 0, 1, info), dying.Ref));
+        var dyingTo = await dying.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+        Source.Single(bytes[..ChunkSize]).Concat(Source.Failed<byte[]>(new IOException("worker died")))
+            .RunWith(dyingTo.Sink.Sink, Sys.Materializer());
+        dyingTo.Store.Tell(new ConfirmUpload(dyingTo.UploadId), dying.Ref);
+        var failed = await dying.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10));
+        Assert.False(failed.Stored);
+        Assert.Empty(Directory.EnumerateFiles(temp));
+
+        // A slow worker: its stream is open and sends nothing yet. The collector judges a temporary file by its age.
+        var slow = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 1, 1, info), slow.Ref));
+        var slowTo = await slow.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+        Source.Never<byte[]>().RunWith(slowTo.Sink.Sink, Sys.Materializer());
+        var waiting = await PollAsync(() => Directory.EnumerateFiles(temp).SingleOrDefault());
+        File.SetLastWriteTimeUtc(waiting!, DateTime.UtcNow - ArtifactStore.TempFileIdle * 2);
+        await PollAsync(() => File.GetLastWriteTimeUtc(waiting!) > DateTime.UtcNow - ArtifactStore.TempFileIdle ? waiting : null,
+            ArtifactStore.TempFileIdle / 2);
+        ArtifactCollector.Sweep(new ArtifactStore(_root), new HashSet<string>(), DateTime.UtcNow);
+        Assert.True(File.Exists(waiting), "the collector deleted the temporary file of an upload still waiting for its bytes");
+    }
+
+    private static async Task<T?> PollAsync<T>(Func<T?> probe, TimeSpan? timeout = null) where T : class
+    {
+        var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < end)
+        {
+            if (probe() is { } found) return found;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("the condition did not come true in time");
+    }
 }

@@ -285,6 +285,7 @@ public sealed class ChaosRun
 
         Say("restarting every process once more (power cut), with an artifact collector that deletes unreferenced files at once");
         await Task.WhenAll(_cluster.Nodes.Select(_cluster.KillAsync));
+        var cut = DateTime.UtcNow;
         _cluster.SetExtraCoordinatorArguments(["--artifact-gc-interval", "2s", "--artifact-gc-grace", "1s"]);
         foreach (var c in _cluster.Coordinators) await _cluster.StartAsync(c, ct);
         var after = new Dictionary<string, SweepDto>();
@@ -295,7 +296,10 @@ public sealed class ChaosRun
             logs[id] = (await _cluster.GetAsync<SweepLogDto>($"api/sweeps/{id}/logs?metrics=true", TimeSpan.FromMinutes(2), ct))!;
         }
         // Two collector rounds after every sweep answered (the second starts after the first has finished), past the
-        // grace of one second.
+        // grace of one second, and once the temporary files of uploads the power cut broke have been idle long enough
+        // to be seen as abandoned.
+        var idle = cut + TempFileIdle - DateTime.UtcNow;
+        if (idle > TimeSpan.Zero) await Task.Delay(idle, ct);
         var rounds = CollectorRounds();
         await Poll.UntilAsync(_ => Task.FromResult(CollectorRounds() >= rounds + 2), TimeSpan.FromMinutes(2),
             "two artifact collector rounds", interval: TimeSpan.FromMilliseconds(500), cancellationToken: ct);
@@ -309,6 +313,9 @@ public sealed class ChaosRun
         foreach (var line in result.Describe()) Out.WriteLine(line);
         return result;
     }
+
+    /// <summary>The coordinator's <c>ArtifactStore.TempFileIdle</c> (this project does not reference the coordinator's).</summary>
+    private static readonly TimeSpan TempFileIdle = TimeSpan.FromMinutes(1);
 
     /// <summary>How many collector rounds the coordinators' logs report so far.</summary>
     private int CollectorRounds() =>
