@@ -4,7 +4,7 @@ namespace Atelier.GpuWorker.Hosting;
 
 /// <summary>
 /// Keeps libtorch's oneDNN (the CPU convolution library bundled with libtorch 2.10) off its AVX-512 kernels unless the
-/// user chose otherwise: on an AMD EPYC (Zen 4) with AVX-512 its convolution backward pass returns NaN gradients in about
+/// user chose otherwise: on an AMD EPYC (Zen 5, CPU family 26) with AVX-512 its convolution backward pass returns NaN gradients in about
 /// 3 % of calls when a layer has 8 channels (not a multiple of 16; VGG19 at width 1/8 has them), so a CPU trial would
 /// diverge or differ between runs. Its AVX2 kernels are right on the same machine (<c>OneDnnIsaTests</c>). oneDNN reads
 /// <c>ONEDNN_MAX_CPU_ISA</c> once, at its first primitive, so this runs first thing in the process. Set the variable
