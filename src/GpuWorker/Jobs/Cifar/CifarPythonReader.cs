@@ -1,3 +1,5 @@
+using Atelier.GpuWorker.Pickling;
+
 namespace Atelier.GpuWorker.Jobs.Cifar;
 
 /// <summary>
@@ -21,7 +23,16 @@ public static class CifarPythonReader
             throw new CifarDataException($"{path}: cannot read: {e.Message}");
         }
 
-        if (PickleReader.Load(path, bytes) is not PyDict dict)
+        object? batch;
+        try
+        {
+            batch = PickleReader.Load(path, bytes);
+        }
+        catch (PickleException e)
+        {
+            throw new CifarDataException(e.Message);
+        }
+        if (batch is not PyDict dict)
             throw new CifarDataException($"{path}: not a CIFAR-10 python batch: the pickle does not hold a dict");
         if (!dict.TryGet("data", out var dataObject))
             throw new CifarDataException($"{path}: not a CIFAR-10 python batch: the dict has no 'data' key");

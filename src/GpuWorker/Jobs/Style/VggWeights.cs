@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using Atelier.Shared.Jobs;
+using Atelier.GpuWorker.Pickling;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -12,7 +13,8 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// Fills a <see cref="Vgg19Features"/> from the <c>vgg_weights</c> parameter:
 /// <list type="bullet">
 /// <item><c>random:SEED</c>: torchvision's initialisation (Kaiming normal, fan-out, for ReLU; zero biases) from a seeded generator.</item>
-/// <item>a <c>.pth</c>/<c>.pt</c> file written by <c>torch.save(state_dict)</c> (zip format), or a <c>.safetensors</c> file,
+/// <item>a <c>.pth</c>/<c>.pt</c> file written by <c>torch.save(state_dict)</c> (the zip format, or the format before
+/// PyTorch 1.6: <see cref="LegacyTorchFile"/>), or a <c>.safetensors</c> file,
 /// with torchvision's VGG19 keys <c>features.0.weight … features.34.bias</c> (other keys such as <c>classifier.*</c>
 /// are ignored; keys without the <c>features.</c> prefix, as in <c>vgg19().features.state_dict()</c>, are accepted).
 /// torchvision's <c>vgg19_bn</c> layout is accepted too: each batch norm (eval mode) is folded into its convolution,
@@ -49,7 +51,7 @@ public static class VggWeights
         }
         catch (Exception e) when (e is not JobParameterException)
         {
-            var kind = isSafetensors ? "a safetensors file" : "a PyTorch zip-format state_dict (torch.save(model.state_dict(), path))";
+            var kind = isSafetensors ? "a safetensors file" : "a PyTorch state_dict (torch.save(model.state_dict(), path))";
             throw new JobParameterException($"parameter vgg_weights = '{source}': cannot be read as {kind}: {e.Message}");
         }
         Apply(net, file, source);
@@ -79,8 +81,16 @@ public static class VggWeights
 
     private static Dictionary<string, Tensor> ReadPyTorch(string path)
     {
-        using var stream = File.OpenRead(path);
-        IDictionary table = PyTorchUnpickler.UnpickleStateDict(stream);
+        IDictionary table;
+        if (LegacyTorchFile.Looks(path))
+        {
+            table = LegacyTorchFile.Read(path);
+        }
+        else
+        {
+            using var stream = File.OpenRead(path);
+            table = PyTorchUnpickler.UnpickleStateDict(stream);
+        }
         // A cifar-vgg19 checkpoint is a dict whose "model" entry is the state_dict (torchvision vgg19_bn layout).
         if (table["model"] is IDictionary model) table = model;
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);

@@ -1,42 +1,69 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Text;
 
-namespace Atelier.GpuWorker.Jobs.Cifar;
+namespace Atelier.GpuWorker.Pickling;
+
+/// <summary>Which Python objects a pickle may refer to.</summary>
+internal enum PickleVocabulary
+{
+    /// <summary>numpy arrays and dtypes (CIFAR-10 python batches).</summary>
+    Numpy,
+
+    /// <summary>
+    /// Tensors, storages and OrderedDicts as the pre-1.6 <c>torch.save</c> pickles them (<see cref="LegacyTorchFile"/>):
+    /// a storage is a persistent id, a tensor a call of <c>torch._utils._rebuild_tensor_v2</c>.
+    /// </summary>
+    Torch,
+}
 
 /// <summary>
-/// A deliberately small, safe unpickler for CIFAR-10 python batches. It runs the binary opcodes that
-/// Python 2's cPickle (protocol 2) writes for those dicts — and the ones Python 3 writes for the same
-/// data with protocols 2–5 — and builds only plain values: dicts, lists, tuples, ints, floats, strings,
-/// byte strings, numpy arrays and dtypes. It never calls anything: the only globals it accepts are
-/// numpy's array reconstructors, <c>numpy.dtype</c>, <c>numpy.ndarray</c> and <c>_codecs.encode</c>;
-/// any other global, opcode or a truncated stream is refused with a message naming the file and offset.
+/// A deliberately small, safe unpickler. It runs the binary opcodes that Python 2's cPickle (protocol 2)
+/// writes — and the ones Python 3 writes with protocols 2–5 — and builds only plain values: dicts, lists,
+/// tuples, ints, floats, strings, byte strings, plus the objects of its <see cref="PickleVocabulary"/>. It never
+/// calls anything: any global outside the vocabulary, any other opcode or a truncated stream is refused with a
+/// message naming the file and offset.
 /// </summary>
 internal sealed class PickleReader
 {
     private readonly string _path;
     private readonly byte[] _bytes;
+    private readonly PickleVocabulary _vocabulary;
     private readonly List<object?> _stack = [];
     private readonly List<int> _marks = [];
     private readonly Dictionary<long, object?> _memo = [];
+    private readonly Dictionary<string, TorchStorage> _storages = new(StringComparer.Ordinal);
     private int _pos;
     private int _opcodeAt;
 
-    private PickleReader(string path, byte[] bytes)
+    private PickleReader(string path, byte[] bytes, int start, PickleVocabulary vocabulary)
     {
         _path = path;
         _bytes = bytes;
+        _pos = start;
+        _vocabulary = vocabulary;
     }
 
     /// <summary>Unpickles <paramref name="bytes"/> (the contents of <paramref name="path"/>, named in errors).</summary>
-    /// <exception cref="CifarDataException">The stream is truncated, foreign or uses something this reader does not support.</exception>
-    public static object? Load(string path, byte[] bytes) => new PickleReader(path, bytes).Run();
+    /// <exception cref="PickleException">The stream is truncated, foreign or uses something this reader does not support.</exception>
+    public static object? Load(string path, byte[] bytes, PickleVocabulary vocabulary = PickleVocabulary.Numpy) =>
+        new PickleReader(path, bytes, 0, vocabulary).Run();
+
+    /// <summary>Unpickles the pickle at <paramref name="position"/> and moves it past the pickle's STOP (files that hold several).</summary>
+    public static object? Load(string path, byte[] bytes, ref int position, PickleVocabulary vocabulary)
+    {
+        var reader = new PickleReader(path, bytes, position, vocabulary);
+        var value = reader.Run();
+        position = reader._pos;
+        return value;
+    }
 
     private object? Run()
     {
-        if (_bytes.Length < 2 || _bytes[0] != 0x80)
-            throw Fail(_bytes.Length == 0
-                ? "empty file, not a pickle"
-                : $"not a binary pickle (protocol 2 or later): it starts with byte 0x{_bytes[0]:x2}, not 0x80");
+        if (_bytes.Length - _pos < 2 || _bytes[_pos] != 0x80)
+            throw Fail(_bytes.Length == _pos
+                ? (_pos == 0 ? "empty file, not a pickle" : $"the file ends at byte {_pos}, where a pickle should start")
+                : $"not a binary pickle (protocol 2 or later): it starts with byte 0x{_bytes[_pos]:x2}, not 0x80");
         while (true)
         {
             _opcodeAt = _pos;
@@ -104,18 +131,34 @@ internal sealed class PickleReader
                     break;
                 }
                 case (byte)'R': { var args = Pop(); var callable = Pop(); Push(Reduce(callable, args)); break; }
+                case (byte)'Q': Push(PersistentLoad(Pop())); break; // BINPERSID
                 case (byte)'b': { var state = Pop(); Build(Peek(), state); break; }
 
                 default:
                     throw Fail($"unsupported pickle opcode 0x{op:x2} ('{(op is >= 0x20 and < 0x7f ? (char)op : '?')}'); "
-                        + "a CIFAR-10 batch needs only dicts, lists, ints, strings and numpy arrays");
+                        + $"{Expected} needs only dicts, lists, ints, strings and {Objects}");
             }
         }
     }
 
+    private string Expected => _vocabulary == PickleVocabulary.Torch ? "a PyTorch state_dict" : "a CIFAR-10 batch";
+
+    private string Objects => _vocabulary == PickleVocabulary.Torch ? "tensors" : "numpy arrays";
+
     private object Global(string module, string name)
     {
         var full = $"{module}.{name}";
+        if (_vocabulary == PickleVocabulary.Torch)
+        {
+            return full switch
+            {
+                "collections.OrderedDict" => Callable.OrderedDict,
+                "torch._utils._rebuild_tensor_v2" or "torch._utils._rebuild_tensor" => Callable.RebuildTensor,
+                "torch._utils._rebuild_parameter" => Callable.RebuildParameter,
+                _ when module == "torch" && TorchStorage.ElementSize(name) is not null => new TorchStorageType(name),
+                _ => throw Fail($"refusing pickle global {full}: a PyTorch state_dict refers only to tensors, storages and OrderedDicts"),
+            };
+        }
         return full switch
         {
             "numpy.core.multiarray._reconstruct" or "numpy._core.multiarray._reconstruct" => Callable.Reconstruct,
@@ -133,6 +176,16 @@ internal sealed class PickleReader
         if (argsObject is not PyTuple { Items: var args }) throw Fail("malformed REDUCE: arguments are not a tuple");
         switch (callable)
         {
+            case Callable.OrderedDict when args.Length == 0:
+                return new PyDict();
+            // _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]);
+            // _rebuild_tensor(storage, storage_offset, size, stride).
+            case Callable.RebuildTensor when args.Length >= 4 && args[0] is TorchStorage storage && args[1] is long offset
+                                             && args[2] is PyTuple size && args[3] is PyTuple stride:
+                return new TorchTensorView(storage, offset, Dimensions(size), Dimensions(stride));
+            // _rebuild_parameter(data, requires_grad, backward_hooks): the parameter's tensor.
+            case Callable.RebuildParameter when args.Length >= 1 && args[0] is TorchTensorView data:
+                return data;
             case Callable.Reconstruct when args.Length == 3 && args[0] is Callable.NdArrayClass:
                 return new NdArray();
             case Callable.DType when args.Length >= 1 && args[0] is string or PyBytes:
@@ -155,6 +208,9 @@ internal sealed class PickleReader
     {
         switch (target)
         {
+            // An OrderedDict's attributes (a state_dict's _metadata: module versions): nothing a tensor needs.
+            case PyDict when _vocabulary == PickleVocabulary.Torch:
+                break;
             // ndarray.__setstate__((version, shape, dtype, is_fortran, rawdata)); old numpy omits the version.
             case NdArray array when state is PyTuple { Items: var s } && s.Length is 4 or 5:
                 var o = s.Length - 4;
@@ -176,8 +232,22 @@ internal sealed class PickleReader
         }
     }
 
+    /// <summary>
+    /// A storage as <c>torch.save</c>'s persistent id names it: <c>('storage', torch.FloatStorage, key, location, numel[,
+    /// view_metadata])</c>; every tensor on the same key shares one storage, whose bytes follow the pickles.
+    /// </summary>
+    private TorchStorage PersistentLoad(object? pid)
+    {
+        if (_vocabulary != PickleVocabulary.Torch) throw Fail($"persistent id in pickle: {Expected} has none");
+        if (pid is not PyTuple { Items: ["storage", TorchStorageType type, string key, string, long numel, ..] })
+            throw Fail("unsupported persistent id: expected ('storage', type, key, location, size)");
+        if (numel < 0) throw Fail($"storage {key} has a negative size {numel}");
+        if (_storages.TryGetValue(key, out var known)) return known;
+        return _storages[key] = new TorchStorage(key, type.Name, numel);
+    }
+
     private long[] Dimensions(PyTuple shape) =>
-        shape.Items.Select(d => d is long n && n >= 0 ? n : throw Fail("malformed numpy shape")).ToArray();
+        shape.Items.Select(d => d is long n && n >= 0 ? n : throw Fail("malformed shape")).ToArray();
 
     private string Text(object? value) => value switch
     {
@@ -280,9 +350,10 @@ internal sealed class PickleReader
 
     private string ReadUnicode(int n) => Encoding.UTF8.GetString(Take(n));
 
-    private long ReadLong(int n)
+    private object ReadLong(int n)
     {
-        if (n > 8) throw Fail($"integer of {n} bytes is too large");
+        // Larger integers occur as magic numbers (torch.save's is 10 bytes), never as sizes.
+        if (n > 8) return new BigInteger(Take(n), isUnsigned: false, isBigEndian: false);
         var raw = Take(n);
         long value = 0;
         for (var i = n - 1; i >= 0; i--) value = (value << 8) | raw[i];
@@ -299,7 +370,7 @@ internal sealed class PickleReader
         return text;
     }
 
-    private CifarDataException Fail(string reason) =>
+    private PickleException Fail(string reason) =>
         new($"{_path}: {reason} (pickle opcode at byte {_opcodeAt})");
 
     private enum Callable
@@ -310,8 +381,35 @@ internal sealed class PickleReader
         DType,
         NdArrayClass,
         Encode,
+        OrderedDict,
+        RebuildTensor,
+        RebuildParameter,
     }
 }
+
+/// <summary>A pickle this reader refuses: truncated, foreign, or beyond its vocabulary; the message names the file and offset.</summary>
+public sealed class PickleException(string message) : Exception(message);
+
+/// <summary>A torch storage class as a pickle names it (<c>torch.FloatStorage</c>).</summary>
+internal sealed record TorchStorageType(string Name);
+
+/// <summary>A torch storage: its key, element type and number of elements; its bytes come after the pickles.</summary>
+internal sealed record TorchStorage(string Key, string Type, long Elements)
+{
+    /// <summary>Bytes per element of the storage class <paramref name="type"/> (<c>FloatStorage</c> …); null when unknown.</summary>
+    public static int? ElementSize(string type) => type switch
+    {
+        "DoubleStorage" or "LongStorage" or "ComplexFloatStorage" => 8,
+        "FloatStorage" or "IntStorage" => 4,
+        "HalfStorage" or "BFloat16Storage" or "ShortStorage" => 2,
+        "CharStorage" or "ByteStorage" or "BoolStorage" => 1,
+        "ComplexDoubleStorage" => 16,
+        _ => null,
+    };
+}
+
+/// <summary>A tensor as pickled: a view (offset, size, stride in elements) of a <see cref="TorchStorage"/>.</summary>
+internal sealed record TorchTensorView(TorchStorage Storage, long Offset, long[] Size, long[] Stride);
 
 /// <summary>A Python byte string: a view into the file's bytes (no copy).</summary>
 internal sealed record PyBytes(byte[] Buffer, int Offset, int Length)
