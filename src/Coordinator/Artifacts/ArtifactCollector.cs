@@ -55,13 +55,14 @@ public sealed partial class ArtifactCollector(
 
     /// <summary>
     /// Deletes every stored file not in <paramref name="live"/> last written before <paramref name="cutoff"/>, and every
-    /// temporary file no upload is using (untouched for <see cref="ArtifactStore.TempFileIdle"/> and since the cutoff).
+    /// temporary file no upload is using (untouched for <see cref="ArtifactStore.TempFileIdle"/>, whatever the grace
+    /// period: an upload in progress writes or touches its file, and nothing refers to a temporary file).
     /// </summary>
     public static CollectResult Sweep(ArtifactStore store, IReadOnlySet<string> live, DateTime cutoff)
     {
         int deleted = 0;
         long bytes = 0;
-        var abandoned = new[] { cutoff, DateTime.UtcNow - ArtifactStore.TempFileIdle }.Min();
+        var abandoned = DateTime.UtcNow - ArtifactStore.TempFileIdle;
         foreach (var (dir, before) in new[] { (Path.Combine(store.Root, "sha256"), cutoff), (Path.Combine(store.Root, "tmp"), abandoned) })
         {
             if (!Directory.Exists(dir)) continue;

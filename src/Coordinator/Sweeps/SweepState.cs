@@ -18,6 +18,13 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
     private readonly Dictionary<int, IReadOnlyDictionary<long, double>> _metricHistory = new();
     private readonly List<int> _completionOrder = [];
 
+    private void DropHistoryFrom(int trial, TrialState t, long step)
+    {
+        foreach (var stale in t.History.Keys.Where(k => k >= step).ToList()) t.History.Remove(stale);
+        var series = MetricSeries(trial);
+        foreach (var stale in series.Keys.Where(k => k >= step).ToList()) series.Remove(stale);
+    }
+
     private SortedDictionary<long, double> MetricSeries(int trial)
     {
         if (_metricHistory.TryGetValue(trial, out var series)) return (SortedDictionary<long, double>)series;
@@ -99,6 +106,10 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
             case TrialMetricsRecorded m:
             {
                 var t = _trials[m.TrialIndex];
+                // An attempt's first points overwrite the history from there on: steps an earlier attempt recorded
+                // beyond where this one resumed are not this trial's any more (it may stop before reaching them).
+                if (m.Attempt == t.Attempt && t.Through is null && m.Points.Count > 0)
+                    DropHistoryFrom(m.TrialIndex, t, m.Points.Min(p => p.Step));
                 foreach (var p in m.Points)
                 {
                     t.History[p.Step] = p.Values;

@@ -123,6 +123,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         {
             _log.Info("slot {0}: stopping {1} trial {2}: {3}", _slot.SlotId, s.SweepId, s.TrialIndex, s.Reason);
             _cancel?.Cancel();
+            // The sweep acknowledges nothing more of this attempt: what waits for an acknowledgement goes now (its
+            // checkpoints are no resume points), instead of holding the slot until the upload wait runs out.
+            DropAckWaiters();
         });
         Common();
     }
@@ -347,15 +350,33 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     /// The job is done; its result goes to the sweep once the files it reported are uploaded, so that a finished
     /// trial's checkpoints, pictures and results are in the store when the sweep says it finished. The wait is capped
     /// (<see cref="SlotSettings.UploadWait"/>): an upload that hangs does not hold the slot forever.
+    /// <para>The result carries at most one batch of the metrics not yet acknowledged (a larger message would not fit a
+    /// remoting frame): the others go first as progress, and the result waits for their acknowledgement, as long as it
+    /// takes (the progress reports keep the lease; a <see cref="StopTrial"/> ends the wait).</para>
     /// </summary>
     private void Ended(JobEnded e)
     {
-        if (_uploads.IsCompleted)
+        if (e.Stopped) DropAckWaiters();
+        var uploads = _uploads.IsCompleted ? _uploads : Task.WhenAny(_uploads, Task.Delay(_settings.UploadWait));
+        var metrics = e.Stopped ? Task.CompletedTask : WhenAcked(StepBeforeLastBatch(_unackedMetrics));
+        if (uploads.IsCompleted && metrics.IsCompleted)
         {
             Finished(e);
             return;
         }
-        Task.WhenAny(_uploads, Task.Delay(_settings.UploadWait)).ContinueWith(_ => new UploadsDone(e), TaskScheduler.Default).PipeTo(Self);
+        Task.WhenAll(uploads, metrics).ContinueWith(_ => new UploadsDone(e), TaskScheduler.Default).PipeTo(Self);
+    }
+
+    /// <summary>The step after which the newest points fit one batch (<see cref="long.MinValue"/> when they all do).</summary>
+    private static long StepBeforeLastBatch(List<MetricPoint> points)
+    {
+        var values = 0;
+        for (var i = points.Count - 1; i >= 0; i--)
+        {
+            values += points[i].Values.Count + 1;
+            if (values > MaxValuesPerBatch && i < points.Count - 1) return points[i].Step;
+        }
+        return long.MinValue;
     }
 
     private void Finished(JobEnded e)
@@ -363,8 +384,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var run = e.Run;
         Timers.Cancel("flush");
         var outcome = e.Stopped ? TrialOutcome.Cancelled : e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
+        // One batch at most (see Ended); more is left only when the attempt was stopped, and then the sweep keeps none.
         var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
-            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _unackedMetrics.ToList(), _idleMs, _after);
+            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, FirstBatch(_unackedMetrics), _idleMs, _after);
         _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
         _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;

@@ -28,12 +28,17 @@ public sealed class ArtifactCollectorTests : IDisposable
         File.WriteAllText(unreferenced, "dropped checkpoint");
         File.SetLastWriteTimeUtc(unreferenced, DateTime.UtcNow.AddMinutes(-2));
 
+        // The default grace period (an hour) keeps the unreferenced checkpoint, not the abandoned temporary file.
+        var first = ArtifactCollector.Sweep(store, new HashSet<string>(), DateTime.UtcNow.AddHours(-1));
+        Assert.False(File.Exists(abandoned), "an abandoned temporary file waited for the grace period");
+        Assert.True(File.Exists(unreferenced));
+        Assert.Equal(1, first.Deleted);
+
         var result = ArtifactCollector.Sweep(store, new HashSet<string>(), DateTime.UtcNow.AddSeconds(-1));
 
         Assert.True(File.Exists(inUse), "the collector deleted the temporary file of an upload that may still be streaming");
-        Assert.False(File.Exists(abandoned));
         Assert.False(File.Exists(unreferenced));
-        Assert.Equal(2, result.Deleted);
+        Assert.Equal(1, result.Deleted);
     }
 
     [Fact]

@@ -130,6 +130,25 @@ public sealed class TrialHistoryTests
     }
 
     [Fact]
+    public void A_resumed_attempt_that_ends_before_the_earlier_one_did_leaves_no_step_of_the_earlier_one_beyond_it()
+    {
+        var state = Created();
+        var first = Lease(state);
+        Report(state, first.Attempt, -1, 1, 10);
+        Run(state, new RecordArtifact(Id, 0, first.Attempt, Checkpoint(5)), Ingest);
+        Run(state, new RejectTrial(Id, 0, first.Attempt, "lease expired"));
+
+        var second = Lease(state);
+        Assert.Equal(5, second.Checkpoints!.Max(c => c.Step));
+        Report(state, second.Attempt, 5, 6, 7);
+        Run(state, new FinishTrial(Id, 0, second.Attempt, TrialOutcome.Failed, new Dictionary<string, double>(), "job failed", [], 0, 7), SlotRef);
+
+        // Steps 8-10 were the first attempt's: the trial's history ends where its last attempt ended.
+        Assert.Equal(Enumerable.Range(1, 7).Select(s => (long)s), state.Trials[0].History.Keys);
+        Assert.Equal(7, state.Trials[0].LastStep);
+    }
+
+    [Fact]
     public void An_attempt_that_is_no_longer_current_records_nothing_and_is_told_to_stop()
     {
         var state = Created();

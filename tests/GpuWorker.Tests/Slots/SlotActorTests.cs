@@ -24,7 +24,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private (IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps) Start()
+    private (IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps) Start(TimeSpan? uploadWait = null)
     {
         var broker = CreateTestProbe();
         var sweeps = CreateTestProbe();
@@ -36,7 +36,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
             FlushInterval = TimeSpan.FromMilliseconds(50),
             ResendInterval = TimeSpan.FromMilliseconds(300),
             // The probe standing in for the sweeps never answers an upload offer: do not hold results for long.
-            UploadWait = TimeSpan.FromSeconds(1),
+            UploadWait = uploadWait ?? TimeSpan.FromSeconds(1),
         };
         var slot = Sys.ActorOf(Props.Create(() => new SlotActor(_slot, ActorRegistry, JobRegistry.Default(), settings)));
         return (slot, broker, sweeps);
@@ -204,6 +204,42 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
         Assert.Equal(through, third.After);
         Assert.Equal(through + 1, third.Points[0].Step);
         slot.Tell(new StopTrial(Id, 0, 1, "done"));
+    }
+
+    [Fact]
+    public async Task A_result_carries_at_most_one_batch_of_metrics_the_rest_go_first_and_are_acknowledged()
+    {
+        var (slot, broker, sweeps) = Start();
+        await broker.ExpectMsgAsync<RequestWork>();
+        // 5,000 steps at once: the job ends before the sweep has acknowledged anything.
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5000L)), ("step_seconds", ParamValue.Of(0.0))));
+
+        // Nothing acknowledged: progress keeps coming, the result does not (it would carry all 5,000 points).
+        var unanswered = await sweeps.ReceiveWhileAsync(TimeSpan.FromSeconds(2), m => m).ToListAsync();
+        Assert.DoesNotContain(unanswered, m => m is FinishTrial);
+        Assert.All(unanswered.OfType<ReportProgress>(), p => Assert.True(p.Points.Sum(n => n.Values.Count + 1) <= 2000));
+
+        var points = new List<MetricPoint>();
+        var finish = await CollectUntilFinish(sweeps, points);
+        Assert.Equal(TrialOutcome.Completed, finish.Outcome);
+        Assert.True(finish.Points.Sum(n => n.Values.Count + 1) <= 2000, $"the result carries {finish.Points.Count} points");
+        Assert.Equal(Enumerable.Range(1, 5000).Select(s => (long)s), points.Select(p => p.Step));
+    }
+
+    [Fact]
+    public async Task A_stop_releases_a_checkpoint_waiting_for_acknowledgement_and_the_result_goes_at_once()
+    {
+        var (slot, broker, sweeps) = Start(uploadWait: TimeSpan.FromMinutes(5));
+        await broker.ExpectMsgAsync<RequestWork>();
+        slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05)), ("checkpoint_every", ParamValue.Of(3L))));
+        // Steps 1-3 and the checkpoint of step 3 are waiting; the sweep stopped the trial early and acknowledges nothing more.
+        await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count >= 3, TimeSpan.FromSeconds(10));
+
+        slot.Tell(new StopTrial(Id, 0, 1, "stopped early"));
+
+        var finish = await sweeps.FishForMessageAsync<FinishTrial>(_ => true, TimeSpan.FromSeconds(10));
+        Assert.Equal(TrialOutcome.Cancelled, finish.Outcome);
+        await broker.FishForMessageAsync<RequestWork>(_ => true, TimeSpan.FromSeconds(5)); // the slot is free again
     }
 
     [Fact]
