@@ -3,7 +3,10 @@ using Atelier.GpuWorker.Jobs;
 
 namespace Atelier.GpuWorker.Standalone;
 
-/// <summary>Writes one JSON object per reported step to <c>metrics.jsonl</c> and a progress line to the console.</summary>
+/// <summary>
+/// Writes one JSON object per reported step to <c>metrics.jsonl</c> and a progress line to the console, and keeps the
+/// artifacts reported (kind → path, the last of each kind) for <c>result.json</c>.
+/// </summary>
 internal sealed class FileJobReporter(string metricsPath, TextWriter console, bool append) : IJobReporter, IDisposable
 {
     private readonly StreamWriter _metrics = new(metricsPath, append);
@@ -17,7 +20,13 @@ internal sealed class FileJobReporter(string metricsPath, TextWriter console, bo
         console.WriteLine($"step {step}: {string.Join(", ", values.Select(kv => $"{kv.Key}={kv.Value:G6}"))}");
     }
 
-    public void Artifact(string kind, string path) => console.WriteLine($"{kind}: {path}");
+    public Dictionary<string, string> Artifacts { get; } = new(StringComparer.Ordinal);
+
+    public void Artifact(string kind, string path)
+    {
+        Artifacts[kind] = path;
+        console.WriteLine($"{kind}: {path}");
+    }
 
     public void Checkpoint(long step, string path) { }
 

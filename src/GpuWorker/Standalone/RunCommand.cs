@@ -8,7 +8,7 @@ namespace Atelier.GpuWorker.Standalone;
 /// <summary>
 /// <c>run JOB [-p NAME=VALUE]… --out DIR [--resume]</c>: one job outside the cluster, through the
 /// same <see cref="IJob"/> code the slots run. Writes <c>metrics.jsonl</c> as it goes and
-/// <c>result.json</c> only when the job succeeded.
+/// <c>result.json</c> (parameters, final metrics, the artifacts' paths relative to DIR) only when the job succeeded.
 /// </summary>
 public static class RunCommand
 {
@@ -72,7 +72,8 @@ public static class RunCommand
         try
         {
             var result = JobExecution.Run(job, new JobContext(job.Definition.Kind, 1, parameters, outDir, reporter, resume, ct));
-            var document = new { job = job.Definition.Kind, parameters = parameters.Values, metrics = result.FinalMetrics };
+            var artifacts = reporter.Artifacts.ToDictionary(kv => kv.Key, kv => Path.GetRelativePath(outDir, kv.Value), StringComparer.Ordinal);
+            var document = new { job = job.Definition.Kind, parameters = parameters.Values, metrics = result.FinalMetrics, artifacts };
             File.WriteAllText(resultPath, JsonSerializer.Serialize(document, ApiJson.Options));
             output.WriteLine($"done: {string.Join(", ", result.FinalMetrics.Select(kv => $"{kv.Key}={kv.Value:G6}"))} -> {resultPath}");
             return 0;

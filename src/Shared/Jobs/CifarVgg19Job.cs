@@ -46,6 +46,11 @@ public static class CifarVgg19Job
             new("width", ParamType.Float, ParamValue.Of(1.0),
                 "Channel multiplier for every layer (1 = the reference VGG19; 0.125 runs on a laptop CPU).",
                 Min: 0, MinExclusive: true, Max: 8),
+            new("pretrained", ParamType.String, ParamValue.Of(""),
+                "torchvision's ImageNet vgg19 state_dict (a .pth written by torch.save, zip or pre-1.6 format, or .safetensors) "
+                + "on the worker: the 16 convolutions and fc2 (classifier.3) start from it, as the reference's "
+                + "load_weights(by_name=True); the rest He-normal. Needs width 1. Empty = He-normal everywhere. The tensors "
+                + "taken are listed in the artifact pretrained.json."),
             new("dropout", ParamType.Float, ParamValue.Of(0.5), "Dropout after each hidden dense layer.",
                 Min: 0, Max: 1, MaxExclusive: true),
             new("train_subset", ParamType.Int, ParamValue.Of(0L),

@@ -18,6 +18,7 @@ public sealed record CifarOptions
     public double LrGamma { get; init; } = 0.1;
     public double Width { get; init; } = 1.0;
     public double Dropout { get; init; } = 0.5;
+    public string Pretrained { get; init; } = "";
     public int TrainSubset { get; init; }
     public int TestSubset { get; init; }
     public long Seed { get; init; }
@@ -48,6 +49,7 @@ public sealed record CifarOptions
             LrGamma = p.Double("lr_gamma"),
             Width = p.Double("width"),
             Dropout = p.Double("dropout"),
+            Pretrained = p.String("pretrained"),
             TrainSubset = p.Int("train_subset"),
             TestSubset = p.Int("test_subset"),
             Seed = p.Long("seed"),

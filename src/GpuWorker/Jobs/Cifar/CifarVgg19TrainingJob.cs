@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text.Json;
 using Atelier.Shared.Jobs;
 using TorchSharp;
 using TorchSharp.PyBridge;
@@ -38,6 +40,8 @@ public sealed class CifarVgg19TrainingJob : IJob
         var first = 0;
         if ((context.Resume || options.Resume) && CifarCheckpoint.Latest(checkpoints) is { } latest)
             (first, history) = CifarCheckpoint.Load(latest, trainer);
+        else if (options.Pretrained != "")
+            context.Reporter.Artifact("pretrained", WritePretrained(context.WorkDirectory, options.Pretrained, PretrainedVgg19.Load(trainer.Model, options.Pretrained)));
 
         EvalMetrics? evaluation = null;
         for (var epoch = first; epoch < options.Epochs; epoch++)
@@ -80,6 +84,23 @@ public sealed class CifarVgg19TrainingJob : IJob
         }
         context.Reporter.Artifact("model", weights);
         return new JobResult(FinalMetrics(history, evaluation));
+    }
+
+    /// <summary>Writes <c>pretrained.json</c>: the file (and its SHA-256) and every tensor taken from it, by layer.</summary>
+    private static string WritePretrained(string workDirectory, string file, IReadOnlyList<PretrainedVgg19.Mapping> loaded)
+    {
+        string sha256;
+        using (var stream = File.OpenRead(file))
+            sha256 = Convert.ToHexStringLower(SHA256.HashData(stream));
+        var document = new
+        {
+            file = Path.GetFullPath(file),
+            sha256,
+            tensors = loaded.Select(m => new { layer = m.Layer, from = m.FileKey, to = m.ModelKey }),
+        };
+        var path = Path.Combine(workDirectory, "pretrained.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+        return path;
     }
 
     /// <summary>The last epoch's metrics, the best test accuracy, and the final per-class test accuracy.</summary>

@@ -1,7 +1,5 @@
-using System.Collections;
 using System.Globalization;
 using Atelier.Shared.Jobs;
-using Atelier.GpuWorker.Pickling;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -42,17 +40,15 @@ public static class VggWeights
         if (!File.Exists(source))
             throw new JobParameterException($"parameter vgg_weights = '{source}': no such file (expected random:SEED, a .pth or a .safetensors file)");
 
-        var isSafetensors = source.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
         using var scope = torch.NewDisposeScope();
         Dictionary<string, Tensor> file;
         try
         {
-            file = isSafetensors ? ReadSafetensors(source) : ReadPyTorch(source);
+            file = StateDictFile.Read(source, ConvolutionKeys());
         }
         catch (Exception e) when (e is not JobParameterException)
         {
-            var kind = isSafetensors ? "a safetensors file" : "a PyTorch state_dict (torch.save(model.state_dict(), path))";
-            throw new JobParameterException($"parameter vgg_weights = '{source}': cannot be read as {kind}: {e.Message}");
+            throw new JobParameterException($"parameter vgg_weights = '{source}': cannot be read as {StateDictFile.Expected(source)}: {e.Message}");
         }
         Apply(net, file, source);
     }
@@ -79,41 +75,17 @@ public static class VggWeights
     /// <summary>Writes <paramref name="net"/>'s weights as a PyTorch zip-format state_dict (<c>features.N.weight</c> …).</summary>
     public static void SavePyTorch(Vgg19Features net, string path) => net.save_py(path);
 
-    private static Dictionary<string, Tensor> ReadPyTorch(string path)
+    /// <summary>The convolution keys of both layouts, with and without the prefix: a safetensors file's classifier is never read.</summary>
+    private static IEnumerable<string> ConvolutionKeys()
     {
-        IDictionary table;
-        if (LegacyTorchFile.Looks(path))
-        {
-            table = LegacyTorchFile.Read(path);
-        }
-        else
-        {
-            using var stream = File.OpenRead(path);
-            table = PyTorchUnpickler.UnpickleStateDict(stream);
-        }
-        // A cifar-vgg19 checkpoint is a dict whose "model" entry is the state_dict (torchvision vgg19_bn layout).
-        if (table["model"] is IDictionary model) table = model;
-        var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (DictionaryEntry entry in table)
-        {
-            if (entry.Key is string key && entry.Value is Tensor tensor) result[key] = tensor;
-        }
-        return result;
-    }
-
-    private static Dictionary<string, Tensor> ReadSafetensors(string path)
-    {
-        // Read only the convolution keys (both layouts, with and without the prefix), never the classifier.
-        var keep = new List<string>();
         for (var i = 0; i < 53; i++)
         {
             foreach (var suffix in new[] { "weight", "bias", "running_mean", "running_var" })
             {
-                keep.Add($"features.{i}.{suffix}");
-                keep.Add($"{i}.{suffix}");
+                yield return $"features.{i}.{suffix}";
+                yield return $"{i}.{suffix}";
             }
         }
-        return Safetensors.LoadStateDict(path, keep);
     }
 
     private static void Apply(Vgg19Features net, Dictionary<string, Tensor> file, string source)
