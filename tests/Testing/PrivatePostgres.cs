@@ -11,6 +11,11 @@ namespace Atelier.Testing;
 /// process exits. Nothing has to be running beforehand, and the machine's own cluster is never touched. As root the
 /// server runs as the <c>postgres</c> user (PostgreSQL refuses to run as root).
 /// </summary>
+/// <remarks>
+/// The server is a daemon, so a test process killed with SIGKILL (a CI timeout, a developer's ^\) cannot stop it. Each
+/// server's directory therefore names its owner (<see cref="OwnerFile"/>: process id and start time), and the next test
+/// process to start a server first stops and deletes every server whose owner is gone (<see cref="ReapOrphans"/>).
+/// </remarks>
 public static class PrivatePostgres
 {
     public const string Variable = "ATELIER_TEST_POSTGRES";
@@ -18,8 +23,13 @@ public static class PrivatePostgres
     private const string User = "atelier";
 
     private static readonly Lazy<string> Server = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
-    private static string? _dataDirectory;
     private static string? _bin;
+
+    /// <summary>In each server's directory: "PID STARTTIME" of the process that owns it (STARTTIME from /proc/PID/stat).</summary>
+    public const string OwnerFile = "owner";
+
+    /// <summary>Where the private servers' directories are made (<c>atelier-postgres-*</c>).</summary>
+    public static string Parent => Path.GetTempPath();
 
     /// <summary>A connection string to a database the tests may use; starts the private server on first use.</summary>
     public static string ConnectionString =>
@@ -30,17 +40,10 @@ public static class PrivatePostgres
         _bin = FindBinaries() ?? throw new InvalidOperationException(
             "PostgreSQL's server binaries are needed by the journal tests and were not found under /usr/lib/postgresql/*/bin: " +
             $"install them (apt-get install postgresql; no server needs to run) or set {Variable} to a server's connection string");
+        ReapOrphans(Parent);
         var root = Directory.CreateTempSubdirectory("atelier-postgres-").FullName;
-        var data = Path.Combine(root, "data");
-        var asRoot = Environment.UserName == "root";
-        if (asRoot) Run("chown", ["-R", "postgres", root], null);
-        var port = FreePorts.Next();
-        RunServerTool("initdb", ["-D", data, "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
-        _dataDirectory = data;
-        // fsync off: a test server never survives its machine; loopback only, the socket in the private directory.
-        RunServerTool("pg_ctl", ["-D", data, "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start",
-            "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"], asRoot);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(root, asRoot);
+        var port = StartServer(root);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop(root);
 
         var builder = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = User, Database = "postgres", Pooling = false };
         using (var connection = new NpgsqlConnection(builder.ConnectionString))
@@ -54,15 +57,84 @@ public static class PrivatePostgres
         return builder.ConnectionString;
     }
 
-    private static void Stop(string root, bool asRoot)
+    /// <summary>Makes and starts a server in <paramref name="root"/>, owned by this process; returns its port.</summary>
+    public static int StartServer(string root)
+    {
+        _bin ??= FindBinaries() ?? throw new InvalidOperationException("PostgreSQL's server binaries were not found under /usr/lib/postgresql/*/bin");
+        // Written whole under another name first: a reaper reading a half-written owner would take the server for an orphan.
+        var owner = Path.Combine(root, OwnerFile);
+        File.WriteAllText(owner + ".new", Owner(Environment.ProcessId) ?? throw new InvalidOperationException("/proc/self/stat is unreadable"));
+        File.Move(owner + ".new", owner);
+        var asRoot = Environment.UserName == "root";
+        if (asRoot) Run("chown", ["-R", "postgres", root], null);
+        var port = FreePorts.Next();
+        RunServerTool("initdb", ["-D", Path.Combine(root, "data"), "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
+        // fsync off: a test server never survives its machine; loopback only, the socket in the private directory.
+        RunServerTool("pg_ctl", ["-D", Path.Combine(root, "data"), "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start",
+            "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"], asRoot);
+        return port;
+    }
+
+    /// <summary>
+    /// Stops and deletes every private server under <paramref name="parent"/> whose owning process has exited (or whose
+    /// process id now belongs to a process started at another time); returns their directories.
+    /// </summary>
+    public static IReadOnlyList<string> ReapOrphans(string parent)
+    {
+        var reaped = new List<string>();
+        foreach (var root in Directory.GetDirectories(parent, "atelier-postgres-*"))
+        {
+            string owner;
+            try
+            {
+                owner = File.ReadAllText(Path.Combine(root, OwnerFile)).Trim();
+            }
+            catch (IOException)
+            {
+                continue; // a directory from before owner files, or one being made right now: not provably an orphan
+            }
+            catch (UnauthorizedAccessException)
+            {
+                continue; // another user's
+            }
+            var pid = int.TryParse(owner.Split(' ')[0], NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : 0;
+            if (pid > 0 && Owner(pid) == owner) continue;
+            _bin ??= FindBinaries();
+            Stop(root);
+            reaped.Add(root);
+        }
+        return reaped;
+    }
+
+    /// <summary>"PID STARTTIME" of a running process, null when there is none with that id.</summary>
+    private static string? Owner(int pid)
     {
         try
         {
-            RunServerTool("pg_ctl", ["-D", _dataDirectory!, "-m", "immediate", "-w", "stop"], asRoot);
+            // The start time (field 22) follows the command name, which is in parentheses and may hold spaces.
+            var stat = File.ReadAllText($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return $"{pid.ToString(CultureInfo.InvariantCulture)} {fields[19]}";
         }
-        catch (InvalidOperationException)
+        catch (IOException)
         {
-            // Already gone.
+            return null;
+        }
+    }
+
+    private static void Stop(string root)
+    {
+        var data = Path.Combine(root, "data");
+        if (_bin is not null && File.Exists(Path.Combine(data, "postmaster.pid")))
+        {
+            try
+            {
+                RunServerTool("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], Environment.UserName == "root");
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
         }
         try
         {
