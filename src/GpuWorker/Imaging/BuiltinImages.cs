@@ -6,14 +6,16 @@ namespace Atelier.GpuWorker.Imaging;
 /// <summary>
 /// Procedural demo images, so the job runs with nothing downloaded: <c>builtin:landscape</c> (a scene: sky, sun,
 /// clouds, mountains, hills, a lake, trees and a house) and <c>builtin:swirls</c> (a painterly texture of brush
-/// strokes following swirling flow, with glowing stars). Pure functions of the name and size: the same pixels every time.
+/// strokes following swirling flow, with glowing stars), and <c>builtin:blank</c> (white: the write-up's tip, "make
+/// the content or the style image blank to get a feel for what the network produces"). Pure functions of the name and
+/// size: the same pixels every time.
 /// </summary>
 public static class BuiltinImages
 {
     public const string Prefix = "builtin:";
 
     /// <summary>The built-in image names (without the prefix).</summary>
-    public static IReadOnlyList<string> Names { get; } = ["landscape", "swirls"];
+    public static IReadOnlyList<string> Names { get; } = ["landscape", "swirls", "blank"];
 
     public static bool IsBuiltin(string source) => source.StartsWith(Prefix, StringComparison.Ordinal);
 
@@ -27,6 +29,7 @@ public static class BuiltinImages
         {
             "landscape" => Landscape(width, height),
             "swirls" => Swirls(width, height),
+            "blank" => Enumerable.Repeat(new Rgb(1, 1, 1), width * height).ToArray(),
             _ => throw new ImageLoadException(
                 $"'{source}' is not a built-in image; the built-in images are {string.Join(", ", Names.Select(n => Prefix + n))}"),
         };

@@ -42,11 +42,11 @@ public static class StyleTransferJob
         + "reports content_loss, style_loss, tv_loss (unweighted) and total_loss every iteration, step 0 before the first update.",
         [
             new("content", ParamType.String, ParamValue.Of(BuiltinContent),
-                "Content image: a PNG or JPEG file, or builtin:landscape (procedural, nothing downloaded). In a sweep spec a file "
+                "Content image: a PNG or JPEG file, or builtin:landscape (procedural, nothing downloaded) or builtin:blank (white). In a sweep spec a file "
                 + "path (relative to the spec) is uploaded by pbm sweep submit and delivered to the workers by content hash.",
                 Input: true),
             new("style", ParamType.String, ParamValue.Of(BuiltinStyle),
-                "Style image: a PNG or JPEG file, or builtin:swirls (procedural); resized to the content image's size. "
+                "Style image: a PNG or JPEG file, or builtin:swirls (procedural) or builtin:blank (white); resized to the content image's size. "
                 + "Uploaded like content.",
                 Input: true),
             new("size", ParamType.Int, ParamValue.Of(256L),

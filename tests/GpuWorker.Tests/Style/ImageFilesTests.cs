@@ -138,7 +138,9 @@ public sealed class ImageFilesTests
         Assert.True(Pixels(a).Distinct().Count() > 50);
         Assert.True(Pixels(s).Distinct().Count() > 50);
         var e = Assert.Throws<ImageLoadException>(() => BuiltinImages.Render("builtin:nope", 8, 8));
-        Assert.Contains("builtin:landscape, builtin:swirls", e.Message);
+        Assert.Contains("builtin:landscape, builtin:swirls, builtin:blank", e.Message);
+        using var blank = BuiltinImages.Render("builtin:blank", 7, 5);
+        Assert.Equal([new Rgb24(255, 255, 255)], Pixels(blank).Distinct().ToArray());
     }
 
     [Fact]

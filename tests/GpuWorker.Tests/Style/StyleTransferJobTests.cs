@@ -273,6 +273,31 @@ public sealed class StyleTransferJobTests
         Assert.True(result.RootElement.GetProperty("metrics").GetProperty("total_loss").GetDouble() > 0);
     }
 
+    [Fact]
+    public void A_blank_content_image_starts_white_and_takes_on_the_style()
+    {
+        using var dir = new StyleTestData.TempDirectory();
+        var error = new StringWriter();
+        var code = RunCommand.Execute(
+            ["style-transfer", "-p", "content=builtin:blank", "-p", "size=24", "-p", "iterations=5", "-p", "device=cpu", "--out", dir.Path],
+            JobRegistry.Default(), new StringWriter(), error, CancellationToken.None);
+        Assert.True(code == 0, error.ToString());
+
+        using (var step0 = JsonDocument.Parse(File.ReadAllLines(Path.Combine(dir.Path, "metrics.jsonl"))[0]))
+        {
+            // init = content: the image is the blank content itself, so nothing differs from it yet.
+            Assert.Equal(0, step0.RootElement.GetProperty("content_loss").GetDouble());
+            Assert.Equal(0, step0.RootElement.GetProperty("tv_loss").GetDouble());
+        }
+        using var result = SixLabors.ImageSharp.Image.Load<SixLabors.ImageSharp.PixelFormats.Rgb24>(Path.Combine(dir.Path, "result.png"));
+        var colours = new HashSet<SixLabors.ImageSharp.PixelFormats.Rgb24>();
+        result.ProcessPixelRows(rows =>
+        {
+            for (var y = 0; y < rows.Height; y++) foreach (var p in rows.GetRowSpan(y)) colours.Add(p);
+        });
+        Assert.True(colours.Count > 20, $"the result should have taken on texture from the style, it has {colours.Count} colours");
+    }
+
     private sealed class CancellingReporter(CancellationTokenSource cancel, long afterStep) : IJobReporter
     {
         public int Steps { get; private set; }
