@@ -61,6 +61,10 @@ public static class CifarVgg19Job
                 Min: 0, Max: 100_000_000),
             new("seed", ParamType.Int, ParamValue.Of(0L), "Seed for initialisation, shuffling, augmentation and dropout."),
             new("augment", ParamType.Bool, ParamValue.Of(true), "Random horizontal flip and ±4 px translation per sample."),
+            new("shifts", ParamType.String, ParamValue.Of("whole"),
+                "How augment translates: whole = a whole number of pixels in −4..4 (exact crops); real = a uniform real shift "
+                + "in [−4, 4] px resampled bilinearly, as the Keras reference's ImageDataGenerator(width_shift_range=0.125, "
+                + "height_shift_range=0.125) does.", Allowed: ["whole", "real"]),
             new("normalize", ParamType.String, ParamValue.Of("mean_std"),
                 "Per-channel input normalisation from training-set statistics: mean_std = (x − mean)/std (the reference), "
                 + "mean = x − mean only.", Allowed: ["mean_std", "mean"]),

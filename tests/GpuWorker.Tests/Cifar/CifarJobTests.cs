@@ -87,9 +87,12 @@ public sealed class CifarJobTests : IDisposable
         Assert.Equal(3, ((ArrayList)document["history"]!).Count);
     }
 
-    [Fact]
-    public void A_run_resumed_after_epoch_2_ends_with_the_metrics_of_an_uninterrupted_run()
+    [Theory]
+    [InlineData("whole")]
+    [InlineData("real")]
+    public void A_run_resumed_after_epoch_2_ends_with_the_metrics_of_an_uninterrupted_run(string shifts)
     {
+        JobParameters Params() => CifarJobTests.Params(("shifts", ParamValue.Of(shifts)));
         var whole = new Recorder();
         var wholeResult = Run(Params(), Path.Combine(_dir, "whole"), resume: false, whole);
 

@@ -40,6 +40,69 @@ public sealed class CifarPipelineTests
     }
 
     [Fact]
+    public void Real_shifts_are_resampled_bilinearly_and_flipped()
+    {
+        using var scope = NewDisposeScope();
+        (double dy, double dx, bool flip)[] draws = [(2.25, 5.5, false), (0, 7.999, true), (7.5, 0.75, true), (3, 6, false), (7.9, 7.9, false)];
+        var batch = draws.Length;
+        var offsets = tensor(draws.SelectMany(d => new[] { (float)d.dy, (float)d.dx }).ToArray(), [batch, 2]);
+        var flips = tensor(draws.Select(d => d.flip).ToArray());
+        // Channels 0 and 1: the padded row and column (bilinear resampling of a linear ramp is exact); channel 2: noise.
+        var rows = arange(40, ScalarType.Byte).view(1, 1, 40, 1).expand(batch, 1, 40, 40);
+        var cols = arange(40, ScalarType.Byte).view(1, 1, 1, 40).expand(batch, 1, 40, 40);
+        using var generator = new Generator(5, CPU);
+        var noise = randint(0, 256, [batch, 1, 40, 40], dtype: ScalarType.Byte, generator: generator);
+        var padded = cat([rows, cols, noise], 1).contiguous();
+        using var data = TinySet(4);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true, realShifts: true);
+
+        var output = pipeline.ResampleAndFlip(padded, offsets, flips);
+
+        Assert.Equal(new long[] { batch, 3, 32, 32 }, output.shape);
+        var o = output.data<float>().ToArray();
+        var n = noise.to(ScalarType.Int32).data<int>().ToArray();
+        for (var b = 0; b < batch; b++)
+        {
+            var (dy, dx, flip) = draws[b];
+            for (var i = 0; i < 32; i++)
+                for (var j = 0; j < 32; j++)
+                {
+                    var column = flip ? 31 - j : j;
+                    Assert.Equal(dy + i, o[((b * 3 + 0) * 32 + i) * 32 + j], 1e-3);
+                    Assert.Equal(dx + column, o[((b * 3 + 1) * 32 + i) * 32 + j], 1e-3);
+                    // The noise channel, interpolated by hand from its four neighbours.
+                    double y = dy + i, x = dx + column;
+                    int y0 = (int)Math.Floor(y), x0 = (int)Math.Floor(x);
+                    double fy = y - y0, fx = x - x0;
+                    double At(int r, int c) => r < 40 && c < 40 ? n[(b * 40 + r) * 40 + c] : 0;
+                    var expected = (1 - fy) * ((1 - fx) * At(y0, x0) + fx * At(y0, x0 + 1)) + fy * ((1 - fx) * At(y0 + 1, x0) + fx * At(y0 + 1, x0 + 1));
+                    Assert.Equal(expected, o[((b * 3 + 2) * 32 + i) * 32 + j], 1e-2);
+                }
+        }
+        // Whole-number offsets resample to exactly the whole-pixel crop.
+        var whole = pipeline.ShiftAndFlip(padded.narrow(0, 3, 1), offsets.narrow(0, 3, 1).to(ScalarType.Int64), flips.narrow(0, 3, 1)).to(ScalarType.Float32);
+        Assert.True(whole.equal(output.narrow(0, 3, 1)).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_real_shift_plan_draws_uniform_reals_in_0_to_8()
+    {
+        using var scope = NewDisposeScope();
+        using var data = TinySet(1000);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true, realShifts: true);
+        using var generator = new Generator(7, CPU);
+
+        using var plan = pipeline.Plan(generator);
+
+        var offsets = plan.Offsets.data<float>().ToArray();
+        Assert.All(offsets, v => Assert.InRange(v, 0f, 7.99999f));
+        Assert.True(offsets.Count(v => v != MathF.Floor(v)) > 1990, "the shifts should be real, not whole pixels");
+        Assert.InRange(offsets.Average(), 3.8, 4.2);
+        var (images, _) = pipeline.TrainBatch(plan, 0, 64);
+        Assert.Equal(new long[] { 64, 3, 32, 32 }, images.shape);
+    }
+
+    [Fact]
     public void An_epoch_plan_draws_a_permutation_and_independent_shifts_and_flips()
     {
         using var scope = NewDisposeScope();

@@ -23,6 +23,7 @@ public sealed record CifarOptions
     public int TestSubset { get; init; }
     public long Seed { get; init; }
     public bool Augment { get; init; } = true;
+    public bool RealShifts { get; init; }
     public string Normalize { get; init; } = "mean_std";
     public string Device { get; init; } = "auto";
     public bool Tf32 { get; init; } = true;
@@ -54,6 +55,7 @@ public sealed record CifarOptions
             TestSubset = p.Int("test_subset"),
             Seed = p.Long("seed"),
             Augment = p.Bool("augment"),
+            RealShifts = p.String("shifts") == "real",
             Normalize = p.String("normalize"),
             Device = p.String("device"),
             Tf32 = p.Bool("tf32"),

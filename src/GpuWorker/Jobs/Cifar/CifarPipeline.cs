@@ -10,6 +10,11 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// indices, one <c>gather</c> that applies each sample's own translation (±4 px) and horizontal flip through
 /// index arithmetic, then a cast and the per-channel normalisation. No per-image managed code.
 /// </summary>
+/// <remarks>
+/// With <see cref="RealShifts"/> the shifts are real-valued, as Keras's <c>ImageDataGenerator(width_shift_range=0.125,
+/// height_shift_range=0.125)</c> draws them, and resampled bilinearly (its order-1 interpolation): four whole-pixel
+/// gathers blended by each sample's fractions.
+/// </remarks>
 public sealed class CifarPipeline : IDisposable
 {
     public const int Pad = 4;
@@ -26,10 +31,12 @@ public sealed class CifarPipeline : IDisposable
     private readonly Tensor _rowBase;     // int64 (32, 1): row·40
 
     /// <summary>Puts <paramref name="data"/> on <paramref name="device"/>; the pipeline holds its own handles, so the dataset may be disposed.</summary>
-    public CifarPipeline(CifarDataset data, Device device, bool augment, bool divideByStd)
+    /// <param name="realShifts">Uniform real shifts in [−4, 4] px, resampled bilinearly; else whole pixels.</param>
+    public CifarPipeline(CifarDataset data, Device device, bool augment, bool divideByStd, bool realShifts = false)
     {
         Device = device;
         Augment = augment;
+        RealShifts = realShifts;
         var (mean, std) = ChannelStatistics(data.Train.Images);
         Mean = mean;
         Std = std;
@@ -62,6 +69,9 @@ public sealed class CifarPipeline : IDisposable
 
     public bool Augment { get; }
 
+    /// <summary>Shifts are real-valued and resampled (Keras), not whole pixels.</summary>
+    public bool RealShifts { get; }
+
     /// <summary>Per-channel mean of the training pixels, in [0, 1].</summary>
     public IReadOnlyList<double> Mean { get; }
 
@@ -77,14 +87,17 @@ public sealed class CifarPipeline : IDisposable
     /// <summary>
     /// The random draws of one epoch, made on the CPU with <paramref name="generator"/> (TorchSharp creates CPU
     /// generators only) and copied to the device once: the shuffled order and, for every position in it, a shift
-    /// (dy, dx in 0..8 of the padded image) and a flip bit. The same seed gives the same epoch on any device.
+    /// (dy, dx in 0..8 of the padded image: whole numbers, or reals in [0, 8) with <see cref="RealShifts"/>) and a flip
+    /// bit. The same seed gives the same epoch on any device.
     /// </summary>
     public EpochPlan Plan(Generator generator)
     {
         using var scope = NewDisposeScope();
         var n = TrainCount;
         var order = randperm(n, generator: generator);
-        var offsets = randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator);
+        var offsets = RealShifts
+            ? rand([n, 2], generator: generator).mul_(2 * Pad)
+            : randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator);
         var flips = randint(0, 2, [n], dtype: ScalarType.Int64, generator: generator);
         return new EpochPlan(
             order.to(Device).MoveToOuterDisposeScope(),
@@ -101,7 +114,12 @@ public sealed class CifarPipeline : IDisposable
         var indices = plan.Order.narrow(0, start, count);
         var labels = _trainLabels.index_select(0, indices);
         var images = _train.index_select(0, indices);
-        if (Augment) images = ShiftAndFlip(images, plan.Offsets.narrow(0, start, count), plan.Flips.narrow(0, start, count));
+        if (Augment)
+        {
+            var offsets = plan.Offsets.narrow(0, start, count);
+            var flips = plan.Flips.narrow(0, start, count);
+            images = RealShifts ? ResampleAndFlip(images, offsets, flips) : ShiftAndFlip(images, offsets, flips);
+        }
         return (Normalize(images), labels);
     }
 
@@ -124,6 +142,29 @@ public sealed class CifarPipeline : IDisposable
         var index = (_rowBase.unsqueeze(0) + dy.mul(PaddedSide)) + columns.unsqueeze(1);             // (B, 32, 32)
         var flat = index.view(b, 1, Side * Side).expand(b, 3, Side * Side);
         return padded.view(b, 3, PaddedSide * PaddedSide).gather(2, flat).view(b, 3, Side, Side);
+    }
+
+    /// <summary>
+    /// Real-valued shifts (<paramref name="offsets"/> (B, 2) float: dy, dx in [0, 8) of the padded image) resampled
+    /// bilinearly, then mirrored where <paramref name="flips"/> is set: with k = ⌊offset⌋ and f its fraction,
+    /// out = (1−fy)(1−fx)·crop(ky, kx) + (1−fy)fx·crop(ky, kx+1) + fy(1−fx)·crop(ky+1, kx) + fy·fx·crop(ky+1, kx+1),
+    /// each crop a <see cref="ShiftAndFlip"/> (the flip mirrors the output columns, so it commutes with the blend).
+    /// Float (B, 3, 32, 32) in byte units; a sample partly outside the image blends in the border's channel mean.
+    /// </summary>
+    public Tensor ResampleAndFlip(Tensor padded, Tensor offsets, Tensor flips)
+    {
+        var b = padded.shape[0];
+        var whole = offsets.floor().clamp_(0, 2 * Pad - 1);
+        var fraction = offsets - whole;
+        var k = whole.to(ScalarType.Int64);
+        var fy = fraction.select(1, 0).view(b, 1, 1, 1);
+        var fx = fraction.select(1, 1).view(b, 1, 1, 1);
+        var down = tensor(new long[] { 1, 0 }, device: offsets.device);
+        var right = tensor(new long[] { 0, 1 }, device: offsets.device);
+        Tensor Crop(Tensor at) => ShiftAndFlip(padded, at, flips).to(ScalarType.Float32);
+        var top = Crop(k).mul_(1 - fx).add_(Crop(k + right).mul_(fx));
+        var bottom = Crop(k + down).mul_(1 - fx).add_(Crop(k + down + right).mul_(fx));
+        return top.mul_(1 - fy).add_(bottom.mul_(fy));
     }
 
     /// <summary>A handle of its own to <paramref name="t"/> on <paramref name="device"/>: a copy there, or an alias when already there.</summary>
