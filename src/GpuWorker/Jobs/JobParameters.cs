@@ -4,7 +4,8 @@ using Atelier.Shared.Specs;
 namespace Atelier.GpuWorker.Jobs;
 
 /// <summary>
-/// A job's parameters: the given values checked against its definition, defaults for the rest.
+/// A job's parameters: the given values checked against its definition, a recipe's values and the defaults for the
+/// rest (<see cref="JobDefinition.Resolve"/>).
 /// Construction fails with a message naming the parameter when one is unknown, mistyped or out of range.
 /// </summary>
 public sealed class JobParameters
@@ -22,8 +23,7 @@ public sealed class JobParameters
                 throw new JobParameterException($"parameter {name} = {value}: {problem}");
             _values[name] = value;
         }
-        foreach (var p in definition.Parameters)
-            if (!_values.ContainsKey(p.Name) && p.Default is { } d) _values[p.Name] = d;
+        foreach (var (name, value) in definition.Resolve(given)) _values[name] = value;
     }
 
     public IReadOnlyDictionary<string, ParamValue> Values => _values;

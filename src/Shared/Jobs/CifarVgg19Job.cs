@@ -13,12 +13,36 @@ public static class CifarVgg19Job
     /// <summary>The learning-rate schedules <c>schedule</c> accepts.</summary>
     public static readonly IReadOnlyList<string> Schedules = ["step", "cosine", "onecycle"];
 
+    /// <summary>
+    /// <c>recipe=keras</c>: the Keras reference script exactly (BIGBALLON/cifar-10-cnn, <c>Vgg19_keras.py</c>), where this
+    /// job's own defaults differ from it: 170 epochs with Keras' epoch-from-0 milestones (lr 0.01 once epoch &gt; 80 and
+    /// 0.001 once &gt; 120, i.e. after 81 and 121 completed epochs), its l2(5e-4) as weight decay 1e-3 on the kernels,
+    /// the ImageNet mean subtracted with no division, a batch norm on the class scores, and real-valued shifts.
+    /// The ImageNet start (<c>pretrained</c>) is a file, so it is given apart.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, ParamValue> KerasRecipe = new Dictionary<string, ParamValue>(StringComparer.Ordinal)
+    {
+        ["epochs"] = ParamValue.Of(170L),
+        ["lr_milestones"] = ParamValue.Of("81,121"),
+        ["weight_decay"] = ParamValue.Of(1e-3),
+        ["weight_decay_scope"] = ParamValue.Of("kernels"),
+        ["normalize"] = ParamValue.Of("imagenet"),
+        ["head_bn"] = ParamValue.Of(true),
+        ["shifts"] = ParamValue.Of("real"),
+    };
+
     public static JobDefinition Definition { get; } = new(
         Kind,
         "VGG19 with batch normalisation on CIFAR-10 (real cifar-10-batches-bin/-py data, or a built-in synthetic set "
         + "when 'data' is empty). SGD with Nesterov momentum, weight decay, step/cosine/one-cycle schedule, per-sample "
         + "flip and ±4 px translation on the device. Reports per-epoch losses and accuracies; the sweep metric is test_accuracy.",
         [
+            new("recipe", ParamType.String, ParamValue.Of("pytorch"),
+                "pytorch = this job's defaults (PyTorch conventions); keras = the Keras reference script exactly: epochs=170, "
+                + "lr_milestones=81,121 (its epoch > 80 and > 120), weight_decay=1e-3 (its l2(5e-4)), normalize=imagenet, "
+                + "head_bn=true, shifts=real. A parameter given explicitly overrides the recipe; add pretrained=FILE for its ImageNet start.",
+                Allowed: ["pytorch", "keras"],
+                Presets: new Dictionary<string, IReadOnlyDictionary<string, ParamValue>>(StringComparer.Ordinal) { ["keras"] = KerasRecipe }),
             new("data", ParamType.String, ParamValue.Of(""),
                 "Folder holding cifar-10-batches-bin/ or cifar-10-batches-py/ (or one of those folders itself); "
                 + "empty = the built-in synthetic CIFAR-like dataset. Nothing is ever downloaded."),
@@ -51,6 +75,8 @@ public static class CifarVgg19Job
                 + "on the worker: the 16 convolutions and fc2 (classifier.3) start from it, as the reference's "
                 + "load_weights(by_name=True); the rest He-normal. Needs width 1. Empty = He-normal everywhere. The tensors "
                 + "taken are listed in the artifact pretrained.json."),
+            new("head_bn", ParamType.Bool, ParamValue.Of(false),
+                "A batch norm on the 10 class scores before the softmax, as the Keras reference's Dense 10 → BatchNormalization."),
             new("dropout", ParamType.Float, ParamValue.Of(0.5), "Dropout after each hidden dense layer.",
                 Min: 0, Max: 1, MaxExclusive: true),
             new("train_subset", ParamType.Int, ParamValue.Of(0L),
@@ -66,8 +92,9 @@ public static class CifarVgg19Job
                 + "in [−4, 4] px resampled bilinearly, as the Keras reference's ImageDataGenerator(width_shift_range=0.125, "
                 + "height_shift_range=0.125) does.", Allowed: ["whole", "real"]),
             new("normalize", ParamType.String, ParamValue.Of("mean_std"),
-                "Per-channel input normalisation from training-set statistics: mean_std = (x − mean)/std (the reference), "
-                + "mean = x − mean only.", Allowed: ["mean_std", "mean"]),
+                "Per-channel input normalisation: mean_std = (x − mean)/std with the training set's statistics, "
+                + "mean = x − mean only, imagenet = x − (123.680, 116.779, 103.939) on 0–255 pixels with no division "
+                + "(the Keras reference's preprocessing).", Allowed: ["mean_std", "mean", "imagenet"]),
             new("device", ParamType.String, ParamValue.Of("auto"),
                 "auto = the slot's device, else CUDA when available, else CPU.", Allowed: ["auto", "cpu", "cuda"]),
             new("tf32", ParamType.Bool, ParamValue.Of(true), "Allow TF32 matmuls and convolutions on CUDA."),

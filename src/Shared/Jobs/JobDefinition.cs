@@ -17,8 +17,26 @@ public sealed record JobDefinition(
     public long? TotalSteps(IReadOnlyDictionary<string, Specs.ParamValue> parameters)
     {
         if (StepsParameter is null) return null;
-        if (parameters.TryGetValue(StepsParameter, out var given) && given.Kind == ParamType.Int) return given.AsLong();
-        return Find(StepsParameter)?.Default is { Kind: ParamType.Int } d ? d.AsLong() : null;
+        return Resolve(parameters).TryGetValue(StepsParameter, out var steps) && steps.Kind == ParamType.Int ? steps.AsLong() : null;
+    }
+
+    /// <summary>
+    /// The values a run uses: the given ones, then for the rest what the given (or default) value of a parameter with
+    /// <see cref="JobParameter.Presets"/> sets, then the defaults. Parameters without a value stay out.
+    /// </summary>
+    public Dictionary<string, Specs.ParamValue> Resolve(IReadOnlyDictionary<string, Specs.ParamValue> given)
+    {
+        var values = new Dictionary<string, Specs.ParamValue>(given, StringComparer.Ordinal);
+        foreach (var p in Parameters)
+        {
+            if (p.Presets is null) continue;
+            var choice = given.TryGetValue(p.Name, out var v) ? v : p.Default;
+            if (choice is not { Kind: ParamType.String } recipe || !p.Presets.TryGetValue(recipe.AsString(), out var preset)) continue;
+            foreach (var (name, value) in preset) values.TryAdd(name, value);
+        }
+        foreach (var p in Parameters)
+            if (p.Default is { } d) values.TryAdd(p.Name, d);
+        return values;
     }
 
     /// <summary>The parameter called <paramref name="name"/>, or null.</summary>

@@ -8,6 +8,8 @@ namespace Atelier.Shared.Jobs;
 /// (numeric bounds, inclusive unless marked exclusive, or a list of allowed strings).
 /// An <paramref name="Input"/> parameter names a file the job reads (e.g. an image): in a sweep its value is a
 /// built-in name or <c>sha256:HEX</c>, an input uploaded to the coordinators' store (see <see cref="Specs.SpecInputs"/>).
+/// <paramref name="Presets"/> makes a value of this parameter (a recipe) set other parameters' defaults: value →
+/// (parameter → value); a parameter given explicitly keeps its given value (<see cref="JobDefinition.Resolve"/>).
 /// </summary>
 public sealed record JobParameter(
     string Name,
@@ -19,7 +21,8 @@ public sealed record JobParameter(
     double? Max = null,
     bool MaxExclusive = false,
     IReadOnlyList<string>? Allowed = null,
-    bool Input = false)
+    bool Input = false,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, ParamValue>>? Presets = null)
 {
     /// <summary>
     /// Null when <paramref name="value"/> is acceptable, else what is allowed,

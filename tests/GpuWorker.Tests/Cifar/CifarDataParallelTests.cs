@@ -50,7 +50,7 @@ public sealed class CifarDataParallelTests : IDisposable
     public void With_eval_mode_batchnorm_two_devices_make_the_update_of_one_over_the_whole_batch()
     {
         using var data = CifarDataLoader.Load("", Options.TrainSubset, Options.TestSubset);
-        using var pipeline = new CifarPipeline(data, CPU, augment: false, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: false, normalize: "mean_std");
         using var parallel = new CifarTrainer(Options, pipeline, TwoCpus);
         using var single = new CifarTrainer(Options, pipeline);
         single.Model.load_state_dict(parallel.Model.state_dict());
@@ -78,7 +78,7 @@ public sealed class CifarDataParallelTests : IDisposable
     public void With_training_batchnorm_the_update_is_the_chunks_gradients_weighted_by_their_size()
     {
         using var data = CifarDataLoader.Load("", Options.TrainSubset, Options.TestSubset);
-        using var pipeline = new CifarPipeline(data, CPU, augment: false, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: false, normalize: "mean_std");
         using var parallel = new CifarTrainer(Options, pipeline, TwoCpus);
         using var single = new CifarTrainer(Options, pipeline);
         single.Model.load_state_dict(parallel.Model.state_dict());
@@ -107,7 +107,7 @@ public sealed class CifarDataParallelTests : IDisposable
     public void After_a_step_every_replica_holds_exactly_the_masters_parameters_and_buffers()
     {
         using var data = CifarDataLoader.Load("", Options.TrainSubset, Options.TestSubset);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
         using var trainer = new CifarTrainer(Options with { Dropout = 0.5 }, pipeline, [CPU, CPU, CPU]);
         var before = trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
 
@@ -173,7 +173,7 @@ public sealed class CifarDataParallelTests : IDisposable
     public void No_tensor_leaks_across_data_parallel_epochs_on_any_thread()
     {
         using var data = CifarDataLoader.Load("", Options.TrainSubset, Options.TestSubset);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
         using var trainer = new CifarTrainer(Options, pipeline, TwoCpus);
         trainer.TrainEpoch(0, CancellationToken.None);
         trainer.Evaluate();

@@ -111,6 +111,28 @@ public sealed class CifarJobTests : IDisposable
     }
 
     [Fact]
+    public void The_keras_recipe_runs_the_reference_settings_and_result_json_shows_them()
+    {
+        var error = new StringWriter();
+        var code = RunCommand.Execute(
+            ["cifar-vgg19", "-p", "recipe=keras", "-p", "width=0.03125", "-p", "epochs=1", "-p", "train_subset=32", "-p", "test_subset=16",
+             "-p", "batch_size=16", "-p", "checkpoint_every=1", "--out", _dir],
+            JobRegistry.Default(), new StringWriter(), error, CancellationToken.None);
+
+        Assert.True(code == 0, error.ToString());
+        using var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "result.json")));
+        var parameters = result.RootElement.GetProperty("parameters");
+        Assert.Equal(1, parameters.GetProperty("epochs").GetInt64()); // given: overrides the recipe's 170
+        Assert.Equal("81,121", parameters.GetProperty("lr_milestones").GetString());
+        Assert.Equal("imagenet", parameters.GetProperty("normalize").GetString());
+        Assert.Equal("real", parameters.GetProperty("shifts").GetString());
+        Assert.True(parameters.GetProperty("head_bn").GetBoolean());
+        // The model has the reference's head: a batch norm over the 10 class scores.
+        var checkpoint = (Hashtable)PyTorchUnpickler.UnpickleStateDict(File.OpenRead(Path.Combine(_dir, "checkpoints", "epoch-0001.pt")))["model"]!;
+        Assert.Equal(new long[] { 10 }, ((Tensor)checkpoint["classifier.9.running_mean"]!).shape);
+    }
+
+    [Fact]
     public async Task A_trial_beside_others_in_the_same_process_reports_what_it_reports_alone()
     {
         // Dropout on: initial weights, masks and augmentation all draw random numbers.
@@ -149,7 +171,7 @@ public sealed class CifarJobTests : IDisposable
     {
         var options = CifarOptions.From(Params());
         using var data = CifarDataLoader.Load("", options.TrainSubset, options.TestSubset);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
         using var trainer = new CifarTrainer(options, pipeline);
         trainer.TrainEpoch(0, CancellationToken.None);
         trainer.Evaluate();

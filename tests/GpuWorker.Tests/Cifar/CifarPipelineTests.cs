@@ -21,7 +21,7 @@ public sealed class CifarPipelineTests
         var cols = arange(40, ScalarType.Byte).view(1, 1, 1, 40).expand(batch, 1, 40, 40);
         var padded = cat([rows, cols, zeros([batch, 1, 40, 40], ScalarType.Byte)], 1).contiguous();
         using var data = TinySet(4);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
 
         var output = pipeline.ShiftAndFlip(padded, offsets, flips);
 
@@ -54,7 +54,7 @@ public sealed class CifarPipelineTests
         var noise = randint(0, 256, [batch, 1, 40, 40], dtype: ScalarType.Byte, generator: generator);
         var padded = cat([rows, cols, noise], 1).contiguous();
         using var data = TinySet(4);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true, realShifts: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", realShifts: true);
 
         var output = pipeline.ResampleAndFlip(padded, offsets, flips);
 
@@ -89,7 +89,7 @@ public sealed class CifarPipelineTests
     {
         using var scope = NewDisposeScope();
         using var data = TinySet(1000);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true, realShifts: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", realShifts: true);
         using var generator = new Generator(7, CPU);
 
         using var plan = pipeline.Plan(generator);
@@ -107,7 +107,7 @@ public sealed class CifarPipelineTests
     {
         using var scope = NewDisposeScope();
         using var data = TinySet(1000);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
         using var generator = new Generator(7, CPU);
 
         using var plan = pipeline.Plan(generator);
@@ -128,7 +128,7 @@ public sealed class CifarPipelineTests
         using var data = new CifarDataset(
             new CifarSplit(images, arange(64, ScalarType.Int64).remainder(10)),
             new CifarSplit(zeros([2, 3, 32, 32], ScalarType.Byte), zeros(2, ScalarType.Int64)), "test");
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: false);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean");
         using var generator = new Generator(3, CPU);
         using var plan = pipeline.Plan(generator);
 
@@ -145,7 +145,7 @@ public sealed class CifarPipelineTests
         using var scope = NewDisposeScope();
         using var data = TinySet(200);
         var expectedFirst = data.Train.Images[0].to(ScalarType.Float32).div(255);
-        using var pipeline = new CifarPipeline(data, CPU, augment: false, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: false, normalize: "mean_std");
         using var plan = new EpochPlan(arange(200, ScalarType.Int64), zeros([200, 2], ScalarType.Int64), zeros(200, ScalarType.Bool));
 
         var (all, labels) = pipeline.TrainBatch(plan, 0, 200);
@@ -165,7 +165,7 @@ public sealed class CifarPipelineTests
     {
         using var scope = NewDisposeScope();
         using var data = TinySet(50);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, divideByStd: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std");
 
         Tensor Draw(ulong seed)
         {
@@ -176,6 +176,20 @@ public sealed class CifarPipelineTests
 
         Assert.True(Draw(5).eq(Draw(5)).all().item<bool>());
         Assert.False(Draw(5).eq(Draw(6)).all().item<bool>());
+    }
+
+    [Fact]
+    public void Imagenet_normalization_subtracts_the_imagenet_means_from_0_to_255_pixels()
+    {
+        using var scope = NewDisposeScope();
+        using var data = TinySet(8);
+        using var pipeline = new CifarPipeline(data, CPU, augment: false, normalize: "imagenet");
+
+        var (images, _) = pipeline.TestBatch(0, 2);
+
+        var expected = data.Test.Images.narrow(0, 0, 2).to(ScalarType.Float32) - tensor(new[] { 123.680f, 116.779f, 103.939f }).view(1, 3, 1, 1);
+        Assert.True(images.allclose(expected, atol: 1e-4), $"max difference {(images - expected).abs().max().item<float>()}");
+        Assert.Equal(123.680 / 255, pipeline.Mean[0], 12);
     }
 
     internal static CifarDataset TinySet(int count, long seed = 11) =>

@@ -29,6 +29,44 @@ public class JobCatalogTests
     }
 
     [Fact]
+    public void Every_recipe_names_known_parameters_with_values_that_pass_their_checks()
+    {
+        foreach (var job in JobCatalog.All)
+            foreach (var p in job.Parameters.Where(p => p.Presets is not null))
+                foreach (var (recipe, preset) in p.Presets!)
+                {
+                    Assert.Contains(recipe, p.Allowed!);
+                    foreach (var (name, value) in preset)
+                    {
+                        var target = job.Find(name);
+                        Assert.True(target is not null, $"{job.Kind} {p.Name}={recipe} sets unknown parameter {name}");
+                        Assert.True(target!.Check(value) is null, $"{job.Kind} {p.Name}={recipe}: {name} = {value} fails: {target.Check(value)}");
+                    }
+                }
+    }
+
+    [Fact]
+    public void The_keras_recipe_sets_the_reference_and_an_explicit_value_overrides_it()
+    {
+        var job = CifarVgg19Job.Definition;
+        var keras = job.Resolve(new Dictionary<string, ParamValue> { ["recipe"] = ParamValue.Of("keras"), ["epochs"] = ParamValue.Of(3L) });
+        Assert.Equal(3, keras["epochs"].AsLong());
+        Assert.Equal("81,121", keras["lr_milestones"].AsString());
+        Assert.Equal(1e-3, keras["weight_decay"].AsDouble());
+        Assert.Equal("imagenet", keras["normalize"].AsString());
+        Assert.True(keras["head_bn"].AsBool());
+        Assert.Equal("real", keras["shifts"].AsString());
+        Assert.Equal(0.1, keras["lr"].AsDouble()); // the same in both: the job's default
+
+        var plain = job.Resolve(new Dictionary<string, ParamValue>());
+        Assert.Equal(164, plain["epochs"].AsLong());
+        Assert.Equal("80,120", plain["lr_milestones"].AsString());
+        Assert.Equal("mean_std", plain["normalize"].AsString());
+        Assert.False(plain["head_bn"].AsBool());
+        Assert.Equal("whole", plain["shifts"].AsString());
+    }
+
+    [Fact]
     public void Check_explains_type_and_range_problems()
     {
         var job = JobCatalog.Synthetic;

@@ -136,7 +136,7 @@ public sealed class CifarBenchmark : IJobBenchmark
                    new CifarSplit(randint(0, 256, [count, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [count], dtype: ScalarType.Int64)),
                    new CifarSplit(randint(0, 256, [2, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [2], dtype: ScalarType.Int64)),
                    "random"))
-            pipeline = new CifarPipeline(data, device, augment: true, divideByStd: true, realShifts);
+            pipeline = new CifarPipeline(data, device, augment: true, normalize: "mean_std", realShifts);
         using var _ = pipeline;
         using var trainer = new CifarTrainer(options, pipeline);
         using var lossSum = zeros(1, ScalarType.Float64, device);

@@ -76,6 +76,7 @@ public static partial class CifarCheckpoint
                 ["width"] = o.Width, ["dropout"] = o.Dropout, ["batch_size"] = o.BatchSize, ["lr"] = o.Lr,
                 ["momentum"] = o.Momentum, ["nesterov"] = o.Nesterov, ["weight_decay"] = o.WeightDecay,
                 ["weight_decay_scope"] = o.WeightDecayScope, ["seed"] = o.Seed, ["augment"] = o.Augment,
+                ["head_bn"] = o.HeadBatchNorm, ["real_shifts"] = o.RealShifts,
                 ["train_images"] = trainer.Pipeline.TrainCount, ["test_images"] = trainer.Pipeline.TestCount,
             },
             ["history"] = new ArrayList(history.Select(h => new Hashtable(h.ToDictionary(kv => kv.Key, kv => (object)kv.Value))).ToArray()),

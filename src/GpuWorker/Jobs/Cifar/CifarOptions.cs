@@ -19,6 +19,7 @@ public sealed record CifarOptions
     public double Width { get; init; } = 1.0;
     public double Dropout { get; init; } = 0.5;
     public string Pretrained { get; init; } = "";
+    public bool HeadBatchNorm { get; init; }
     public int TrainSubset { get; init; }
     public int TestSubset { get; init; }
     public long Seed { get; init; }
@@ -51,6 +52,7 @@ public sealed record CifarOptions
             Width = p.Double("width"),
             Dropout = p.Double("dropout"),
             Pretrained = p.String("pretrained"),
+            HeadBatchNorm = p.Bool("head_bn"),
             TrainSubset = p.Int("train_subset"),
             TestSubset = p.Int("test_subset"),
             Seed = p.Long("seed"),

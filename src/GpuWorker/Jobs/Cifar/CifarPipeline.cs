@@ -25,24 +25,43 @@ public sealed class CifarPipeline : IDisposable
     private readonly Tensor _trainLabels; // int64 (N)
     private readonly Tensor _test;        // uint8 (M, 3, 32, 32)
     private readonly Tensor _testLabels;
-    private readonly Tensor _scale;       // float (1, 3, 1, 1): 1 / (255·std) or 1/255
-    private readonly Tensor _shift;       // float (1, 3, 1, 1): mean / std or mean (in [0, 1] units)
+    private readonly Tensor _scale;       // float (1, 3, 1, 1): 1 / (255·std), 1/255 or 1 (see Normalizations)
+    private readonly Tensor _shift;       // float (1, 3, 1, 1): mean / std, mean or 255·mean
     private readonly Tensor _ramp;        // int64 (32): 0..31
     private readonly Tensor _rowBase;     // int64 (32, 1): row·40
 
+    /// <summary>The <c>normalize</c> modes: what a pixel x (a byte, 0–255) becomes.</summary>
+    /// <remarks>
+    /// <c>mean_std</c>: (x/255 − mean)/std and <c>mean</c>: x/255 − mean, with the training set's channel statistics;
+    /// <c>imagenet</c>: x − (123.680, 116.779, 103.939), in byte units with no division, as the Keras reference
+    /// preprocesses (the ImageNet VGG19's channel means).
+    /// </remarks>
+    public static readonly IReadOnlyList<string> Normalizations = ["mean_std", "mean", "imagenet"];
+
+    /// <summary>The ImageNet channel means the reference subtracts, in [0, 1] units.</summary>
+    public static readonly IReadOnlyList<double> ImageNetMean = [123.680 / 255, 116.779 / 255, 103.939 / 255];
+
     /// <summary>Puts <paramref name="data"/> on <paramref name="device"/>; the pipeline holds its own handles, so the dataset may be disposed.</summary>
+    /// <param name="normalize">One of <see cref="Normalizations"/>.</param>
     /// <param name="realShifts">Uniform real shifts in [−4, 4] px, resampled bilinearly; else whole pixels.</param>
-    public CifarPipeline(CifarDataset data, Device device, bool augment, bool divideByStd, bool realShifts = false)
+    public CifarPipeline(CifarDataset data, Device device, bool augment, string normalize = "mean_std", bool realShifts = false)
     {
         Device = device;
         Augment = augment;
         RealShifts = realShifts;
         var (mean, std) = ChannelStatistics(data.Train.Images);
+        if (normalize == "imagenet") mean = [.. ImageNetMean];
         Mean = mean;
         Std = std;
-        var divisor = divideByStd ? std : [1.0, 1.0, 1.0];
-        _scale = tensor(divisor.Select(s => (float)(1.0 / (255.0 * s))).ToArray(), device: device).view(1, 3, 1, 1);
-        _shift = tensor(mean.Select((m, c) => (float)(m / divisor[c])).ToArray(), device: device).view(1, 3, 1, 1);
+        var (scale, shift) = normalize switch
+        {
+            "mean_std" => (std.Select(s => 1.0 / (255.0 * s)), mean.Select((m, c) => m / std[c])),
+            "mean" => (std.Select(_ => 1.0 / 255.0), mean),
+            "imagenet" => (std.Select(_ => 1.0), mean.Select(m => 255.0 * m)),
+            _ => throw new ArgumentException($"normalize is one of {string.Join(", ", Normalizations)}, not '{normalize}'", nameof(normalize)),
+        };
+        _scale = tensor(scale.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1);
+        _shift = tensor(shift.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1);
 
         var train = OnDevice(data.Train.Images, device);
         if (augment)
@@ -72,7 +91,7 @@ public sealed class CifarPipeline : IDisposable
     /// <summary>Shifts are real-valued and resampled (Keras), not whole pixels.</summary>
     public bool RealShifts { get; }
 
-    /// <summary>Per-channel mean of the training pixels, in [0, 1].</summary>
+    /// <summary>The channel mean subtracted, in [0, 1] units: the training pixels', or ImageNet's for <c>imagenet</c>.</summary>
     public IReadOnlyList<double> Mean { get; }
 
     /// <summary>Per-channel standard deviation of the training pixels, in [0, 1] units.</summary>

@@ -27,7 +27,7 @@ public sealed class CifarTrainer : IDisposable
         Device = pipeline.Device;
         // Every draw comes from generators of this trial's own, never from torch's process-wide one: the slots of a worker
         // run trials side by side in one process.
-        Model = new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: options.Seed);
+        Model = new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: options.Seed, options.HeadBatchNorm);
         Model.to(Device);
 
         // Keras' kernel_regularizer decays conv and dense kernels only; "all" decays every parameter as a plain
@@ -44,7 +44,7 @@ public sealed class CifarTrainer : IDisposable
                 throw new ArgumentException($"the first device ({devices[0]}) must be the pipeline's ({Device})", nameof(devices));
             // The names in the order of the optimizer's parameters: decayed first, then the rest.
             var names = decayed.Concat(plain).Select(x => x.name).ToList();
-            DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: 0));
+            DataParallel = new DataParallel(Model, Optimizer, names, devices, () => new Vgg19Cifar(options.Width, CifarDataset.Classes, options.Dropout, initSeed: 0, options.HeadBatchNorm));
         }
 
         // A last batch of one image cannot train BatchNorm; it is left out of that epoch (it is drawn at random).

@@ -8,7 +8,8 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// <summary>
 /// The reference VGG19 for CIFAR-10: 16 conv layers (3×3, same padding), each followed by BatchNorm and
 /// ReLU, max-pooling after blocks 1–4, then flatten → Linear 4096 → BN → ReLU → Dropout → Linear 4096 → BN →
-/// ReLU → Dropout → Linear classes, He-normal initialisation. <c>width</c> scales every layer's channels.
+/// ReLU → Dropout → Linear classes (→ BatchNorm1d with <c>headBatchNorm</c>, as the Keras reference's head), He-normal
+/// initialisation. <c>width</c> scales every layer's channels.
 /// </summary>
 /// <remarks>
 /// Parameter names follow PyTorch's <c>nn.Sequential</c> numbering (<c>features.0.weight</c>,
@@ -30,7 +31,8 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
     private Generator? _dropoutDraws;
 
     /// <param name="initSeed">Seeds the initial weights from a generator of their own; null draws them from torch's global one.</param>
-    public Vgg19Cifar(double width = 1.0, int classes = 10, double dropout = 0.5, long? initSeed = null) : base(nameof(Vgg19Cifar))
+    /// <param name="headBatchNorm">A BatchNorm1d over the class scores (<c>classifier.9</c>), as the reference's Dense 10 → BatchNormalization → softmax.</param>
+    public Vgg19Cifar(double width = 1.0, int classes = 10, double dropout = 0.5, long? initSeed = null, bool headBatchNorm = false) : base(nameof(Vgg19Cifar))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         Width = width;
@@ -52,7 +54,8 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
         features = Sequential(layers);
         FlattenedFeatures = channels * 2 * 2; // 32 px halved by four pools
         Hidden = CifarOptions.Scale(ReferenceHidden, width);
-        classifier = Sequential(
+        var head = new List<(string, Module<Tensor, Tensor>)>
+        {
             ("0", Linear(FlattenedFeatures, Hidden)),
             ("1", BatchNorm1d(Hidden)),
             ("2", ReLU(inplace: true)),
@@ -61,7 +64,11 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
             ("5", BatchNorm1d(Hidden)),
             ("6", ReLU(inplace: true)),
             ("7", new SeededDropout(dropout, () => _dropoutDraws)),
-            ("8", Linear(Hidden, classes)));
+            ("8", Linear(Hidden, classes)),
+        };
+        if (headBatchNorm) head.Add(("9", BatchNorm1d(classes)));
+        HeadBatchNorm = headBatchNorm;
+        classifier = Sequential(head);
         RegisterComponents();
         using var generator = initSeed is { } seed ? new Generator(unchecked((ulong)seed)) : null;
         Initialize(generator);
@@ -84,6 +91,8 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
     }
 
     public double Width { get; }
+
+    public bool HeadBatchNorm { get; }
 
     public long FlattenedFeatures { get; }
 
