@@ -125,7 +125,7 @@ public static class PrivatePostgres
     private static void Stop(string root)
     {
         var data = Path.Combine(root, "data");
-        if (_bin is not null && File.Exists(Path.Combine(data, "postmaster.pid")))
+        if (_bin is not null && ServerRuns(data))
         {
             try
             {
@@ -140,7 +140,7 @@ public static class PrivatePostgres
         {
             Directory.Delete(root, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }
@@ -153,6 +153,23 @@ public static class PrivatePostgres
                 .OrderByDescending(b => int.TryParse(Path.GetFileName(Path.GetDirectoryName(b)), out var v) ? v : 0)
                 .FirstOrDefault()
             : null;
+
+    /// <summary>
+    /// Whether the postmaster that <c>postmaster.pid</c> names is alive and serves <paramref name="data"/>: after a reboot
+    /// the file is stale and its pid may be any process's, which pg_ctl stop would signal.
+    /// </summary>
+    private static bool ServerRuns(string data)
+    {
+        try
+        {
+            var pid = File.ReadLines(Path.Combine(data, "postmaster.pid")).First().Trim();
+            return File.ReadAllText($"/proc/{pid}/cmdline").Split('\0').Contains(data);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private static void RunServerTool(string tool, IReadOnlyList<string> args, bool asRoot)
     {

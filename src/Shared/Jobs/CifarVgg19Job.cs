@@ -17,7 +17,8 @@ public static class CifarVgg19Job
     /// <c>recipe=keras</c>: the Keras reference script exactly (BIGBALLON/cifar-10-cnn, <c>Vgg19_keras.py</c>), where this
     /// job's own defaults differ from it: 170 epochs with Keras' epoch-from-0 milestones (lr 0.01 once epoch &gt; 80 and
     /// 0.001 once &gt; 120, i.e. after 81 and 121 completed epochs), its l2(5e-4) as weight decay 1e-3 on the kernels,
-    /// the ImageNet mean subtracted with no division, a batch norm on the class scores, and real-valued shifts.
+    /// the ImageNet mean subtracted with no division, a batch norm on the class scores, and real shifts rounded to whole
+    /// pixels (Keras 2.0's order-0 resampling).
     /// The ImageNet start (<c>pretrained</c>) is a file, so it is given apart.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, ParamValue> KerasRecipe = new Dictionary<string, ParamValue>(StringComparer.Ordinal)
@@ -28,7 +29,7 @@ public static class CifarVgg19Job
         ["weight_decay_scope"] = ParamValue.Of("kernels"),
         ["normalize"] = ParamValue.Of("imagenet"),
         ["head_bn"] = ParamValue.Of(true),
-        ["shifts"] = ParamValue.Of("real"),
+        ["shifts"] = ParamValue.Of("nearest"),
     };
 
     public static JobDefinition Definition { get; } = new(
@@ -40,7 +41,7 @@ public static class CifarVgg19Job
             new("recipe", ParamType.String, ParamValue.Of("pytorch"),
                 "pytorch = this job's defaults (PyTorch conventions); keras = the Keras reference script exactly: epochs=170, "
                 + "lr_milestones=81,121 (its epoch > 80 and > 120), weight_decay=1e-3 (its l2(5e-4)), normalize=imagenet, "
-                + "head_bn=true, shifts=real. A parameter given explicitly overrides the recipe; add pretrained=FILE for its ImageNet start.",
+                + "head_bn=true, shifts=nearest. A parameter given explicitly overrides the recipe; add pretrained=FILE for its ImageNet start.",
                 Allowed: ["pytorch", "keras"],
                 Presets: new Dictionary<string, IReadOnlyDictionary<string, ParamValue>>(StringComparer.Ordinal) { ["keras"] = KerasRecipe }),
             new("data", ParamType.String, ParamValue.Of(""),
@@ -88,9 +89,10 @@ public static class CifarVgg19Job
             new("seed", ParamType.Int, ParamValue.Of(0L), "Seed for initialisation, shuffling, augmentation and dropout."),
             new("augment", ParamType.Bool, ParamValue.Of(true), "Random horizontal flip and ±4 px translation per sample."),
             new("shifts", ParamType.String, ParamValue.Of("whole"),
-                "How augment translates: whole = a whole number of pixels in −4..4 (exact crops); real = a uniform real shift "
-                + "in [−4, 4] px resampled bilinearly, as the Keras reference's ImageDataGenerator(width_shift_range=0.125, "
-                + "height_shift_range=0.125) does.", Allowed: ["whole", "real"]),
+                "How augment translates: whole = −4..4 whole pixels, evenly; nearest = a uniform real shift in [−4, 4] px "
+                + "rounded, as the Keras 2.0 reference's ImageDataGenerator(width_shift_range=0.125) with its order-0 resampling "
+                + "(±4 half as often); real = that shift resampled bilinearly, as later Keras (order 1).",
+                Allowed: ["whole", "nearest", "real"]),
             new("normalize", ParamType.String, ParamValue.Of("mean_std"),
                 "Per-channel input normalisation: mean_std = (x − mean)/std with the training set's statistics, "
                 + "mean = x − mean only, imagenet = x − (123.680, 116.779, 103.939) on 0–255 pixels with no division "

@@ -161,6 +161,10 @@ public sealed class ReportModelTests
     {
         Assert.Equal(7, TimeAccounting.PlannedSteps("cifar-vgg19", P(("epochs", 7))));
         Assert.Equal(164, TimeAccounting.PlannedSteps("cifar-vgg19", P()));
+        // A recipe sets the steps as it does for the worker: recipe=keras trains 170 epochs unless epochs is given.
+        var keras = new Dictionary<string, Shared.Specs.ParamValue> { ["recipe"] = Shared.Specs.ParamValue.Of("keras") };
+        Assert.Equal(170, TimeAccounting.PlannedSteps("cifar-vgg19", keras));
+        Assert.Equal(5, TimeAccounting.PlannedSteps("cifar-vgg19", new Dictionary<string, Shared.Specs.ParamValue>(keras) { ["epochs"] = Shared.Specs.ParamValue.Of(5L) }));
         Assert.Equal(300, TimeAccounting.PlannedSteps("style-transfer", P()));
         Assert.Equal(25, TimeAccounting.PlannedSteps("synthetic", P(("steps", 25))));
     }

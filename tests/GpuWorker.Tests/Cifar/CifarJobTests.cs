@@ -89,6 +89,7 @@ public sealed class CifarJobTests : IDisposable
 
     [Theory]
     [InlineData("whole")]
+    [InlineData("nearest")]
     [InlineData("real")]
     public void A_run_resumed_after_epoch_2_ends_with_the_metrics_of_an_uninterrupted_run(string shifts)
     {
@@ -125,11 +126,26 @@ public sealed class CifarJobTests : IDisposable
         Assert.Equal(1, parameters.GetProperty("epochs").GetInt64()); // given: overrides the recipe's 170
         Assert.Equal("81,121", parameters.GetProperty("lr_milestones").GetString());
         Assert.Equal("imagenet", parameters.GetProperty("normalize").GetString());
-        Assert.Equal("real", parameters.GetProperty("shifts").GetString());
+        Assert.Equal("nearest", parameters.GetProperty("shifts").GetString());
         Assert.True(parameters.GetProperty("head_bn").GetBoolean());
         // The model has the reference's head: a batch norm over the 10 class scores.
         var checkpoint = (Hashtable)PyTorchUnpickler.UnpickleStateDict(File.OpenRead(Path.Combine(_dir, "checkpoints", "epoch-0001.pt")))["model"]!;
         Assert.Equal(new long[] { 10 }, ((Tensor)checkpoint["classifier.9.running_mean"]!).shape);
+    }
+
+    [Fact]
+    public void Resuming_with_another_head_or_normalisation_is_refused_naming_both()
+    {
+        string[] run = ["cifar-vgg19", "-p", "width=0.03125", "-p", "train_subset=32", "-p", "test_subset=16", "-p", "batch_size=16", "-p", "checkpoint_every=1"];
+        Assert.Equal(0, RunCommand.Execute([.. run, "-p", "epochs=1", "--out", _dir], JobRegistry.Default(), new StringWriter(), new StringWriter(), CancellationToken.None));
+
+        var head = new StringWriter();
+        Assert.Equal(1, RunCommand.Execute([.. run, "-p", "epochs=2", "-p", "head_bn=true", "--out", _dir, "--resume"], JobRegistry.Default(), new StringWriter(), head, CancellationToken.None));
+        Assert.Contains("epoch-0001.pt: written with head_bn=false, this run has true", head.ToString());
+
+        var normalize = new StringWriter();
+        Assert.Equal(1, RunCommand.Execute([.. run, "-p", "epochs=2", "-p", "normalize=imagenet", "--out", _dir, "--resume"], JobRegistry.Default(), new StringWriter(), normalize, CancellationToken.None));
+        Assert.Contains("written with normalize=mean_std, this run has imagenet", normalize.ToString());
     }
 
     [Fact]

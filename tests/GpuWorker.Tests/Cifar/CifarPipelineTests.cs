@@ -54,7 +54,7 @@ public sealed class CifarPipelineTests
         var noise = randint(0, 256, [batch, 1, 40, 40], dtype: ScalarType.Byte, generator: generator);
         var padded = cat([rows, cols, noise], 1).contiguous();
         using var data = TinySet(4);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", realShifts: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", shifts: "real");
 
         var output = pipeline.ResampleAndFlip(padded, offsets, flips);
 
@@ -89,7 +89,7 @@ public sealed class CifarPipelineTests
     {
         using var scope = NewDisposeScope();
         using var data = TinySet(1000);
-        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", realShifts: true);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", shifts: "real");
         using var generator = new Generator(7, CPU);
 
         using var plan = pipeline.Plan(generator);
@@ -100,6 +100,24 @@ public sealed class CifarPipelineTests
         Assert.InRange(offsets.Average(), 3.8, 4.2);
         var (images, _) = pipeline.TrainBatch(plan, 0, 64);
         Assert.Equal(new long[] { 64, 3, 32, 32 }, images.shape);
+    }
+
+    [Fact]
+    public void Nearest_shifts_are_real_shifts_rounded_so_the_extremes_come_half_as_often()
+    {
+        using var scope = NewDisposeScope();
+        using var data = TinySet(20_000);
+        using var pipeline = new CifarPipeline(data, CPU, augment: true, normalize: "mean_std", shifts: "nearest");
+        using var generator = new Generator(9, CPU);
+
+        using var plan = pipeline.Plan(generator);
+
+        // Keras 2.0: a uniform shift in [−4, 4] px resampled with order 0, i.e. rounded: −4 and 4 each cover half a pixel.
+        var counts = plan.Offsets.data<long>().ToArray().CountBy(v => v).ToDictionary();
+        Assert.Equal(Enumerable.Range(0, 9).Select(i => (long)i), counts.Keys.Order());
+        var inner = Enumerable.Range(1, 7).Average(i => counts[i]);
+        Assert.InRange(counts[0] / inner, 0.44, 0.56);
+        Assert.InRange(counts[8] / inner, 0.44, 0.56);
     }
 
     [Fact]

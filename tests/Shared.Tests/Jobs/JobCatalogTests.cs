@@ -55,7 +55,7 @@ public class JobCatalogTests
         Assert.Equal(1e-3, keras["weight_decay"].AsDouble());
         Assert.Equal("imagenet", keras["normalize"].AsString());
         Assert.True(keras["head_bn"].AsBool());
-        Assert.Equal("real", keras["shifts"].AsString());
+        Assert.Equal("nearest", keras["shifts"].AsString());
         Assert.Equal(0.1, keras["lr"].AsDouble()); // the same in both: the job's default
 
         var plain = job.Resolve(new Dictionary<string, ParamValue>());

@@ -33,12 +33,14 @@ public sealed class ChaosReferences
             {
                 var key = Key(sweep.Job, trial);
                 if (runs.ContainsKey(key)) continue;
-                runs[key] = sweep.Job == "synthetic" ? Synthetic(trial) : await StandaloneAsync(sweep.Job, trial, Path.Combine(directory, "references", runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), output, ct);
-                // CPU libtorch makes an occasional NaN at tiny widths (docs/jobs/cifar-vgg19.md): a divergence that a
-                // second and third run do not repeat is that, not what an interruption did.
-                for (var again = 1; again <= 2 && runs[key].Diverged is not null; again++)
+                var folder = runs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                runs[key] = sweep.Job == "synthetic" ? Synthetic(trial) : await StandaloneAsync(sweep.Job, trial, Path.Combine(directory, "references", folder), output, ct);
+                // CPU libtorch makes an occasional NaN at tiny widths (docs/jobs/cifar-vgg19.md): when the cluster's trial
+                // completed, a divergence that a second and third run do not repeat is that, not what an interruption did.
+                // (A trial that failed as diverged keeps the diverged reference its failure is checked against.)
+                for (var again = 1; again <= 2 && runs[key].Diverged is not null && trial.Status == TrialStatus.Completed; again++)
                 {
-                    var rerun = await StandaloneAsync(sweep.Job, trial, Path.Combine(directory, "references", $"{runs.Count}-again-{again}"), output, ct);
+                    var rerun = await StandaloneAsync(sweep.Job, trial, Path.Combine(directory, "references", $"{folder}-again-{again}"), output, ct);
                     if (rerun.Diverged is null) output.WriteLine($"reference: {sweep.Job} trial {trial.Index} diverged once and not on run {again + 1}: libtorch's CPU nondeterminism");
                     runs[key] = rerun;
                 }

@@ -41,8 +41,10 @@ public static class TimeAccounting
     public static long? PlannedSteps(string job, IReadOnlyDictionary<string, ParamValue> parameters)
     {
         if (StepsParameter(job) is not { } name) return null;
-        if (parameters.TryGetValue(name, out var given) && given.Kind == ParamType.Int) return given.AsLong();
-        return JobCatalog.TryGet(job, out var definition) && definition.Find(name)?.Default is { Kind: ParamType.Int } d ? d.AsLong() : null;
+        if (!JobCatalog.TryGet(job, out var definition))
+            return parameters.TryGetValue(name, out var given) && given.Kind == ParamType.Int ? given.AsLong() : null;
+        // Resolved as the worker resolves them: a recipe (recipe=keras) sets the default epochs too.
+        return definition.Resolve(parameters).TryGetValue(name, out var steps) && steps.Kind == ParamType.Int ? steps.AsLong() : null;
     }
 
     /// <summary>Device seconds: each trial's run time times the devices it reserved (<c>resources.gpus</c>).</summary>

@@ -19,7 +19,7 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 public sealed class CifarBenchmark : IJobBenchmark
 {
     public const string Usage =
-        "usage: bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--shifts whole|real] [--json]";
+        "usage: bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--shifts whole|nearest|real] [--json]";
 
     public string Kind => Shared.Jobs.CifarVgg19Job.Kind;
 
@@ -29,7 +29,7 @@ public sealed class CifarBenchmark : IJobBenchmark
         int batch = 128, steps = 20, rounds = 3, warmup = 3, threads = 0;
         var deviceName = "auto";
         var json = false;
-        var realShifts = false;
+        var shifts = "whole";
         try
         {
             for (var i = 0; i < options.Length; i++)
@@ -45,8 +45,8 @@ public sealed class CifarBenchmark : IJobBenchmark
                     case "--threads": threads = int.Parse(Value(), CultureInfo.InvariantCulture); break;
                     case "--device": deviceName = Value(); break;
                     case "--shifts":
-                        var shifts = Value();
-                        realShifts = shifts == "real" || (shifts == "whole" ? false : throw new FormatException($"--shifts {shifts}: must be whole or real"));
+                        shifts = Value();
+                        if (!CifarPipeline.ShiftModes.Contains(shifts)) throw new FormatException($"--shifts {shifts}: must be one of {string.Join(", ", CifarPipeline.ShiftModes)}");
                         break;
                     case "--json": json = true; break;
                     default: throw new FormatException($"unknown option '{options[i]}'");
@@ -79,9 +79,9 @@ public sealed class CifarBenchmark : IJobBenchmark
             torch.backends.cudnn.allow_tf32 = true;
         }
         var w = width ?? (cuda ? 1.0 : 0.25);
-        var result = Measure(device, w, batch, steps, warmup, rounds, realShifts);
+        var result = Measure(device, w, batch, steps, warmup, rounds, shifts);
 
-        output.WriteLine($"cifar-vgg19 bench on {device} ({torch.get_num_threads()} CPU threads), width {w}, batch {batch}, {(realShifts ? "real" : "whole")} shifts, best of {rounds} rounds of {steps} steps after {warmup} warm-up");
+        output.WriteLine($"cifar-vgg19 bench on {device} ({torch.get_num_threads()} CPU threads), width {w}, batch {batch}, {shifts} shifts, best of {rounds} rounds of {steps} steps after {warmup} warm-up");
         output.WriteLine($"  (a) compute  : {result.ComputeImagesPerSecond,10:F1} images/s");
         output.WriteLine($"  (b) pipeline : {result.PipelineImagesPerSecond,10:F1} images/s  ({result.PipelineImagesPerSecond / result.ComputeImagesPerSecond:P1} of compute)");
         output.WriteLine($"  (c) input pipeline alone: {result.InputOnlyImagesPerSecond,10:F1} images/s");
@@ -96,7 +96,7 @@ public sealed class CifarBenchmark : IJobBenchmark
                 ["threads"] = torch.get_num_threads(),
                 ["width"] = w,
                 ["batch"] = batch,
-                ["shifts"] = realShifts ? "real" : "whole",
+                ["shifts"] = shifts,
                 ["steps"] = steps,
                 ["rounds"] = rounds,
                 ["images_per_second_compute"] = Math.Round(result.ComputeImagesPerSecond, 2),
@@ -124,7 +124,7 @@ public sealed class CifarBenchmark : IJobBenchmark
         int MatmulSize);
 
     /// <summary>Runs the three measurements on <paramref name="device"/>.</summary>
-    public static Result Measure(Device device, double width, int batch, int steps, int warmup, int rounds = 1, bool realShifts = false)
+    public static Result Measure(Device device, double width, int batch, int steps, int warmup, int rounds = 1, string shifts = "whole")
     {
         var (matmul, size) = BestMatmulGflops(device);
 
@@ -136,7 +136,7 @@ public sealed class CifarBenchmark : IJobBenchmark
                    new CifarSplit(randint(0, 256, [count, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [count], dtype: ScalarType.Int64)),
                    new CifarSplit(randint(0, 256, [2, 3, 32, 32], dtype: ScalarType.Byte), randint(0, 10, [2], dtype: ScalarType.Int64)),
                    "random"))
-            pipeline = new CifarPipeline(data, device, augment: true, normalize: "mean_std", realShifts);
+            pipeline = new CifarPipeline(data, device, augment: true, normalize: "mean_std", shifts);
         using var _ = pipeline;
         using var trainer = new CifarTrainer(options, pipeline);
         using var lossSum = zeros(1, ScalarType.Float64, device);

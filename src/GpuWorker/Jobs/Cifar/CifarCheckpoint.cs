@@ -76,7 +76,7 @@ public static partial class CifarCheckpoint
                 ["width"] = o.Width, ["dropout"] = o.Dropout, ["batch_size"] = o.BatchSize, ["lr"] = o.Lr,
                 ["momentum"] = o.Momentum, ["nesterov"] = o.Nesterov, ["weight_decay"] = o.WeightDecay,
                 ["weight_decay_scope"] = o.WeightDecayScope, ["seed"] = o.Seed, ["augment"] = o.Augment,
-                ["head_bn"] = o.HeadBatchNorm, ["real_shifts"] = o.RealShifts,
+                ["head_bn"] = o.HeadBatchNorm, ["shifts"] = o.Shifts,
                 ["train_images"] = trainer.Pipeline.TrainCount, ["test_images"] = trainer.Pipeline.TestCount,
             },
             ["history"] = new ArrayList(history.Select(h => new Hashtable(h.ToDictionary(kv => kv.Key, kv => (object)kv.Value))).ToArray()),
@@ -115,11 +115,16 @@ public static partial class CifarCheckpoint
             {
                 if (opts["width"] is double width && width != trainer.Options.Width)
                     throw new CifarDataException($"checkpoint {path}: written with width={width}, this run has width={trainer.Options.Width}");
+                var head = opts["head_bn"] as bool? ?? false; // checkpoints from before head_bn have none
+                if (head != trainer.Options.HeadBatchNorm)
+                    throw new CifarDataException($"checkpoint {path}: written with head_bn={head.ToString().ToLowerInvariant()}, this run has {trainer.Options.HeadBatchNorm.ToString().ToLowerInvariant()}");
                 if (opts["weight_decay_scope"] is string scope && scope != trainer.Options.WeightDecayScope)
                     throw new CifarDataException(
                         $"checkpoint {path}: written with weight_decay_scope={scope}, this run has {trainer.Options.WeightDecayScope} (the optimizer state would not fit)");
             }
 
+            if (document["normalization"] is Hashtable { } normalization && normalization["mode"] is string mode && mode != trainer.Options.Normalize)
+                throw new CifarDataException($"checkpoint {path}: written with normalize={mode}, this run has {trainer.Options.Normalize} (the weights saw other inputs)");
             var model = (Hashtable)document["model"]!;
             var state = new Dictionary<string, Tensor>();
             foreach (DictionaryEntry entry in model)

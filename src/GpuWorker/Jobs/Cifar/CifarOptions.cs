@@ -24,7 +24,7 @@ public sealed record CifarOptions
     public int TestSubset { get; init; }
     public long Seed { get; init; }
     public bool Augment { get; init; } = true;
-    public bool RealShifts { get; init; }
+    public string Shifts { get; init; } = "whole";
     public string Normalize { get; init; } = "mean_std";
     public string Device { get; init; } = "auto";
     public bool Tf32 { get; init; } = true;
@@ -57,7 +57,7 @@ public sealed record CifarOptions
             TestSubset = p.Int("test_subset"),
             Seed = p.Long("seed"),
             Augment = p.Bool("augment"),
-            RealShifts = p.String("shifts") == "real",
+            Shifts = p.String("shifts"),
             Normalize = p.String("normalize"),
             Device = p.String("device"),
             Tf32 = p.Bool("tf32"),

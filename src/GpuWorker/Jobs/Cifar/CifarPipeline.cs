@@ -11,9 +11,10 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// index arithmetic, then a cast and the per-channel normalisation. No per-image managed code.
 /// </summary>
 /// <remarks>
-/// With <see cref="RealShifts"/> the shifts are real-valued, as Keras's <c>ImageDataGenerator(width_shift_range=0.125,
-/// height_shift_range=0.125)</c> draws them, and resampled bilinearly (its order-1 interpolation): four whole-pixel
-/// gathers blended by each sample's fractions.
+/// <see cref="Shifts"/>: <c>whole</c> draws −4..4 whole pixels evenly; <c>nearest</c> draws a real shift in [−4, 4] as
+/// Keras's <c>ImageDataGenerator(width_shift_range=0.125, height_shift_range=0.125)</c> does and rounds it, as Keras 2.0
+/// (the reference's) resampled with order 0 (so ±4 come half as often as the rest); <c>real</c> keeps the real shift and
+/// resamples bilinearly, as later Keras (order 1): four whole-pixel gathers blended by each sample's fractions.
 /// </remarks>
 public sealed class CifarPipeline : IDisposable
 {
@@ -43,12 +44,12 @@ public sealed class CifarPipeline : IDisposable
 
     /// <summary>Puts <paramref name="data"/> on <paramref name="device"/>; the pipeline holds its own handles, so the dataset may be disposed.</summary>
     /// <param name="normalize">One of <see cref="Normalizations"/>.</param>
-    /// <param name="realShifts">Uniform real shifts in [−4, 4] px, resampled bilinearly; else whole pixels.</param>
-    public CifarPipeline(CifarDataset data, Device device, bool augment, string normalize = "mean_std", bool realShifts = false)
+    /// <param name="shifts">One of <see cref="ShiftModes"/>.</param>
+    public CifarPipeline(CifarDataset data, Device device, bool augment, string normalize = "mean_std", string shifts = "whole")
     {
         Device = device;
         Augment = augment;
-        RealShifts = realShifts;
+        Shifts = ShiftModes.Contains(shifts) ? shifts : throw new ArgumentException($"shifts is one of {string.Join(", ", ShiftModes)}, not '{shifts}'", nameof(shifts));
         var (mean, std) = ChannelStatistics(data.Train.Images);
         if (normalize == "imagenet") mean = [.. ImageNetMean];
         Mean = mean;
@@ -88,8 +89,11 @@ public sealed class CifarPipeline : IDisposable
 
     public bool Augment { get; }
 
-    /// <summary>Shifts are real-valued and resampled (Keras), not whole pixels.</summary>
-    public bool RealShifts { get; }
+    /// <summary>The <c>shifts</c> modes (see the class remarks).</summary>
+    public static readonly IReadOnlyList<string> ShiftModes = ["whole", "nearest", "real"];
+
+    /// <summary>How augmentation shifts: one of <see cref="ShiftModes"/>.</summary>
+    public string Shifts { get; }
 
     /// <summary>The channel mean subtracted, in [0, 1] units: the training pixels', or ImageNet's for <c>imagenet</c>.</summary>
     public IReadOnlyList<double> Mean { get; }
@@ -106,7 +110,7 @@ public sealed class CifarPipeline : IDisposable
     /// <summary>
     /// The random draws of one epoch, made on the CPU with <paramref name="generator"/> (TorchSharp creates CPU
     /// generators only) and copied to the device once: the shuffled order and, for every position in it, a shift
-    /// (dy, dx in 0..8 of the padded image: whole numbers, or reals in [0, 8) with <see cref="RealShifts"/>) and a flip
+    /// (dy, dx in 0..8 of the padded image: whole numbers, or reals in [0, 8) with <c>real</c> shifts) and a flip
     /// bit. The same seed gives the same epoch on any device.
     /// </summary>
     public EpochPlan Plan(Generator generator)
@@ -114,9 +118,12 @@ public sealed class CifarPipeline : IDisposable
         using var scope = NewDisposeScope();
         var n = TrainCount;
         var order = randperm(n, generator: generator);
-        var offsets = RealShifts
-            ? rand([n, 2], generator: generator).mul_(2 * Pad)
-            : randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator);
+        var offsets = Shifts switch
+        {
+            "real" => rand([n, 2], generator: generator).mul_(2 * Pad),
+            "nearest" => rand([n, 2], generator: generator).mul_(2 * Pad).round_().to(ScalarType.Int64),
+            _ => randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator),
+        };
         var flips = randint(0, 2, [n], dtype: ScalarType.Int64, generator: generator);
         return new EpochPlan(
             order.to(Device).MoveToOuterDisposeScope(),
@@ -137,7 +144,7 @@ public sealed class CifarPipeline : IDisposable
         {
             var offsets = plan.Offsets.narrow(0, start, count);
             var flips = plan.Flips.narrow(0, start, count);
-            images = RealShifts ? ResampleAndFlip(images, offsets, flips) : ShiftAndFlip(images, offsets, flips);
+            images = Shifts == "real" ? ResampleAndFlip(images, offsets, flips) : ShiftAndFlip(images, offsets, flips);
         }
         return (Normalize(images), labels);
     }

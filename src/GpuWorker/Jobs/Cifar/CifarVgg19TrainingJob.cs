@@ -31,7 +31,7 @@ public sealed class CifarVgg19TrainingJob : IJob
 
         CifarPipeline pipeline;
         using (var data = CifarDataLoader.Load(options.Data, options.TrainSubset, options.TestSubset))
-            pipeline = new CifarPipeline(data, device, options.Augment, options.Normalize, options.RealShifts);
+            pipeline = new CifarPipeline(data, device, options.Augment, options.Normalize, options.Shifts);
         using var _ = pipeline;
         using var trainer = new CifarTrainer(options, pipeline, devices);
 

@@ -50,7 +50,7 @@ public static class PretrainedVgg19
             {
                 var sample = string.Join(", ", file.Keys.Order(StringComparer.Ordinal).Take(6));
                 throw new JobParameterException(
-                    $"{name}: {m.Layer}'s '{m.FileKey}' is missing; this is not torchvision's vgg19 state_dict (it has {file.Count} of the keys pretrained reads{(file.Count > 0 ? ": " + sample + (file.Count > 6 ? ", …" : "") : "")})");
+                    $"{name}: {m.Layer}'s '{m.FileKey}' is missing; this is not torchvision's vgg19 state_dict (it has {file.Count} {(StateDictFile.IsSafetensors(path) ? "of the keys pretrained reads" : "keys")}{(file.Count > 0 ? ": " + sample + (file.Count > 6 ? ", …" : "") : "")})");
             }
             var target = targets[m.ModelKey];
             if (!source.shape.SequenceEqual(target.shape))
