@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Atelier.Cli;
 
 /// <summary>What <c>pbm</c> was asked to do.</summary>
@@ -38,6 +40,7 @@ internal abstract record ParseResult;
 /// <param name="Out">The directory of <c>--out DIR</c>.</param>
 /// <param name="DryRun"><c>--dry-run</c> of <c>sweep submit</c> and <c>sweep extend</c>: show the trials, send nothing.</param>
 /// <param name="Metrics"><c>--metrics a,b</c> or <c>--all-metrics</c> of <c>sweep show</c>; null for its default columns.</param>
+/// <param name="Views"><c>--views TRIAL</c> of <c>sweep report</c>: the trial whose layer views the report shows; null for the best.</param>
 internal sealed record ParsedCommand(
     CommandKind Kind,
     Uri Server,
@@ -49,7 +52,8 @@ internal sealed record ParsedCommand(
     IReadOnlyList<string>? OperandList = null,
     string? Out = null,
     bool DryRun = false,
-    MetricChoice? Metrics = null) : ParseResult
+    MetricChoice? Metrics = null,
+    int? Views = null) : ParseResult
 {
     /// <summary>Every operand (empty when none).</summary>
     public IReadOnlyList<string> Operands => OperandList ?? (Argument is null ? [] : [Argument]);
@@ -89,6 +93,7 @@ internal static class CommandLine
         bool json = false, help = false, version = false, wait = false, dryRun = false;
         string? outDir = null;
         MetricChoice? metrics = null;
+        int? views = null;
         string? error = null;
         var positionals = new List<string>();
 
@@ -150,6 +155,16 @@ internal static class CommandLine
                 continue;
             }
 
+            if (name == "--views")
+            {
+                var value = inline ?? (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
+                if (string.IsNullOrEmpty(value)) error ??= "option --views needs a trial number, e.g. --views 3";
+                else if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var trial))
+                    error ??= $"option --views takes a trial number (0 or more, as pbm sweep show lists them), not '{value}'";
+                else views = trial;
+                continue;
+            }
+
             switch (name)
             {
                 case "-h" or "--help": help = true; break;
@@ -171,7 +186,7 @@ internal static class CommandLine
 
         // Petabridge.Cmd's pbm HOST:PORT alone: an interactive prompt against that server.
         var prompt = session is null && positionals.Count == 0 && (serverArgument ?? serverOption) is not null
-            && !json && !wait && !dryRun && outDir is null && !help && !version && error is null;
+            && !json && !wait && !dryRun && outDir is null && views is null && !help && !version && error is null;
 
         var (kind, topic, operands, commandError) = prompt
             ? ((CommandKind?)CommandKind.Prompt, "", new List<string>(), (string?)null)
@@ -190,6 +205,8 @@ internal static class CommandLine
             error = "options --dry-run and --wait do not go together: a dry run submits nothing to wait for";
         if (error is null && outDir is not null && kind is not (CommandKind.SweepArtifacts or CommandKind.SweepReport))
             error = "option --out is only for pbm sweep artifacts and pbm sweep report";
+        if (error is null && views is not null && kind != CommandKind.SweepReport)
+            error = "option --views is only for pbm sweep report";
         if (error is null && metrics is not null && kind != CommandKind.SweepShow)
             error = $"option {(metrics.All ? "--all-metrics" : "--metrics")} is only for pbm sweep show";
         error ??= CheckOperands(kind, operands);
@@ -215,7 +232,7 @@ internal static class CommandLine
         if (server is null)
             return Failure(serverError!, topic);
 
-        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token, operands, outDir, dryRun, metrics);
+        return new ParsedCommand(kind!.Value, server, json, operands.FirstOrDefault(), wait, topic, token, operands, outDir, dryRun, metrics, views);
     }
 
     private static UsageError Failure(string error, string topic) =>

@@ -39,7 +39,7 @@ internal static class Completion
                 ["sweep", "submit", ..] => [.. Options, "--wait", "--dry-run"],
                 ["sweep", "extend", ..] => [.. Options, "--dry-run"],
                 ["sweep", "artifacts", ..] => [.. Options, "--out"],
-                ["sweep", "report", ..] => [.. Options, "--out"],
+                ["sweep", "report", ..] => [.. Options, "--out", "--views"],
                 ["sweep", "show", ..] => [.. Options, "--metrics", "--all-metrics"],
                 _ => Options,
             };

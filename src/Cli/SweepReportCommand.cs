@@ -5,8 +5,9 @@ using Atelier.Shared.Hosting;
 namespace Atelier.Cli;
 
 /// <summary>
-/// <c>pbm sweep report ID [--out DIR]</c>: downloads the sweep's report.html, report.json and trials.csv into DIR
-/// (default: ./ID), each written whole or not at all.
+/// <c>pbm sweep report ID [--out DIR] [--views TRIAL]</c>: downloads the sweep's report.html, report.json and trials.csv
+/// into DIR (default: ./ID), each written whole or not at all; with <c>--views</c>, the report shows that trial's layer
+/// views instead of the best trial's.
 /// </summary>
 internal static class SweepReportCommand
 {
@@ -14,7 +15,7 @@ internal static class SweepReportCommand
     public static readonly IReadOnlyList<string> Files = ["report.json", "report.html", "trials.csv"];
 
     /// <summary>What <c>--json</c> prints.</summary>
-    internal sealed record WrittenDto(string SweepId, string Directory, bool Final, IReadOnlyList<WrittenFileDto> Files);
+    internal sealed record WrittenDto(string SweepId, string Directory, bool Final, IReadOnlyList<WrittenFileDto> Files, int? Views = null);
 
     internal sealed record WrittenFileDto(string Name, string Path, long Size);
 
@@ -24,11 +25,14 @@ internal static class SweepReportCommand
         var outDir = context.Command.Out ?? id;
         var root = Path.GetFullPath(outDir);
 
+        var views = context.Command.Views;
         using var client = context.CreateClient();
         var texts = new List<(string Name, string Text)>();
         foreach (var name in Files)
         {
-            var (text, error) = await client.GetTextAsync($"api/sweeps/{Uri.EscapeDataString(id)}/{name}", ct);
+            // trials.csv is the same whichever trial's views the page shows.
+            var query = views is { } trial && name != "trials.csv" ? $"?views={trial}" : "";
+            var (text, error) = await client.GetTextAsync($"api/sweeps/{Uri.EscapeDataString(id)}/{name}{query}", ct);
             if (error is not null) return context.Fail(error);
             texts.Add((name, text!));
         }
@@ -55,11 +59,12 @@ internal static class SweepReportCommand
         var final = IsFinal(texts[0].Text);
         if (context.Command.Json)
         {
-            context.WriteJson(JsonSerializer.Serialize(new WrittenDto(id, root, final, written), ApiJson.Options));
+            context.WriteJson(JsonSerializer.Serialize(new WrittenDto(id, root, final, written, views), ApiJson.Options));
             return ExitCodes.Ok;
         }
         foreach (var file in written) context.Out.WriteLine($"{file.Path}  ({ByteSizes.Format(file.Size)})");
-        context.Out.WriteLine($"wrote the {(final ? "final" : "live")} report of sweep {id} to {outDir}; open {Path.Combine(outDir, "report.html")} in a browser");
+        var shown = views is { } t ? $" (with the layer views of trial {t})" : "";
+        context.Out.WriteLine($"wrote the {(final ? "final" : "live")} report of sweep {id}{shown} to {outDir}; open {Path.Combine(outDir, "report.html")} in a browser");
         return ExitCodes.Ok;
     }
 

@@ -19,9 +19,9 @@ internal static class Usage
         "sweep extend" => "pbm sweep extend ID FILE [--dry-run] [--json] [--server URL]",
         "sweep logs" => "pbm sweep logs ID [TRIAL] [--json] [--server URL]",
         "sweep artifacts" => "pbm sweep artifacts ID TRIAL [--out DIR] [--json] [--server URL]",
-        "sweep report" => "pbm sweep report ID [--out DIR] [--json] [--server URL]",
+        "sweep report" => "pbm sweep report ID [--out DIR] [--views TRIAL] [--json] [--server URL]",
         "sweep watch" => "pbm sweep watch ID [--json] [--server URL]",
-        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID [--metrics A,B | --all-metrics] | watch ID | cancel ID | pause ID | resume ID | extend ID FILE [--dry-run] | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR]) [--json] [--server URL]",
+        "sweep" => "pbm sweep (submit FILE [--wait | --dry-run] | list | show ID [--metrics A,B | --all-metrics] | watch ID | cancel ID | pause ID | resume ID | extend ID FILE [--dry-run] | logs ID [TRIAL] | artifacts ID TRIAL [--out DIR] | report ID [--out DIR] [--views TRIAL]) [--json] [--server URL]",
         "cluster show" => "pbm cluster show [--json] [--server URL]",
         "cluster leave" => "pbm cluster leave ADDRESS [--json] [--server URL]",
         "cluster down" => "pbm cluster down ADDRESS [--json] [--server URL]",
@@ -89,7 +89,8 @@ internal static class Usage
           sweep extend ID FILE         add trials with a wider spec (same job, method, metric); --dry-run
           sweep logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           sweep artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
-          sweep report ID              download the report: report.html, report.json, trials.csv (--out DIR)
+          sweep report ID              download the report: report.html, report.json, trials.csv (--out DIR,
+                                       --views TRIAL: that trial's layer views instead of the best's)
           cluster show                 the cluster's members: address, roles, status, reachability
           cluster leave ADDRESS        ask a live member to leave the cluster gracefully
           cluster down ADDRESS         remove a dead or unreachable member (leave is the graceful way)
@@ -150,7 +151,8 @@ internal static class Usage
           extend ID FILE         add trials with a wider spec (same job, method and metric)
           logs ID [TRIAL]        the sweep's history line by line (one trial's, with its metrics)
           artifacts ID TRIAL     a trial's files (checkpoints, pictures, results); --out DIR downloads them
-          report ID              download the report: report.html, report.json, trials.csv (--out DIR)
+          report ID              download the report: report.html, report.json, trials.csv (--out DIR,
+                                 --views TRIAL: that trial's layer views instead of the best's)
 
         """;
 
@@ -216,19 +218,23 @@ internal static class Usage
 
     private const string SweepReport = """
         pbm sweep report: download a sweep's report: report.html (one self-contained page: summary, best
-        trial, charts, pictures for style transfer, a sortable table of trials; opens offline),
-        report.json (the same data; schema docs/report.schema.json) and trials.csv (one row per trial).
-        While the sweep runs the report is live (as of now); once it has ended it is final.
+        trial, charts, pictures for style transfer, what each layer sees, a sortable table of trials;
+        opens offline), report.json (the same data; schema docs/report.schema.json) and trials.csv (one
+        row per trial). While the sweep runs the report is live (as of now); once it has ended it is final.
 
-        Usage: pbm sweep report ID [--out DIR] [--json] [--server URL]
+        Usage: pbm sweep report ID [--out DIR] [--views TRIAL] [--json] [--server URL]
 
         Options:
-          --out DIR   write the three files into DIR (created if needed; files of the same name are
-                      replaced); default: a directory named ID in the current directory
-          --json      print what was written: {sweepId, directory, final, files: [{name, path, size}]}
+          --out DIR       write the three files into DIR (created if needed; files of the same name are
+                          replaced); default: a directory named ID in the current directory
+          --views TRIAL   show trial TRIAL's layer views ("what each layer sees": cifar-vgg19 and
+                          style-transfer pictures) instead of the best trial's; TRIAL is the trial's index,
+                          as pbm sweep show ID lists it (an unknown trial is exit 1)
+          --json          print what was written: {sweepId, directory, final, files: [{name, path, size}],
+                          views}
 
         The coordinator serves the same files at GET /api/sweeps/ID/report.html, /report.json and
-        /trials.csv.
+        /trials.csv; ?views=TRIAL on the first two does what --views does.
 
         """;
 

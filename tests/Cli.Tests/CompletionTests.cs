@@ -12,6 +12,8 @@ public class CompletionTests
     [InlineData("help sweep", "e", "extend")]
     [InlineData("sweep extend", "--d", "--dry-run")]
     [InlineData("sweep pause", "--d", "")]
+    [InlineData("sweep report", "--", "--help --json --out --server --views")]
+    [InlineData("sweep report ID --out x", "--v", "--views")]
     [InlineData("sweep", "s", "show submit")]
     [InlineData("cluster", "", "down leave show")]
     [InlineData("worker", "d", "drain")]

@@ -11,9 +11,10 @@ public sealed record ReportFiles(SweepReport Model, string Html, string Json, st
 /// <summary>Turns a sweep (with histories) into its report files: model, thumbnails made in parallel, then HTML, JSON and CSV.</summary>
 public sealed class ReportRenderer(IPictureSource pictures, ReportLimits? limits = null)
 {
-    public ReportFiles Render(SweepDto sweep, DateTimeOffset now)
+    /// <param name="views">The trial whose layer views the report shows; null: the best trial's.</param>
+    public ReportFiles Render(SweepDto sweep, DateTimeOffset now, int? views = null)
     {
-        var model = ReportBuilder.Build(sweep, now, limits);
+        var model = ReportBuilder.Build(sweep, now, limits, views);
         pictures.Prepare(PictureSizes.Needed(model));
         return new ReportFiles(model, HtmlReport.Render(model, pictures), ReportJson.Write(model), TrialsCsv.Write(model));
     }

@@ -106,6 +106,9 @@ public static class CifarVgg19Job
                 "How many of the newest checkpoints to keep in the work directory.", Min: 1, Max: 100_000),
             new("resume", ParamType.Bool, ParamValue.Of(false),
                 "Continue from the newest checkpoint in the work directory (also implied by a resumed trial)."),
+            new("layer_views", ParamType.Bool, ParamValue.Of(true),
+                "At the end, render what each layer sees (views/*.png): the strongest channels of every block's output for "
+                + "four fixed test images, and the test images that most activate four channels of the last block."),
         ],
         ["epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "lr", "images_per_second"],
         MaxDevices: ResourcesSpec.MaxGpus);

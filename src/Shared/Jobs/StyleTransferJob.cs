@@ -83,6 +83,9 @@ public static class StyleTransferJob
             new("seed", ParamType.Int, ParamValue.Of(0L), "Seed for the noise initialisation."),
             new("device", ParamType.String, ParamValue.Of("auto"),
                 "auto (the slot's device; standalone: CUDA when available), cpu or cuda.", Allowed: ["auto", "cpu", "cuda"]),
+            new("layer_views", ParamType.Bool, ParamValue.Of(true),
+                "At the end, render what the layers see (views/*.png): the strongest channels of the content layer for the "
+                + "content image and the result, and each style layer's Gram matrix for the style image and the result as heat maps."),
         ],
         ["total_loss", "content_loss", "style_loss", "tv_loss"]);
 

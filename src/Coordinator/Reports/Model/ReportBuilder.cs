@@ -18,7 +18,8 @@ public sealed record ReportLimits
 /// <summary>Builds a <see cref="SweepReport"/> from the API's view of a sweep (with its trials' histories). Pure.</summary>
 public static class ReportBuilder
 {
-    public static SweepReport Build(SweepDto sweep, DateTimeOffset now, ReportLimits? limits = null)
+    /// <param name="views">The trial whose layer views to show; null: the best trial's.</param>
+    public static SweepReport Build(SweepDto sweep, DateTimeOffset now, ReportLimits? limits = null, int? views = null)
     {
         limits ??= new ReportLimits();
         var spec = SweepSpecParser.Parse(sweep.SpecYaml).Spec;
@@ -39,7 +40,8 @@ public static class ReportBuilder
             new ReportSweep(sweep.Id, sweep.Name, sweep.Job, sweep.Method, sweep.Metric, sweep.Status, sweep.CreatedAt, sweep.FinishedAt, sweep.SpecYaml),
             summary, best, parameters, trials,
             sweep.Job == StyleTransferJob.Kind ? StyleSections.Build(parameters, trials, better, limits) : null,
-            sweep.Job == CifarVgg19Job.Kind ? CifarSections.Build(parameters, trials, best) : null);
+            sweep.Job == CifarVgg19Job.Kind ? CifarSections.Build(parameters, trials, best) : null,
+            LayerViewSections.Build(trials, best, views));
     }
 
     /// <summary>Orders trials best first by the sweep's metric; trials without a value last, then by index.</summary>

@@ -17,7 +17,8 @@ public sealed record SweepReport(
     IReadOnlyList<ReportParameter> Parameters,
     IReadOnlyList<ReportTrial> Trials,
     StyleSection? Style,
-    CifarSection? Cifar)
+    CifarSection? Cifar,
+    LayerViewSection? Views)
 {
     /// <summary>The version of the report.json shape; bumped on incompatible changes.</summary>
     public const int CurrentSchemaVersion = 1;
@@ -131,3 +132,13 @@ public sealed record CifarSection(
 
 /// <summary>Test accuracy on one CIFAR-10 class.</summary>
 public sealed record ClassAccuracy(int Index, string Name, double Accuracy);
+
+/// <summary>"What each layer sees" of one trial: the layer-view pictures its job wrote at the end (cifar-vgg19, style-transfer).</summary>
+/// <param name="Trial">The trial shown: the best one unless another was requested.</param>
+/// <param name="Requested">Whether the trial was asked for (<c>?views=N</c>, <c>pbm sweep report ID --views N</c>).</param>
+/// <param name="Pictures">In reading order; empty when a requested trial has none (it ran with layer_views=false, or has not finished).</param>
+/// <param name="Manifest"><c>views/views.json</c>: which images and channels each tile shows.</param>
+public sealed record LayerViewSection(int Trial, bool Requested, IReadOnlyList<LayerViewPicture> Pictures, ArtifactInfo? Manifest);
+
+/// <summary>One layer-view picture and what it shows.</summary>
+public sealed record LayerViewPicture(string Caption, ArtifactInfo Picture);

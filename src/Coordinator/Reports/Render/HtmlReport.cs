@@ -40,6 +40,7 @@ public static class HtmlReport
         Best(html, report);
         if (report.Style is not null) StyleHtml.Write(html, report, pictures);
         if (report.Cifar is not null) CifarHtml.Write(html, report);
+        if (report.Views is not null) LayerViewHtml.Write(html, report, pictures);
         ChartsHtml.Write(html, report);
         TrialTable.Write(html, report);
 

@@ -8,6 +8,12 @@ public static class PictureSizes
 {
     public const int Input = 240, StripFrame = 80;
 
+    /// <summary>
+    /// Layer views are drawn at their own size (thumbnails never enlarge): their heat-map cells are the point. The widest,
+    /// style-transfer's content layer, is 1,172 px; cifar's block grids are 596 × 266, the Gram pairs 518 × 262.
+    /// </summary>
+    public const int LayerView = 1200;
+
     public static int GridCell(StyleSection style)
     {
         var cells = style.Grids.Sum(g => g.Cells.Count);
@@ -17,6 +23,8 @@ public static class PictureSizes
     /// <summary>Every picture the page shows, with its size: what to thumbnail before rendering.</summary>
     public static IEnumerable<(ArtifactInfo Picture, int MaxSide)> Needed(SweepReport report)
     {
+        foreach (var view in report.Views?.Pictures ?? [])
+            yield return (view.Picture, LayerView);
         if (report.Style is not { } style) yield break;
         if (style.Content is { } content) yield return (content, Input);
         if (style.Style is { } s) yield return (s, Input);

@@ -57,6 +57,9 @@ public static class ReportAssets
         .strip { display: flex; gap: .3rem; align-items: flex-end; margin: .3rem 0 .8rem; flex-wrap: wrap; }
         .strip .who { font-size: .8rem; min-width: 12rem; align-self: center; }
         .strip figcaption { text-align: center; }
+        .views { display: flex; flex-wrap: wrap; gap: 1rem 1.5rem; align-items: flex-start; }
+        .views figure { max-width: 100%; min-width: 0; } .views img { max-width: 100%; height: auto; }
+        .views figcaption { max-width: 38rem; font-size: .8rem; margin-top: .25rem; }
         .empty { color: var(--muted); font-size: .8rem; padding: 1rem; }
         footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; }
         @media print {

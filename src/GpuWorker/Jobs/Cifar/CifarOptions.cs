@@ -31,6 +31,7 @@ public sealed record CifarOptions
     public int CheckpointEvery { get; init; } = 10;
     public int KeepCheckpoints { get; init; } = 2;
     public bool Resume { get; init; }
+    public bool LayerViews { get; init; } = true;
 
     /// <summary>Reads the options from checked job parameters; the few checks the definition cannot express happen here.</summary>
     /// <exception cref="JobParameterException">A value is malformed or inconsistent, named in the message.</exception>
@@ -64,6 +65,7 @@ public sealed record CifarOptions
             CheckpointEvery = p.Int("checkpoint_every"),
             KeepCheckpoints = p.Int("keep_checkpoints"),
             Resume = p.Bool("resume"),
+            LayerViews = p.Bool("layer_views"),
         };
         if (options.Nesterov && options.Momentum <= 0)
             throw new JobParameterException("parameter nesterov = true needs momentum > 0 (momentum is 0); set nesterov=false or a momentum");

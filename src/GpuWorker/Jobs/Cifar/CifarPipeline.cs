@@ -149,6 +149,9 @@ public sealed class CifarPipeline : IDisposable
         return (Normalize(images), labels);
     }
 
+    /// <summary>Test images <paramref name="start"/>..+<paramref name="count"/> as stored: uint8 (count, 3, 32, 32) RGB.</summary>
+    public Tensor TestPixels(long start, long count) => _test.narrow(0, start, count);
+
     /// <summary>Test images <paramref name="start"/>..+<paramref name="count"/>, normalised, not augmented.</summary>
     public (Tensor Images, Tensor Labels) TestBatch(long start, long count) =>
         (Normalize(_test.narrow(0, start, count)), _testLabels.narrow(0, start, count));

@@ -11,7 +11,8 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// The <c>cifar-vgg19</c> job: loads CIFAR-10 (or the synthetic set) onto the device, trains
 /// <see cref="Vgg19Cifar"/> with <see cref="CifarTrainer"/>, reports each epoch's metrics, checkpoints every
 /// <c>checkpoint_every</c> epochs and, when resuming, continues from the newest checkpoint in the work directory.
-/// Writes the final weights as <c>model.safetensors</c>. Given several devices (<c>resources.gpus</c>), it trains
+/// Writes the final weights as <c>model.safetensors</c> and (unless <c>layer_views=false</c>) what each layer sees
+/// (<see cref="CifarLayerViews"/>). Given several devices (<c>resources.gpus</c>), it trains
 /// data-parallel over them; checkpoints and weights hold the master model only, so they fit a run on any number.
 /// </summary>
 public sealed class CifarVgg19TrainingJob : IJob
@@ -83,6 +84,11 @@ public sealed class CifarVgg19TrainingJob : IJob
             Safetensors.SaveStateDict(stream, trainer.Model.state_dict().ToDictionary(kv => kv.Key, kv => CifarCheckpoint.CpuCopy(kv.Value)));
         }
         context.Reporter.Artifact("model", weights);
+        if (options.LayerViews)
+        {
+            foreach (var file in CifarLayerViews.Write(trainer.Model, pipeline, context.WorkDirectory))
+                context.Reporter.Artifact(LayerViews.ArtifactKind, file);
+        }
         return new JobResult(FinalMetrics(history, evaluation));
     }
 

@@ -27,6 +27,7 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
 
     private readonly Sequential features;
     private readonly Sequential classifier;
+    private readonly Module<Tensor, Tensor>[] _featureLayers;
 
     private Generator? _dropoutDraws;
 
@@ -52,6 +53,7 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
             channels = outChannels;
         }
         features = Sequential(layers);
+        _featureLayers = layers.Select(l => l.Item2).ToArray();
         FlattenedFeatures = channels * 2 * 2; // 32 px halved by four pools
         Hidden = CifarOptions.Scale(ReferenceHidden, width);
         var head = new List<(string, Module<Tensor, Tensor>)>
@@ -99,6 +101,26 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
     public long Hidden { get; }
 
     public override Tensor forward(Tensor input) => classifier.forward(features.forward(input).flatten(1));
+
+    /// <summary>The number of convolutional blocks: four that end in a max pool, and the last, which does not.</summary>
+    public const int Blocks = 5;
+
+    /// <summary>
+    /// What each of the <see cref="Blocks"/> blocks outputs for <paramref name="input"/>: its last ReLU's output, before
+    /// the pool (32, 16, 8, 4 and 2 px for 32 px images). The tensors belong to the caller's dispose scope.
+    /// </summary>
+    public IReadOnlyList<Tensor> BlockOutputs(Tensor input)
+    {
+        var outputs = new List<Tensor>(Blocks);
+        var h = input;
+        foreach (var layer in _featureLayers)
+        {
+            if (layer is MaxPool2d) outputs.Add(h);
+            h = layer.forward(h);
+        }
+        outputs.Add(h);
+        return outputs;
+    }
 
     /// <summary>
     /// He-normal (PyTorch's <c>kaiming_normal_</c>, fan_in, gain √2: std = √2 / √fan_in, drawn with <c>normal_</c> as

@@ -22,7 +22,8 @@ public sealed record StyleSettings(
     string Init,
     int PreviewEvery,
     long Seed,
-    string Device)
+    string Device,
+    bool LayerViews = true)
 {
     public static StyleSettings From(JobParameters p)
     {
@@ -76,7 +77,8 @@ public sealed record StyleSettings(
             Init: p.String("init"),
             PreviewEvery: p.Int("preview_every"),
             Seed: p.Long("seed"),
-            Device: p.String("device"));
+            Device: p.String("device"),
+            LayerViews: p.Bool("layer_views"));
     }
 
     /// <summary>The side an image needs at least, for the deepest layer used to have an output.</summary>

@@ -15,7 +15,8 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// (see <see cref="StyleLosses"/>, <see cref="StyleOptimizer"/>). It reports the unweighted terms and the total at
 /// every step (step 0 before the first update), writes <c>previews/step-NNNN.png</c> every <c>preview_every</c>
 /// iterations and at the end, with a checkpoint beside each (<c>checkpoints/step-NNNNNN.safetensors</c>: the image, the
-/// best so far and the optimiser's whole state), and <c>result.png</c>: the image with the lowest total loss. A resumed
+/// best so far and the optimiser's whole state), <c>result.png</c>: the image with the lowest total loss, and (unless
+/// <c>layer_views=false</c>) what the layers see of it (<see cref="StyleLayerViews"/>). A resumed
 /// attempt continues from the newest checkpoint exactly as the uninterrupted run would have.
 /// </summary>
 public sealed class StyleTransferJob : IJob
@@ -73,6 +74,11 @@ public sealed class StyleTransferJob : IJob
         var resultPath = Path.Combine(context.WorkDirectory, ResultFile);
         progress.SaveBest(resultPath, start);
         context.Reporter.Artifact("result", resultPath);
+        if (settings.LayerViews)
+        {
+            foreach (var file in StyleLayerViews.Write(net, settings, content, style, progress.BestOr(start), context.WorkDirectory))
+                context.Reporter.Artifact(LayerViews.ArtifactKind, file);
+        }
 
         var metrics = new Dictionary<string, double>(progress.BestTerms.ToMetrics())
         {
@@ -220,9 +226,12 @@ public sealed class StyleTransferJob : IJob
             return true;
         }
 
+        /// <summary>The image with the lowest total loss so far, else <paramref name="fallback"/>.</summary>
+        public Tensor BestOr(Tensor fallback) => _best ?? fallback;
+
         public void SaveBest(string path, Tensor fallback)
         {
-            using var image = ImageTensors.ToImage(_best ?? fallback);
+            using var image = ImageTensors.ToImage(BestOr(fallback));
             ImageFiles.SavePng(image, path);
         }
 
