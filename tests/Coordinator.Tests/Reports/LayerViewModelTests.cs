@@ -44,7 +44,7 @@ public sealed class LayerViewModelTests
         Assert.All(views.Pictures, p => Assert.Equal(View(2, p.Picture.FileName).Sha256, p.Picture.Sha256));
         Assert.Equal("block 3: the 8 strongest channels of its output for 4 fixed test images (a row per image: the image, then its channels as heat maps)",
             views.Pictures[2].Caption);
-        Assert.Equal("the test images that most activate 4 channels of block 5 (a row per channel, strongest first)", views.Pictures[5].Caption);
+        Assert.Equal("the test images that most activate 4 channels of block 5 (a row per channel, the most selective first)", views.Pictures[5].Caption);
         Assert.Equal("views/views.json", views.Manifest?.FileName);
     }
 

@@ -12,10 +12,6 @@ namespace Atelier.Coordinator.Reports.Model;
 /// </summary>
 public static partial class LayerViewSections
 {
-    // What the worker's CifarLayerViews and StyleLayerViews put in a picture (it cannot be referenced from here);
-    // the captions say it, and views.json has the exact images and channels.
-    public const int CifarImages = 4, CifarChannels = 8, CifarTopChannels = 4, StyleChannels = 8;
-
     /// <summary>
     /// The views of trial <paramref name="requested"/>, else of the best trial. Null when none was requested and the
     /// best trial has no pictures (or there is no best trial); a requested trial without pictures gets an empty list,
@@ -73,19 +69,19 @@ public static partial class LayerViewSections
         var name = BaseName(a);
         if (Block().Match(name) is { Success: true } m)
         {
-            return $"block {m.Groups[1].Value}: the {CifarChannels} strongest channels of its output for {CifarImages} fixed test images "
+            return $"block {m.Groups[1].Value}: the {LayerViews.CifarChannels} strongest channels of its output for {LayerViews.CifarImages} fixed test images "
                 + "(a row per image: the image, then its channels as heat maps)";
         }
         if (name == "top-images")
         {
             var last = views.Select(v => Block().Match(BaseName(v.Artifact))).Where(b => b.Success)
                 .Select(b => int.Parse(b.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(5).Max();
-            return $"the test images that most activate {CifarTopChannels} channels of block {last} (a row per channel, strongest first)";
+            return $"the test images that most activate {LayerViews.CifarTopChannels} channels of block {last} (a row per channel, the most selective first)";
         }
         if (name == "content-layer")
         {
             var layer = trial.Parameters.TryGetValue("content_layer", out var v) ? $" {v}" : "";
-            return $"content layer{layer}: the {StyleChannels} strongest channels for the content image (top) and the result (bottom)";
+            return $"content layer{layer}: the {LayerViews.StyleChannels} strongest channels for the content image (top) and the result (bottom)";
         }
         if (name.StartsWith("gram-", StringComparison.Ordinal))
             return $"Gram matrix at {name["gram-".Length..]}: style image (left), result (right), on one colour scale";

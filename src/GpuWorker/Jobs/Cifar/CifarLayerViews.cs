@@ -18,7 +18,8 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// </summary>
 public static class CifarLayerViews
 {
-    public const int Images = 4, Channels = 8, TopChannels = 4, TopImages = 8;
+    public const int Images = LayerViews.CifarImages, Channels = LayerViews.CifarChannels,
+        TopChannels = LayerViews.CifarTopChannels, TopImages = LayerViews.CifarTopImages;
 
     /// <summary>The side of a grid cell in pixels: a 32 px image twice, a 2 px block-5 map 32 times.</summary>
     public const int Cell = 64;

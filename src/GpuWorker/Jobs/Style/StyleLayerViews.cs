@@ -17,7 +17,7 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// </summary>
 public static class StyleLayerViews
 {
-    public const int Channels = 8;
+    public const int Channels = LayerViews.StyleChannels;
 
     /// <summary>The side of a content-layer grid cell, in pixels.</summary>
     public const int ContentCell = 128;
