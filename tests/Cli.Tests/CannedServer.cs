@@ -18,7 +18,7 @@ internal sealed class CannedServer : IDisposable
 
     public sealed record Response(int Status, string Body, string ContentType = "application/json; charset=utf-8");
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly Func<Request, Response> _answer;
     private readonly Task _loop;
 
@@ -27,8 +27,9 @@ internal sealed class CannedServer : IDisposable
         _answer = answer;
         for (var attempt = 0; ; attempt++)
         {
+            // A new listener each time: one whose Start failed (the free port was taken meanwhile) is disposed.
             Port = PbmRunner.ClosedPort();
-            _listener.Prefixes.Clear();
+            _listener = new HttpListener();
             _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
             try
             {
