@@ -159,8 +159,10 @@ public static class CifarLayerViews
         var means = new List<Tensor>();
         for (long start = 0; start < pipeline.TestCount; start += Batch)
         {
+            // Each batch's activations of every block go at once; only the last block's means stay.
+            using var batch = NewDisposeScope();
             var (images, _) = pipeline.TestBatch(start, Math.Min(Batch, pipeline.TestCount - start));
-            means.Add(model.BlockOutputs(images)[^1].mean([2L, 3L]).to(ScalarType.Float64).cpu());
+            means.Add(model.BlockOutputs(images)[^1].mean([2L, 3L]).to(ScalarType.Float64).cpu().MoveToOuterDisposeScope());
         }
         var perImage = cat(means.ToArray()); // (M, C): each test image's mean activation of each channel
         var chosen = SelectiveChannels(perImage);
