@@ -42,20 +42,21 @@ public static class StyleLayerViews
 
         var layer = settings.ContentLayer;
         var contentFeatures = net.Extract(content, [layer])[layer][0];
-        var resultFeatures = net.Extract(result, [layer])[layer][0];
+        // One pass of the result through the network for every layer shown.
+        var resultAll = net.Extract(result, settings.StyleLayers.Append(layer));
+        var resultFeatures = resultAll[layer][0];
         var channels = FeaturePictures.StrongestChannels(contentFeatures, Channels);
         var contentFile = Path.Combine(folder, "content-layer.png");
         WriteContentLayer(contentFile, content, result, contentFeatures, resultFeatures, channels);
         written.Add(contentFile);
 
         var styleFeatures = net.Extract(style, settings.StyleLayers);
-        var resultStyleFeatures = net.Extract(result, settings.StyleLayers);
         var grams = new List<object>();
         foreach (var styleLayer in settings.StyleLayers)
         {
             var file = Path.Combine(folder, $"gram-{styleLayer}.png");
             var styleGram = StyleLosses.Gram(styleFeatures[styleLayer]);
-            var resultGram = StyleLosses.Gram(resultStyleFeatures[styleLayer]);
+            var resultGram = StyleLosses.Gram(resultAll[styleLayer]);
             var order = WriteGrams(file, styleGram, resultGram);
             grams.Add(new { file = Path.GetFileName(file), layer = styleLayer, channels = styleGram.shape[0], order });
             written.Add(file);
