@@ -11,8 +11,9 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// <c>bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--json]</c>:
 /// training images/s of (a) the forward/backward/SGD step on one resident, already normalised batch, (b) the full
 /// pipeline as the job runs it (epoch plan, index_select, per-sample shift and flip, normalisation, step) and (c) the
-/// input pipeline alone; the best square-matmul rate measured in this process, and the achieved rate of (a) counting
-/// conv and linear FLOPs ×3 for forward + backward. Each rate is the best of <c>--rounds</c> rounds of
+/// input pipeline alone; the achieved rate of (a) counting conv and linear FLOPs ×3 for forward + backward, as a
+/// fraction of the machine's peak (<see cref="ComputePeak"/>: the best large GEMM, or on a CPU the theoretical FMA peak
+/// when that is higher). Each rate is the best of <c>--rounds</c> rounds of
 /// <c>--steps</c> steps, the rounds of (a), (b) and (c) interleaved (a shared machine's load only ever slows a round
 /// down). With <c>--json</c> the last line is one JSON object.
 /// </summary>
@@ -86,10 +87,11 @@ public sealed class CifarBenchmark : IJobBenchmark
         output.WriteLine($"  (b) pipeline : {result.PipelineImagesPerSecond,10:F1} images/s  ({result.PipelineImagesPerSecond / result.ComputeImagesPerSecond:P1} of compute)");
         output.WriteLine($"  (c) input pipeline alone: {result.InputOnlyImagesPerSecond,10:F1} images/s");
         output.WriteLine($"  training FLOPs/image {result.FlopsPerImage / 1e9:F3} GFLOP (3 × forward conv+linear)");
-        output.WriteLine($"  achieved     : {result.AchievedGflops,10:F1} GFLOP/s = {result.AchievedGflops / result.MatmulGflops:P1} of the best matmul {result.MatmulGflops:F1} GFLOP/s (n = {result.MatmulSize})");
+        output.WriteLine($"  achieved     : {result.AchievedGflops,10:F1} GFLOP/s = {result.AchievedGflops / result.Peak.Gflops:P1} of the {result.Peak.Source} peak {result.Peak.Gflops:F1} GFLOP/s");
+        output.WriteLine($"  {result.Peak.Describe(cuda)}");
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            var fields = new Dictionary<string, object?>
             {
                 ["job"] = Kind,
                 ["device"] = device.ToString(),
@@ -105,10 +107,10 @@ public sealed class CifarBenchmark : IJobBenchmark
                 ["images_per_second_input_only"] = Math.Round(result.InputOnlyImagesPerSecond, 2),
                 ["training_gflop_per_image"] = Math.Round(result.FlopsPerImage / 1e9, 6),
                 ["achieved_gflops"] = Math.Round(result.AchievedGflops, 2),
-                ["matmul_gflops"] = Math.Round(result.MatmulGflops, 2),
-                ["matmul_size"] = result.MatmulSize,
-                ["achieved_ratio"] = Math.Round(result.AchievedGflops / result.MatmulGflops, 4),
-            }));
+            };
+            foreach (var (key, value) in result.Peak.JsonFields()) fields[key] = value;
+            fields["achieved_ratio"] = Math.Round(result.AchievedGflops / result.Peak.Gflops, 4);
+            output.WriteLine(JsonSerializer.Serialize(fields));
         }
         return 0;
     }
@@ -120,13 +122,12 @@ public sealed class CifarBenchmark : IJobBenchmark
         double InputOnlyImagesPerSecond,
         double FlopsPerImage,
         double AchievedGflops,
-        double MatmulGflops,
-        int MatmulSize);
+        ComputePeak Peak);
 
     /// <summary>Runs the three measurements on <paramref name="device"/>.</summary>
     public static Result Measure(Device device, double width, int batch, int steps, int warmup, int rounds = 1, string shifts = "whole")
     {
-        var (matmul, size) = BestMatmulGflops(device);
+        var peak = ComputePeak.Measure(device);
 
         // Random bytes exercise the pipeline exactly as real images do; enough for several shuffled epochs' worth.
         var count = Math.Max(4L * batch, Math.Min(50_000L, (long)batch * (steps * rounds + warmup)));
@@ -184,7 +185,7 @@ public sealed class CifarBenchmark : IJobBenchmark
 
         var (compute, pipelineRate, inputOnly) = (best[0], best[1], best[2]);
         var flops = 3 * Vgg19Cifar.ForwardFlopsPerImage(width);
-        return new Result(compute, pipelineRate, inputOnly, flops, compute * flops / 1e9, matmul, size);
+        return new Result(compute, pipelineRate, inputOnly, flops, compute * flops / 1e9, peak);
     }
 
     /// <summary>Seconds for <paramref name="steps"/> calls of <paramref name="step"/>, each in a dispose scope, synchronised at the end.</summary>
@@ -204,34 +205,6 @@ public sealed class CifarBenchmark : IJobBenchmark
     {
         _ = sync.item<double>();
         if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
-    }
-
-    /// <summary>The best float32 GFLOP/s of n×n matmuls over a few sizes (2n³ FLOPs each), timed ≥ 0.3 s per size.</summary>
-    public static (double Gflops, int Size) BestMatmulGflops(Device device)
-    {
-        int[] sizes = device.type == DeviceType.CUDA ? [2048, 4096, 8192] : [256, 512, 1024, 2048];
-        var best = (Gflops: 0.0, Size: 0);
-        foreach (var n in sizes)
-        {
-            using var scope = NewDisposeScope();
-            var a = randn([n, n], device: device);
-            var b = randn([n, n], device: device);
-            var c = matmul(a, b);
-            Synchronize(device, c.sum().to(ScalarType.Float64));
-            var clock = Stopwatch.StartNew();
-            var reps = 0;
-            while (reps < 3 || clock.Elapsed.TotalSeconds < 0.3)
-            {
-                using var inner = NewDisposeScope();
-                c = matmul(a, b);
-                reps++;
-                if (device.type == DeviceType.CUDA && reps % 8 == 0) torch.cuda.synchronize(device);
-            }
-            if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);
-            var gflops = 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds / 1e9;
-            if (gflops > best.Gflops) best = (gflops, n);
-        }
-        return best;
     }
 
     private static double Positive(double value, string option) =>

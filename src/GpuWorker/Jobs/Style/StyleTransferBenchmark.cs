@@ -15,8 +15,11 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// default layers and random VGG19 weights (speed does not depend on the weights). One iteration is one loss and
 /// gradient evaluation plus one update, as in the job. The optimisers alternate for R rounds (default 1) and each
 /// reports its best round, which damps the noise of a shared machine. <c>--threads</c> sets libtorch's intra-op
-/// threads (default: libtorch's choice, one per core). With <c>--json</c> the last line is
-/// <c>{"size", "device", "iterations", "rounds", "threads", "lbfgs_iterations_per_second", "adam_iterations_per_second"}</c>.
+/// threads (default: libtorch's choice, one per core). The faster optimiser's GFLOP/s (<see cref="IterationFlops"/> per
+/// iteration) is compared with the machine's peak (<see cref="ComputePeak"/>). With <c>--json</c> the last line is
+/// <c>{"size", "device", "iterations", "rounds", "threads", "lbfgs_iterations_per_second", "adam_iterations_per_second",
+/// "iteration_gflop", "achieved_gflops", "matmul_gflops", "matmul_size", "gemm_gflops", "gemm_tf32", "fma_peak",
+/// "peak_gflops", "peak_source", "achieved_ratio"}</c>.
 /// </summary>
 public sealed class StyleTransferBenchmark : IJobBenchmark
 {
@@ -60,6 +63,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
 
         if (threads > 0) torch.set_num_threads(threads);
         NativeHeap.FixMallocThresholds();
+        var peak = ComputePeak.Measure(device);
         using var scope = torch.NewDisposeScope();
         using var net = new Vgg19Features();
         VggWeights.InitRandom(net, 0);
@@ -70,6 +74,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
         var content = ImageTensors.ToNormalized(contentImage, device);
         var style = ImageTensors.ToNormalized(styleImage, device);
         var layers = JobSpec.DefaultStyleLayers.Split(',');
+        var iterationFlops = IterationFlops(size, JobSpec.DefaultContentLayer, layers);
         using var objective = new GatysObjective(net, content, style, JobSpec.DefaultContentLayer, layers,
             new LossWeights(1, 1e6, 1e-3, Enumerable.Repeat(1.0, layers.Length).ToArray()));
 
@@ -85,9 +90,13 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
                 output.WriteLine($"round {round} {optimizer}: {rate:F3} iterations/s ({1000 / rate:F1} ms per iteration)");
             }
         }
+        var achieved = rates.Values.Max() * iterationFlops / 1e9;
+        output.WriteLine($"achieved: {achieved:F1} GFLOP/s ({iterationFlops / 1e9:F3} GFLOP per iteration, faster optimiser) = "
+                         + $"{achieved / peak.Gflops:P1} of the {peak.Source} peak {peak.Gflops:F1} GFLOP/s");
+        output.WriteLine(peak.Describe(device.type == DeviceType.CUDA));
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+            var fields = new Dictionary<string, object?>
             {
                 ["size"] = size,
                 ["device"] = device.ToString(),
@@ -96,9 +105,45 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
                 ["threads"] = torch.get_num_threads(),
                 ["lbfgs_iterations_per_second"] = Math.Round(rates[OptimizerOptions.Lbfgs], 4),
                 ["adam_iterations_per_second"] = Math.Round(rates[OptimizerOptions.Adam], 4),
-            }));
+                ["iteration_gflop"] = Math.Round(iterationFlops / 1e9, 6),
+                ["achieved_gflops"] = Math.Round(achieved, 2),
+            };
+            foreach (var (key, value) in peak.JsonFields()) fields[key] = value;
+            fields["achieved_ratio"] = Math.Round(achieved / peak.Gflops, 4);
+            output.WriteLine(JsonSerializer.Serialize(fields));
         }
         return 0;
+    }
+
+    /// <summary>
+    /// FLOPs of one loss-and-gradient evaluation on a <paramref name="size"/>² image: VGG19's convolutions up to the
+    /// deepest layer used (2·9·C_in·C_out·H·W each), twice, for the forward pass and the gradient with respect to
+    /// the input (the weights are frozen, so no weight gradients); and per style layer the Gram product
+    /// F·Fᵀ (2·C²·H·W) and its two backward products. Pooling, ReLU, losses and the update are left out (under 1 %).
+    /// </summary>
+    public static double IterationFlops(int size, string contentLayer, IReadOnlyList<string> styleLayers)
+    {
+        var names = JobSpec.Vgg19LayerNames;
+        var deepest = styleLayers.Append(contentLayer).Max(Vgg19Features.IndexOf);
+        double side = size, conv = 0, gram = 0;
+        var channels = 3L;
+        var config = 0; // Vgg19Config lists each convolution's output channels, 0 for each pool, in module order
+        for (var i = 0; i <= deepest; i++)
+        {
+            if (names[i].StartsWith("conv", StringComparison.Ordinal))
+            {
+                var outChannels = JobSpec.Vgg19Config[config++];
+                conv += 2.0 * 9 * channels * outChannels * side * side;
+                channels = outChannels;
+            }
+            else if (names[i].StartsWith("pool", StringComparison.Ordinal))
+            {
+                config++;
+                side = Math.Floor(side / 2);
+            }
+            if (styleLayers.Contains(names[i])) gram += 3 * 2.0 * channels * channels * side * side;
+        }
+        return 2 * conv + gram;
     }
 
     private static double Measure(GatysObjective objective, Tensor start, string optimizer, int warmup, int iterations, Device device)
