@@ -19,11 +19,23 @@ internal static class StreamBench
 {
     private const int MiB = 1 << 20;
 
-    public static async Task<StreamResult> RunAsync(int[] sizesMiB, int reps, TextWriter output, CancellationToken ct)
+    /// <summary>Each transport (the coordinator's <c>--artifact-transport</c>) in a cluster of its own, one after the other.</summary>
+    public static async Task<StreamResult> RunAsync(int[] sizesMiB, int reps, string[] transports, TextWriter output, CancellationToken ct)
     {
-        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { Name = "checkpoint-bench", Workers = 1, SlotsPerWorker = 1 }, ct);
         var rows = new List<StreamRow>();
-        output.WriteLine($"checkpoint streaming: sizes {string.Join(", ", sizesMiB)} MiB, {reps} checkpoints each; load average {Stats.LoadAverage():0.0}");
+        foreach (var transport in transports)
+            rows.AddRange(await RunAsync(sizesMiB, reps, transport, output, ct));
+        return new StreamResult("stream", rows);
+    }
+
+    private static async Task<List<StreamRow>> RunAsync(int[] sizesMiB, int reps, string transport, TextWriter output, CancellationToken ct)
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
+        {
+            Name = "checkpoint-bench", Workers = 1, SlotsPerWorker = 1, CoordinatorArguments = ["--artifact-transport", transport],
+        }, ct);
+        var rows = new List<StreamRow>();
+        output.WriteLine($"checkpoint upload over {transport}: sizes {string.Join(", ", sizesMiB)} MiB, {reps} checkpoints each; load average {Stats.LoadAverage():0.0}");
         foreach (var size in sizesMiB)
         {
             // Each step sleeps before writing its checkpoint, so the previous upload has the machine to itself.
@@ -61,15 +73,15 @@ internal static class StreamBench
                 tcp.Add(bytes / await TcpCopySecondsAsync(path, Path.Combine(cluster.Directory, "tcp-copy"), ct) / 1e6);
                 hashes.Add(bytes / HashSeconds(path) / 1e6);
             }
-            var row = new StreamRow(size, reps, streamed.Select(s => s.Bytes / s.Seconds / 1e6).ToList(), tcp, hashes,
+            var row = new StreamRow(transport, size, reps, streamed.Select(s => s.Bytes / s.Seconds / 1e6).ToList(), tcp, hashes,
                 Stats.Median(streamed.Select(s => s.Bytes / s.Seconds / 1e6)), Stats.Median(tcp), Stats.Median(hashes), Stats.LoadAverage());
             rows.Add(row);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {size,5} MiB: streamed {row.StreamedMBps,7:0.0} MB/s (each: {string.Join(", ", row.Streamed.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
+                $"  {size,5} MiB over {transport}: {row.StreamedMBps,7:0.0} MB/s (each: {string.Join(", ", row.Streamed.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
                 $"raw TCP {row.TcpMBps,7:0.0} MB/s (each: {string.Join(", ", row.Tcp.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
                 $"ratio {row.Ratio:0.00}; SHA-256 alone {row.Sha256MBps:0} MB/s; load {row.LoadAverage:0.0}"));
         }
-        return new StreamResult("stream", rows);
+        return rows;
     }
 
     /// <summary>Sends the file over a loopback TCP connection to a listener that writes it to a file; seconds until written.</summary>
@@ -117,7 +129,7 @@ internal static class StreamBench
     }
 }
 
-internal sealed record StreamRow(int SizeMiB, int Checkpoints, IReadOnlyList<double> Streamed, IReadOnlyList<double> Tcp, IReadOnlyList<double> Sha256,
+internal sealed record StreamRow(string Transport, int SizeMiB, int Checkpoints, IReadOnlyList<double> Streamed, IReadOnlyList<double> Tcp, IReadOnlyList<double> Sha256,
     double StreamedMBps, double TcpMBps, double Sha256MBps, double LoadAverage)
 {
     public double Ratio => StreamedMBps / TcpMBps;

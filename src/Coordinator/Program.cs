@@ -40,6 +40,7 @@ app.MapSweepEventStream();
 app.MapSweepLogEndpoints();
 app.MapReportEndpoints();
 app.MapArtifactEndpoints();
+app.MapUploadBytesEndpoint();
 app.MapClusterEndpoints();
 app.MapMetrics("/metrics");
 try

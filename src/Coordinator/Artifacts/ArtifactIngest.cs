@@ -13,9 +13,10 @@ namespace Atelier.Coordinator.Artifacts;
 
 /// <summary>
 /// The store's door on one coordinator. Sweeps forward offers and fetches here (after checking
-/// that the trial or artifact is theirs); uploads arrive through a SinkRef into a temporary file,
-/// are checked (size, SHA-256) and moved into the <see cref="ArtifactStore"/>, then recorded by the
-/// sweep; downloads leave through a SourceRef.
+/// that the trial or artifact is theirs); an upload's bytes arrive into a temporary file, either as an HTTP PUT to
+/// this coordinator's API port (<see cref="UploadTo.Url"/>, what workers use when they reach it) or through the
+/// offer's SinkRef over remoting, are checked (size, SHA-256) and moved into the <see cref="ArtifactStore"/>, then
+/// recorded by the sweep; downloads leave through a SourceRef.
 /// </summary>
 public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 {
@@ -25,13 +26,20 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     private readonly Dictionary<string, Upload> _uploads = new();
     private long _recordsSent;
     private readonly ActorMaterializer _materializer = Context.Materializer();
+    private readonly string? _uploadUrls;
 
-    public ArtifactIngest(ArtifactStore store, IReadOnlyActorRegistry registry)
+    /// <param name="uploadUrls">
+    /// Where this coordinator takes upload bytes over HTTP, the upload's id appended (see <see cref="UploadPath"/>);
+    /// null: through the SinkRef only.
+    /// </param>
+    public ArtifactIngest(ArtifactStore store, IReadOnlyActorRegistry registry, string? uploadUrls = null)
     {
         _store = store;
         _registry = registry;
+        _uploadUrls = uploadUrls;
         Receive<Forwarded>(f => Begin(f.Offer, f.Uploader));
         Receive<Arrived>(Arrive);
+        Receive<ClaimUpload>(Claim);
         Receive<ArtifactRecorded>(r =>
         {
             // A sweep answers its RecordArtifacts one by one, in the order they were sent: the answer is the oldest
@@ -77,11 +85,33 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     /// <summary>A sweep passes an offer on with the uploader that must get the <see cref="UploadTo"/>.</summary>
     public sealed record Forwarded(OfferArtifact Offer, IActorRef Uploader);
 
-    /// <summary>The upload's stream ended: failed (<paramref name="Error"/>), or wrote bytes that hash to <paramref name="Sha256"/>.</summary>
-    private sealed record Arrived(string UploadId, string? Error, string Sha256 = "");
+    /// <summary>The path under which the API takes an upload's bytes: <c>PUT /artifacts/uploads/{id}</c>.</summary>
+    public const string UploadPath = "/artifacts/uploads/";
+
+    /// <summary>Which way an upload's bytes came (or the timer that gave up on them).</summary>
+    public enum ByteRoute { Stream, Http, Timeout }
+
+    /// <summary>
+    /// The upload's bytes are in its temporary file, hashing to <paramref name="Sha256"/>, or they failed to arrive
+    /// (<paramref name="Error"/>).
+    /// </summary>
+    public sealed record Arrived(string UploadId, ByteRoute Route, string? Error, string Sha256 = "");
+
+    /// <summary>
+    /// The API asks to write upload <paramref name="UploadId"/>'s bytes from an HTTP request; answered with
+    /// <see cref="UploadClaimed"/>, or with <see cref="UploadResult"/> naming why not. The request then reports
+    /// <see cref="Arrived"/> (<see cref="ByteRoute.Http"/>).
+    /// </summary>
+    public sealed record ClaimUpload(string UploadId);
+
+    /// <summary>Write exactly <paramref name="Size"/> bytes into <paramref name="TempFile"/> (through a <see cref="HashingFileWriter"/>).</summary>
+    public sealed record UploadClaimed(string TempFile, long Size);
 
     private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting)
     {
+        /// <summary>An HTTP request took the bytes on: the SinkRef, never used, fails later and is ignored.</summary>
+        public bool ViaHttp { get; init; }
+
         /// <summary>When the offer arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
         public long Offered { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -97,7 +127,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
             uploader.Tell(new UploadResult("", false, $"refused artifact {artifact.FileName}: needs a lower-case SHA-256, a relative file name without '..' and a size"));
             return;
         }
-        var id = Guid.NewGuid().ToString("N");
+        // The id is the capability to send the bytes over HTTP (no bearer token there): 128 random bits, told only to the
+        // uploader, over remoting.
+        var id = RandomNumberGenerator.GetHexString(32, lowercase: true);
         var temp = _store.NewTempFile();
         var self = Self;
         // The sink's materialized SinkRef goes to the uploader. The bytes are hashed as they are written (no second read
@@ -112,19 +144,36 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
                 using (writer)
                 {
                     if (!t.IsCompletedSuccessfully)
-                        return new Arrived(id, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
-                    return new Arrived(id, null, writer.Finish());
+                        return new Arrived(id, ByteRoute.Stream, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
+                    return new Arrived(id, ByteRoute.Stream, null, writer.Finish());
                 }
             })
             .PipeTo(self);
-        sinkRef.ContinueWith(t => t.IsCompletedSuccessfully ? (object)new UploadTo(id, t.Result, self) : new UploadResult(id, false, "could not open the upload stream"))
+        var url = _uploadUrls is null ? null : _uploadUrls + id;
+        sinkRef.ContinueWith(t => t.IsCompletedSuccessfully ? (object)new UploadTo(id, t.Result, self, url) : new UploadResult(id, false, "could not open the upload stream"))
             .PipeTo(uploader);
-        Timers.StartSingleTimer("expire-" + id, new Arrived(id, $"the upload did not finish within {UploadTimeout.TotalMinutes:0} minutes"), UploadTimeout);
+        Timers.StartSingleTimer("expire-" + id,
+            new Arrived(id, ByteRoute.Timeout, $"the upload did not finish within {UploadTimeout.TotalMinutes:0} minutes"), UploadTimeout);
+    }
+
+    private void Claim(ClaimUpload c)
+    {
+        if (!_uploads.TryGetValue(c.UploadId, out var upload) || upload.Result is not null || upload.RecordSent is not null)
+            Sender.Tell(new UploadResult(c.UploadId, false, "no upload waits for bytes under this id (it expired, ended or never started)"));
+        else if (upload.ViaHttp)
+            Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are being sent already"));
+        else
+        {
+            _uploads[c.UploadId] = upload with { ViaHttp = true };
+            Sender.Tell(new UploadClaimed(upload.TempFile, upload.Offer.Artifact.Size));
+        }
     }
 
     private void Arrive(Arrived a)
     {
         if (!_uploads.TryGetValue(a.UploadId, out var upload) || upload.Result is not null) return;
+        // The SinkRef of an upload sent over HTTP is never used: its subscription times out, which is no failure.
+        if (upload.ViaHttp && a.Route == ByteRoute.Stream) return;
         var artifact = upload.Offer.Artifact;
         var error = a.Error ?? _store.Commit(upload.TempFile, a.Sha256, artifact.Sha256, artifact.Size);
         if (error is not null)

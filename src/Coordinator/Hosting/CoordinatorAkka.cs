@@ -21,7 +21,7 @@ public static class CoordinatorAkka
         services.AddAkka(ClusterNames.ActorSystem, builder => builder
             .WithAtelierCluster(settings.Node, ClusterNames.CoordinatorRole)
             .WithJournal(settings)
-            .WithArtifactStore(settings.ArtifactsDirectory)
+            .WithArtifactStore(settings.ArtifactsDirectory, settings.UploadUrls)
             .WithWorkBroker()
             .WithSweeps(settings.Sweeps));
 
@@ -60,12 +60,12 @@ public static class CoordinatorAkka
             });
 
     /// <summary>The content-addressed artifact store and the actor that streams into and out of it.</summary>
-    public static AkkaConfigurationBuilder WithArtifactStore(this AkkaConfigurationBuilder builder, string directory) =>
+    public static AkkaConfigurationBuilder WithArtifactStore(this AkkaConfigurationBuilder builder, string directory, string? uploadUrls) =>
         builder.WithActors((system, registry) =>
         {
             var store = new Artifacts.ArtifactStore(directory);
             registry.Register<Artifacts.ArtifactIngest>(
-                system.ActorOf(Props.Create(() => new Artifacts.ArtifactIngest(store, registry)), "artifacts"));
+                system.ActorOf(Props.Create(() => new Artifacts.ArtifactIngest(store, registry, uploadUrls)), "artifacts"));
         });
 
     public static AkkaConfigurationBuilder WithWorkBroker(this AkkaConfigurationBuilder builder) =>

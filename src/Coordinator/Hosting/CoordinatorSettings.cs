@@ -52,11 +52,28 @@ public sealed record CoordinatorSettings(
     public static readonly Setting ArtifactGcGraceSetting = new("Atelier:Artifacts:GcGrace", "--artifact-gc-grace", "ATELIER_ARTIFACT_GC_GRACE", "3600s",
         "an unreferenced store file younger than this is kept (an upload whose sweep is not submitted yet)");
 
+    public static readonly Setting ArtifactTransportSetting = new("Atelier:Artifacts:Transport", "--artifact-transport", "ATELIER_ARTIFACT_TRANSPORT", HttpTransport,
+        $"how workers send checkpoints and pictures: {HttpTransport} (one PUT to the API port at this node's remoting host; over remoting when a worker cannot reach it) or {RemotingTransport} (64 KiB chunks, several times slower)");
+
+    public const string HttpTransport = "http";
+    public const string RemotingTransport = "remoting";
+
+    /// <summary>Workers send upload bytes over HTTP to <see cref="UploadUrls"/> (else as chunks over remoting).</summary>
+    public bool UploadsOverHttp { get; init; } = true;
+
+    /// <summary>
+    /// Where workers PUT upload bytes, the upload's id appended: this node's remoting host (how workers reach it) and
+    /// API port; null when uploads go over remoting only, or the API port is chosen at start (0).
+    /// </summary>
+    public string? UploadUrls => UploadsOverHttp && ApiPort > 0
+        ? new UriBuilder("http", Node.PublicHost, ApiPort, Artifacts.ArtifactIngest.UploadPath).Uri.ToString()
+        : null;
+
     public static readonly IReadOnlyList<Setting> All =
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, MaxInputSizeSetting, PostgresSetting, LeaseTimeoutSetting,
-        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, .. KubernetesDiscovery.Settings,
+        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, ArtifactTransportSetting, .. KubernetesDiscovery.Settings,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -77,6 +94,12 @@ public sealed record CoordinatorSettings(
             artifacts)
         {
             MaxInputBytes = configuration.GetSize(MaxInputSizeSetting),
+            UploadsOverHttp = configuration.Get(ArtifactTransportSetting) switch
+            {
+                HttpTransport => true,
+                RemotingTransport => false,
+                var other => throw new SettingException(ArtifactTransportSetting, other, $"{HttpTransport} or {RemotingTransport}"),
+            },
             ArtifactCollector = new Artifacts.ArtifactCollectorSettings(
                 configuration.GetDuration(ArtifactGcIntervalSetting), configuration.GetDuration(ArtifactGcGraceSetting)),
         };

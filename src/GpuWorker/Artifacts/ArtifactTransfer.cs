@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Akka.Actor;
+using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
@@ -9,13 +10,20 @@ using static Atelier.Shared.Protocol.ArtifactProtocol;
 namespace Atelier.GpuWorker.Artifacts;
 
 /// <summary>
-/// Uploads a trial's files to the coordinators' store and downloads them back, as streams of
-/// 64 KiB chunks checked by SHA-256 on both ends. Runs off the actor threads (plain async).
+/// Uploads a trial's files to the coordinators' store (one HTTP PUT where the coordinator offers it, else 64 KiB chunks
+/// over remoting) and downloads them back (chunks over remoting), checked by SHA-256 on both ends. Runs off the actor
+/// threads (plain async).
 /// </summary>
 public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
     private readonly IMaterializer _materializer = system.Materializer();
+
+    /// <summary>One HTTP client for the process, as .NET advises (its connections are pooled and reused).</summary>
+    private static readonly HttpUpload Http = new();
+
+    /// <summary>Coordinators (scheme, host, port) this process could not reach over HTTP: said once each in the log.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Unreachable = new();
 
     /// <summary>Hashes and uploads <paramref name="path"/> (inside <paramref name="workDirectory"/>); null when stored, else why not.</summary>
     public async Task<string?> UploadAsync(
@@ -32,7 +40,17 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         var reply = await sweeps().Ask<object>(new OfferArtifact(sweep, trial, attempt, info), AskTimeout, ct);
         if (reply is UploadResult refused) return refused.Error ?? "refused";
         var to = (UploadTo)reply;
-        await ReadChunks(file.FullName).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
+        var sent = false;
+        if (to.Url is { } url)
+        {
+            var put = await Http.PutAsync(url, file.FullName, info.Size, ct);
+            if (put.Connected && put.Error is not null) return put.Error;
+            sent = put.Connected;
+            if (!sent && Unreachable.TryAdd(new Uri(url).GetLeftPart(UriPartial.Authority), true))
+                system.Log.Warning("artifacts: {0}; uploads to it go over remoting instead (several times slower). Let workers reach the "
+                    + "coordinator's API port, or set its --artifact-transport remoting", put.Error);
+        }
+        if (!sent) await ReadChunks(file.FullName).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
         var result = await to.Store.Ask<UploadResult>(new ConfirmUpload(to.UploadId), TimeSpan.FromMinutes(2), ct);
         return result.Stored ? null : result.Error ?? "refused";
     }

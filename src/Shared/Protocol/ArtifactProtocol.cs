@@ -21,9 +21,10 @@ public sealed record ArtifactInfo(string Kind, long Step, string FileName, strin
 }
 
 /// <summary>
-/// Moving artifact bytes between workers and the coordinators' content-addressed store as
-/// Akka.Streams stream references of 64 KiB chunks (remoting frames are 128 KiB), checked by SHA-256.
-/// Chunks travel as byte arrays, which remoting serializes natively.
+/// Moving artifact bytes between workers and the coordinators' content-addressed store, checked by SHA-256:
+/// Akka.Streams stream references of 64 KiB chunks (remoting frames are 128 KiB), or, for uploads, one HTTP
+/// request whose URL the offer's answer gives (<see cref="UploadTo.Url"/>). Chunks travel as byte arrays, which
+/// remoting serializes natively.
 /// </summary>
 public static class ArtifactProtocol
 {
@@ -52,8 +53,13 @@ public static class ArtifactProtocol
     /// <summary>A worker offers an artifact of a trial; the store answers the sender with <see cref="UploadTo"/>.</summary>
     public sealed record OfferArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId;
 
-    /// <summary>Where to stream the bytes of upload <paramref name="UploadId"/>, and whom to ask how it ended.</summary>
-    public sealed record UploadTo(string UploadId, ISinkRef<byte[]> Sink, IActorRef Store) : IAtelierMessage;
+    /// <summary>
+    /// Where to send the bytes of upload <paramref name="UploadId"/>, and whom to ask how it ended. <paramref name="Url"/>,
+    /// when given, takes them as the body of one HTTP PUT on the coordinator's API port, at the speed of the network;
+    /// <paramref name="Sink"/> takes them as chunks over remoting (several times slower), for an uploader that cannot
+    /// reach <paramref name="Url"/>. The uploader uses one of the two.
+    /// </summary>
+    public sealed record UploadTo(string UploadId, ISinkRef<byte[]> Sink, IActorRef Store, string? Url = null) : IAtelierMessage;
 
     /// <summary>After streaming: asks how upload <paramref name="UploadId"/> ended; answered with <see cref="UploadResult"/>.</summary>
     public sealed record ConfirmUpload(string UploadId) : IAtelierMessage;

@@ -129,11 +129,11 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposa
         Assert.False(failed.Stored);
         Assert.Empty(Directory.EnumerateFiles(temp));
 
-        // A slow worker: its stream is open and sends nothing yet. The collector judges a temporary file by its age.
+        // A slow worker: its stream sent a chunk and nothing since. The collector judges a temporary file by its age.
         var slow = CreateTestProbe();
         ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 1, 1, info), slow.Ref));
         var slowTo = await slow.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
-        Source.Never<byte[]>().RunWith(slowTo.Sink.Sink, Sys.Materializer());
+        Source.Single(bytes[..ChunkSize]).Concat(Source.Never<byte[]>()).RunWith(slowTo.Sink.Sink, Sys.Materializer());
         var waiting = await PollAsync(() => Directory.EnumerateFiles(temp).SingleOrDefault());
         File.SetLastWriteTimeUtc(waiting!, DateTime.UtcNow - ArtifactStore.TempFileIdle * 2);
         await PollAsync(() => File.GetLastWriteTimeUtc(waiting!) > DateTime.UtcNow - ArtifactStore.TempFileIdle ? waiting : null,
