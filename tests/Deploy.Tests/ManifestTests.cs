@@ -66,11 +66,12 @@ public sealed class ManifestTests
             var rendered = Rendered.Of(overlay);
             var coordinator = Rendered.Containers(rendered.Coordinator).Single(Rendered.IsAtelier);
             var worker = Rendered.Containers(rendered.Worker).Single(Rendered.IsAtelier);
-            // The coordinator's API serves /healthz/* (HealthEndpoints); a worker's Akka.Management port does (HealthRoutes).
+            // The coordinator's API serves /healthz/* (HealthEndpoints); a worker serves no HTTP (Akka.Management runs only with
+            // --discovery kubernetes), so its probes connect to its remoting port, which listens while the actor system runs.
             Assert.Equal(("/healthz/ready", "api"), (coordinator.At("readinessProbe/httpGet/path").Text, coordinator.At("readinessProbe/httpGet/port").Text));
             Assert.Equal(("/healthz/live", "api"), (coordinator.At("livenessProbe/httpGet/path").Text, coordinator.At("livenessProbe/httpGet/port").Text));
-            Assert.Equal(("/healthz/ready", "management"), (worker.At("readinessProbe/httpGet/path").Text, worker.At("readinessProbe/httpGet/port").Text));
-            Assert.Equal(("/healthz/live", "management"), (worker.At("livenessProbe/httpGet/path").Text, worker.At("livenessProbe/httpGet/port").Text));
+            foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
+                Assert.Equal("remoting", worker.At($"{probe}/tcpSocket/port").Text);
         }
     }
 
@@ -177,22 +178,19 @@ public sealed class ManifestTests
 
     [Theory]
     [MemberData(nameof(Overlays))]
-    public void Pods_may_list_pods_for_discovery_through_their_service_account(string overlay)
+    public void Pods_get_no_kubernetes_api_token_and_no_role(string overlay)
     {
+        // Seed nodes need nothing from the Kubernetes API: a pod that is taken over gets no credentials with it.
         var rendered = Rendered.Of(overlay);
         foreach (var workload in rendered.AtelierWorkloads)
         {
-            var account = Rendered.PodSpec(workload)["serviceAccountName"].Text;
-            Assert.NotNull(account);
-            rendered.Named("ServiceAccount", account);
-            var ns = workload.At("metadata/namespace").Text;
-            var roles = rendered.OfKind("RoleBinding")
-                .Where(b => b["subjects"].Items.Any(s => s["kind"].Text == "ServiceAccount" && s["name"].Text == account && s["namespace"].Text == ns))
-                .Select(b => rendered.Named(b.At("roleRef/kind").Text!, b.At("roleRef/name").Text!));
-            Assert.Contains(roles, role => role["rules"].Items.Any(rule =>
-                rule["apiGroups"].Items.Any(g => g.Text == "") && rule["resources"].Items.Any(r => r.Text == "pods")
-                && new[] { "get", "list", "watch" }.All(v => rule["verbs"].Items.Any(x => x.Text == v))));
+            var account = Rendered.PodSpec(workload)["serviceAccountName"].Text!;
+            var automount = Rendered.PodSpec(workload)["automountServiceAccountToken"].Text
+                ?? rendered.Named("ServiceAccount", account)["automountServiceAccountToken"].Text;
+            Assert.Equal("false", automount?.ToLowerInvariant());
         }
+        Assert.Empty(rendered.OfKind("Role"));
+        Assert.Empty(rendered.OfKind("RoleBinding"));
     }
 
     [Theory]

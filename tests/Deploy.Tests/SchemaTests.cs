@@ -63,7 +63,7 @@ public sealed class SchemaTests
         var kinds = Rendered.Of(overlay).Objects.Select(o => o["kind"].Text).ToHashSet();
         foreach (var kind in new[]
                  {
-                     "Namespace", "ServiceAccount", "Role", "RoleBinding", "ConfigMap", "Service", "StatefulSet", "Deployment",
+                     "Namespace", "ServiceAccount", "ConfigMap", "Service", "StatefulSet", "Deployment",
                      "PersistentVolumeClaim", "PodDisruptionBudget", "NetworkPolicy",
                  })
             Assert.Contains(kind, kinds);

@@ -32,7 +32,7 @@ public sealed class SettingsTests
             var reads = (Rendered.Component(workload) == "coordinator" ? CoordinatorReads : WorkerReads)
                 .Select(s => s.EnvironmentVariable).ToHashSet();
             foreach (var container in Rendered.Containers(workload).Where(Rendered.IsAtelier))
-            foreach (var name in rendered.Environment(container).Keys)
+            foreach (var name in rendered.Environment(container).Keys.Except(Rendered.ReferencedOnly(container)))
                 Assert.True(reads.Contains(name),
                     $"k8s/{kustomization} {container["name"]}: {name} is not a setting the {Rendered.Component(workload)} reads (README.md lists them)");
         }
@@ -44,18 +44,20 @@ public sealed class SettingsTests
     {
         var rendered = Rendered.Of(kustomization);
         var container = Rendered.Containers(rendered.Coordinator).Single(Rendered.IsAtelier);
-        var settings = CoordinatorSettings.From(Configuration(rendered.Environment(container), CoordinatorReads));
+        var firstPod = rendered.Coordinator.At("metadata/name").Text + "-0";
+        var settings = CoordinatorSettings.From(Configuration(rendered.Environment(container, firstPod), CoordinatorReads));
 
         // Program.cs refuses an API beyond loopback without a token: the manifests must give one.
         Assert.False(BearerTokenAuth.IsLoopback(settings.ApiHost));
         Assert.Null(BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken));
         Assert.NotEmpty(settings.PostgresConnection);
-        Assert.Equal("10.1.2.3", settings.Node.PublicHost);
 
         var ports = Ports(container);
         Assert.Equal(settings.ApiPort, ports["api"]);
         Assert.Equal(settings.Node.Port, ports["remoting"]);
-        AssertBootstrap(rendered, settings.Node, ports, ClusterNames.CoordinatorRole);
+        AssertSeedNodes(rendered, settings.Node);
+        // The first coordinator advertises itself exactly as the first seed node: it alone may form the cluster.
+        Assert.Equal(settings.Node.SeedNodes[0], settings.Node.SelfAddress);
     }
 
     [Theory]
@@ -68,20 +70,29 @@ public sealed class SettingsTests
         Assert.Equal("10.1.2.3", settings.Node.PublicHost);
         var ports = Ports(container);
         Assert.Equal(settings.Node.Port, ports["remoting"]);
-        AssertBootstrap(rendered, settings.Node, ports, ClusterNames.WorkerRole);
+        AssertSeedNodes(rendered, settings.Node);
+        Assert.DoesNotContain(settings.Node.SelfAddress, settings.Node.SeedNodes);
     }
 
-    /// <summary>Cluster bootstrap, not seed nodes; only coordinator pods are contact points.</summary>
-    private static void AssertBootstrap(Rendered rendered, ClusterNodeSettings node, IReadOnlyDictionary<string, int> ports, string role)
+    /// <summary>
+    /// Seed nodes, not cluster bootstrap: every coordinator replica by its stable DNS name (pod.headless-service, the
+    /// StatefulSet's own service, which publishes pods before they are ready), in pod order, on the remoting port.
+    /// </summary>
+    private static void AssertSeedNodes(Rendered rendered, ClusterNodeSettings node)
     {
-        Assert.NotNull(node.Bootstrap);
-        Assert.Empty(KubernetesDiscoveryTests.Build(b => b.WithAtelierCluster(node, role)).GetStringList("akka.cluster.seed-nodes"));
-        Assert.Equal(node.Bootstrap.ManagementPort, ports["management"]);
-        var selector = node.Bootstrap.PodSelector.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0].Trim(), p => p[1].Trim());
-        bool Matches(Node workload) => selector.All(kv => Rendered.PodLabels(workload).GetValueOrDefault(kv.Key) == kv.Value);
-        Assert.True(Matches(rendered.Coordinator), $"ATELIER_DISCOVERY_SELECTOR {node.Bootstrap.PodSelector} does not select the coordinator pods");
-        Assert.False(Matches(rendered.Worker), "workers must not be contact points: a worker must never form a cluster of its own");
-        Assert.DoesNotContain(rendered.Workloads.Except(rendered.AtelierWorkloads), Matches);
+        Assert.Null(node.Bootstrap);
+        var statefulSet = rendered.Coordinator;
+        var service = statefulSet.At("spec/serviceName").Text!;
+        var headless = rendered.Named("Service", service);
+        Assert.Equal("None", headless.At("spec/clusterIP").Text);
+        Assert.Equal("true", headless.At("spec/publishNotReadyAddresses").Text);
+        var selector = new Node(new Dictionary<object, object> { ["matchLabels"] = headless.At("spec/selector").Value! });
+        Assert.True(Rendered.Selects(selector, Rendered.PodLabels(statefulSet)));
+        var remoting = headless.At("spec/ports").Items.Single(p => p["name"].Text == "remoting")["port"].Text;
+        var replicas = int.Parse(statefulSet.At("spec/replicas").Text!);
+        var expected = Enumerable.Range(0, replicas)
+            .Select(i => $"akka.tcp://{ClusterNames.ActorSystem}@{statefulSet.At("metadata/name").Text}-{i}.{service}:{remoting}");
+        Assert.Equal(expected, node.SeedNodes);
     }
 
     [Theory]

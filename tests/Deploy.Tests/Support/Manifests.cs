@@ -68,7 +68,7 @@ public sealed class Rendered
     /// The environment a container gets, as the kubelet builds it: envFrom ConfigMaps and Secrets, then
     /// env. Values from the downward API and from Secrets this render does not contain are stand-ins.
     /// </summary>
-    public IReadOnlyDictionary<string, EnvValue> Environment(Node container)
+    public IReadOnlyDictionary<string, EnvValue> Environment(Node container, string podName = "atelier-pod-0")
     {
         var env = new Dictionary<string, EnvValue>();
         foreach (var source in container["envFrom"].Items)
@@ -83,10 +83,14 @@ public sealed class Rendered
         foreach (var item in container["env"].Items)
         {
             var name = item["name"].Text!;
-            if (item["value"].Exists) env[name] = new EnvValue(item["value"].Text ?? "", EnvSource.Literal, "");
+            if (item["value"].Exists) env[name] = new EnvValue(Expand(item["value"].Text ?? "", env), EnvSource.Literal, "");
             else if (item.At("valueFrom/fieldRef").Exists)
-                env[name] = new EnvValue(item.At("valueFrom/fieldRef/fieldPath").Text == "status.podIP" ? "10.1.2.3" : "field", EnvSource.Field,
-                    item.At("valueFrom/fieldRef/fieldPath").Text!);
+                env[name] = new EnvValue(item.At("valueFrom/fieldRef/fieldPath").Text switch
+                    {
+                        "status.podIP" => "10.1.2.3",
+                        "metadata.name" => podName,
+                        _ => "field",
+                    }, EnvSource.Field, item.At("valueFrom/fieldRef/fieldPath").Text!);
             else if (item.At("valueFrom/secretKeyRef").Exists)
             {
                 var secret = item.At("valueFrom/secretKeyRef/name").Text!;
@@ -104,6 +108,20 @@ public sealed class Rendered
         }
         return env;
     }
+
+    /// <summary>
+    /// Kubernetes' <c>$(NAME)</c> references to variables defined before this one; an unknown reference stays as written,
+    /// as Kubernetes leaves it.
+    /// </summary>
+    private static string Expand(string value, IReadOnlyDictionary<string, EnvValue> defined) =>
+        System.Text.RegularExpressions.Regex.Replace(value, @"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
+            m => defined.TryGetValue(m.Groups[1].Value, out var v) ? v.Value : m.Value);
+
+    /// <summary>Variables of the container that only feed other variables' <c>$(NAME)</c> references.</summary>
+    public static IEnumerable<string> ReferencedOnly(Node container) =>
+        container["env"].Items
+            .Select(item => item["name"].Text!)
+            .Where(name => container["env"].Items.Any(other => other["value"].Text?.Contains($"$({name})") == true));
 
     private static string StandIn(string name) => name switch
     {
