@@ -5,8 +5,8 @@ using Atelier.Shared.Protocol;
 namespace Atelier.Cli;
 
 /// <summary>
-/// Checks a cluster node address before anything is sent: <c>akka.tcp://atelier@HOST:PORT</c>, exactly as
-/// <c>pbm cluster show</c> and <c>pbm worker list</c> print it.
+/// Checks a cluster node address before anything is sent: <c>akka.tcp://atelier@HOST:PORT</c> (or
+/// <c>akka.ssl.tcp://…</c> in a cluster with mutual TLS), exactly as <c>pbm cluster show</c> and <c>pbm worker list</c> print it.
 /// </summary>
 internal static partial class NodeAddress
 {
@@ -17,12 +17,13 @@ internal static partial class NodeAddress
     public const string Example = "akka.tcp://atelier@10.0.0.5:4053";
 
     private const string Scheme = "akka.tcp://";
+    private const string TlsScheme = "akka.ssl.tcp://";
 
     /// <summary>Null when <paramref name="text"/> is a node address; otherwise what is wrong with it.</summary>
     public static string? Problem(string text)
     {
         var prefix = $"'{text}' is not a node address";
-        if (!text.StartsWith(Scheme, StringComparison.Ordinal))
+        if (!text.StartsWith(Scheme, StringComparison.Ordinal) && !text.StartsWith(TlsScheme, StringComparison.Ordinal))
         {
             if (HostPort().IsMatch(text))
                 return $"{prefix}: write it as {Scheme}{ClusterNames.ActorSystem}@{text}";
@@ -42,7 +43,7 @@ internal static partial class NodeAddress
         return null;
     }
 
-    [GeneratedRegex(@"^akka\.tcp://(?<system>[^@/:]*)@(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(?<port>\d{1,5})$")]
+    [GeneratedRegex(@"^akka\.(ssl\.)?tcp://(?<system>[^@/:]*)@(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(?<port>\d{1,5})$")]
     private static partial Regex Address();
 
     [GeneratedRegex(@"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):\d{1,5}$")]

@@ -18,6 +18,16 @@ catch (SettingException e)
     return 2;
 }
 
+try
+{
+    settings = settings with { Node = settings.Node.WithTlsLoaded() };
+}
+catch (NodeTlsException e)
+{
+    Console.Error.WriteLine($"coordinator: {e.Message}");
+    return NodeTlsMaterial.ExitCode;
+}
+
 if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } refusal)
 {
     Console.Error.WriteLine($"coordinator: {refusal}");
@@ -46,7 +56,9 @@ app.MapMetrics("/metrics");
 try
 {
     await app.RunAsync();
-    return 0;
+    if (NodeExit.Describe() is not { } stopped) return 0;
+    Console.Error.WriteLine($"coordinator: {stopped}");
+    return NodeExit.Reason!.ExitCode;
 }
 catch (Exception e)
 {

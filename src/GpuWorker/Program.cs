@@ -40,6 +40,15 @@ while (true)
         Console.Error.WriteLine($"worker: {e.Message}");
         return 2;
     }
+    try
+    {
+        settings = settings with { Node = settings.Node.WithTlsLoaded() };
+    }
+    catch (NodeTlsException e)
+    {
+        Console.Error.WriteLine($"worker: {e.Message}");
+        return NodeTlsMaterial.ExitCode;
+    }
 
     var lifetime = new WorkerLifetime();
     builder.Services.AddWorkerAkka(settings, devices, lifetime);
@@ -51,6 +60,11 @@ while (true)
     {
         Console.Error.WriteLine($"worker: cannot start: {StartupFailure.Describe(e)} (remoting {settings.Node.Host}:{settings.Node.Port}; choose another with --port)");
         return 1;
+    }
+    if (NodeExit.Describe() is { } stopped)
+    {
+        Console.Error.WriteLine($"worker: {stopped}");
+        return NodeExit.Reason!.ExitCode;
     }
     if (!lifetime.Rejoin || stopRequested) return 0;
     Console.Error.WriteLine($"worker: {lifetime.Reason}; starting a fresh actor system to rejoin");

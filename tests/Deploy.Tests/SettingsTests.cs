@@ -91,8 +91,11 @@ public sealed class SettingsTests
         var remoting = headless.At("spec/ports").Items.Single(p => p["name"].Text == "remoting")["port"].Text;
         var replicas = int.Parse(statefulSet.At("spec/replicas").Text!);
         var expected = Enumerable.Range(0, replicas)
-            .Select(i => $"akka.tcp://{ClusterNames.ActorSystem}@{statefulSet.At("metadata/name").Text}-{i}.{service}:{remoting}");
+            .Select(i => $"{ClusterNodeSettings.ProtocolOf(node.Tls)}://{ClusterNames.ActorSystem}@{statefulSet.At("metadata/name").Text}-{i}.{service}:{remoting}");
         Assert.Equal(expected, node.SeedNodes);
+        // The list as written names the protocol the nodes speak (akka.ssl.tcp with TLS), not one they rewrite.
+        Assert.All(rendered.OfKind("ConfigMap").Select(m => m["data"]["ATELIER_SEED_NODES"].Text).OfType<string>(),
+            list => Assert.All(list.Split(','), seed => Assert.StartsWith(ClusterNodeSettings.ProtocolOf(node.Tls) + "://", seed)));
     }
 
     [Theory]
@@ -121,10 +124,37 @@ public sealed class SettingsTests
     }
 
     [Fact]
-    public void The_readme_documents_the_discovery_settings()
+    public void The_gpu_overlay_turns_on_mutual_tls_with_files_from_a_secret_the_guide_creates()
+    {
+        var gpu = Rendered.Of("overlays/gpu");
+        var guide = File.ReadAllText(Repo.Path("docs", "deploy.md"));
+        foreach (var workload in gpu.AtelierWorkloads)
+        {
+            var container = Rendered.Containers(workload).Single(Rendered.IsAtelier);
+            var node = Rendered.Component(workload) == "coordinator"
+                ? CoordinatorSettings.From(Configuration(gpu.Environment(container), CoordinatorReads)).Node
+                : WorkerSettings.From(Configuration(gpu.Environment(container), WorkerReads)).Node;
+            Assert.NotNull(node.Tls);
+            foreach (var file in new[] { node.Tls.CertificateFile, node.Tls.KeyFile, node.Tls.AuthorityFile })
+            {
+                // Each file lies in a read-only mount of a Secret volume, under the key the guide's command creates.
+                var mount = container["volumeMounts"].Items.Single(m => file.StartsWith(m["mountPath"].Text + "/", StringComparison.Ordinal));
+                Assert.Equal("true", mount["readOnly"].Text?.ToLowerInvariant());
+                var volume = Rendered.PodSpec(workload)["volumes"].Items.Single(v => v["name"].Text == mount["name"].Text);
+                var secret = volume.At("secret/secretName").Text!;
+                Assert.Matches($@"kubectl[^\n]*create secret generic {secret}([^\n]|\\\n)*?--from-file={Path.GetFileName(file)}\b", guide);
+            }
+        }
+        // With TLS on remoting, checkpoints stay on it: the API port has no TLS.
+        var coordinator = Rendered.Containers(gpu.Coordinator).Single(Rendered.IsAtelier);
+        Assert.False(CoordinatorSettings.From(Configuration(gpu.Environment(coordinator), CoordinatorReads)).UploadsOverHttp);
+    }
+
+    [Fact]
+    public void The_readme_documents_the_discovery_and_tls_settings()
     {
         var readme = File.ReadAllText(Repo.Path("README.md"));
-        foreach (var s in KubernetesDiscovery.Settings)
+        foreach (var s in KubernetesDiscovery.Settings.Concat(NodeTlsSettings.Settings))
         {
             Assert.Contains($"`{s.Option}`", readme);
             Assert.Contains($"`{s.EnvironmentVariable}`", readme);

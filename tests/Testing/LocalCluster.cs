@@ -29,6 +29,9 @@ public sealed record LocalClusterOptions
     /// <summary>More options for every coordinator start, e.g. <c>--artifact-gc-interval 1s</c>.</summary>
     public IReadOnlyList<string> CoordinatorArguments { get; init; } = [];
 
+    /// <summary>More options for every worker start, e.g. <c>--tls-cert …</c>.</summary>
+    public IReadOnlyList<string> WorkerArguments { get; init; } = [];
+
     /// <summary>Keep the temporary directory (logs, journal) after disposal.</summary>
     public bool KeepFiles { get; init; } = Environment.GetEnvironmentVariable("ATELIER_KEEP_TEST_FILES") == "1";
 }
@@ -211,7 +214,9 @@ public sealed class LocalCluster : IAsyncDisposable
                     if (response.StatusCode != HttpStatusCode.OK) return false;
                     last = Deserialize<ClusterDto>(await response.Content.ReadAsStringAsync(ct));
                     return _workers.Where(w => !w.Process.HasExited).All(w =>
-                        last.Members.Any(m => m.Address == w.Address && m.Status == "Up" && m.Reachable));
+                        // Past the protocol: akka.ssl.tcp with --tls-cert in the options' arguments.
+                        last.Members.Any(m => m.Address.EndsWith(w.Address[w.Address.IndexOf("://", StringComparison.Ordinal)..], StringComparison.Ordinal)
+                                              && m.Status == "Up" && m.Reachable));
                 },
                 _options.StartTimeout, "the coordinator to see every worker Up and reachable",
                 DeadWorker, TimeSpan.FromMilliseconds(250), cancellationToken);
@@ -361,6 +366,7 @@ public sealed class LocalCluster : IAsyncDisposable
             "--device", "cpu", "--data-dir", Path.Combine(Directory, name),
         };
         if (_options.CoordinatorLostTimeout is { } lost) args.AddRange(["--coordinator-lost-timeout", Seconds(lost)]);
+        args.AddRange(_options.WorkerArguments);
         var process = Track(ClusterProcess.Start(name, RepoLayout.WorkerDll, args, LogFile(name), Directory));
         _workers.Add(new WorkerNode(number, port, process));
     }

@@ -52,8 +52,9 @@ public sealed record CoordinatorSettings(
     public static readonly Setting ArtifactGcGraceSetting = new("Atelier:Artifacts:GcGrace", "--artifact-gc-grace", "ATELIER_ARTIFACT_GC_GRACE", "3600s",
         "an unreferenced store file younger than this is kept (an upload whose sweep is not submitted yet)");
 
-    public static readonly Setting ArtifactTransportSetting = new("Atelier:Artifacts:Transport", "--artifact-transport", "ATELIER_ARTIFACT_TRANSPORT", HttpTransport,
-        $"how workers send checkpoints and pictures: {HttpTransport} (one PUT to the API port at this node's remoting host; over remoting when a worker cannot reach it) or {RemotingTransport} (64 KiB chunks, several times slower)");
+    public static readonly Setting ArtifactTransportSetting = new("Atelier:Artifacts:Transport", "--artifact-transport", "ATELIER_ARTIFACT_TRANSPORT", "",
+        $"how workers send checkpoints and pictures: {HttpTransport} (one PUT to the API port at this node's remoting host; over remoting when a worker cannot reach it) "
+        + $"or {RemotingTransport} (64 KiB chunks, several times slower); default {HttpTransport}, or {RemotingTransport} with --tls-cert (the API port has no TLS)");
 
     public const string HttpTransport = "http";
     public const string RemotingTransport = "remoting";
@@ -73,7 +74,7 @@ public sealed record CoordinatorSettings(
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, MaxInputSizeSetting, PostgresSetting, LeaseTimeoutSetting,
-        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, ArtifactTransportSetting, .. KubernetesDiscovery.Settings,
+        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, ArtifactTransportSetting, .. NodeTlsSettings.Settings, .. KubernetesDiscovery.Settings,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -96,6 +97,8 @@ public sealed record CoordinatorSettings(
             MaxInputBytes = configuration.GetSize(MaxInputSizeSetting),
             UploadsOverHttp = configuration.Get(ArtifactTransportSetting) switch
             {
+                // With mutual TLS on remoting the bytes stay on it: the API's plain HTTP would carry them in the clear.
+                "" => node.Tls is null,
                 HttpTransport => true,
                 RemotingTransport => false,
                 var other => throw new SettingException(ArtifactTransportSetting, other, $"{HttpTransport} or {RemotingTransport}"),

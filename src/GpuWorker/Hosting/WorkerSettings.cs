@@ -23,7 +23,7 @@ public sealed record WorkerSettings(
     [
         ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting, ClusterNodeSettings.SeedNodesSetting,
         DataDirectorySetting, CpuSlotsSetting, DeviceSetting, CoordinatorLostSetting,
-        .. KubernetesDiscovery.Settings,
+        .. NodeTlsSettings.Settings, .. KubernetesDiscovery.Settings,
     ];
 
     public static WorkerSettings From(IConfiguration configuration)

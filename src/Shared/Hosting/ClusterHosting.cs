@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Akka.Event;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
@@ -16,7 +18,7 @@ public static class ClusterHosting
         // Kubernetes: Akka.Management cluster bootstrap finds the coordinators; no seed nodes at all.
         if (node.Bootstrap is { } bootstrap) builder = builder.WithKubernetesBootstrap(node, bootstrap);
         return builder
-            .WithRemoting(new RemoteOptions { HostName = node.Host, PublicHostName = node.PublicHost, Port = node.Port })
+            .WithRemoting(Remoting(node))
             .WithClustering(new ClusterOptions
             {
                 Roles = [role],
@@ -26,7 +28,32 @@ public static class ClusterHosting
                 // through the seed nodes, see the worker's CoordinatorWatchdog).
                 SplitBrainResolver = new KeepMajorityOption { Role = ClusterNames.CoordinatorRole },
             })
-            .WithAtelierSerialization();
+            .WithAtelierSerialization()
+            // One stack trace per failed connection attempt to an unreachable node says less than SeedNodeCheck's line;
+            // membership changes (unreachable, removed) are still logged by the cluster.
+            .AddHocon("akka.remote.log-remote-lifecycle-events = off", HoconAddMode.Prepend)
+            .AddSetup(new LogFilterBuilder().ExcludeMessageContaining("Tried to associate with unreachable remote address").Build())
+            .WithActors((system, _) =>
+            {
+                NodeExit.Watch(system);
+                if (node.Bootstrap is null) system.ActorOf(Props.Create(() => new SeedNodeCheck(node.SeedNodes)), "seed-node-check");
+            });
+    }
+
+    private static RemoteOptions Remoting(ClusterNodeSettings node)
+    {
+        var options = new RemoteOptions { HostName = node.Host, PublicHostName = node.PublicHost, Port = node.Port };
+        if (node.WithTlsLoaded().TlsMaterial is not { } tls) return options;
+        options.EnableSsl = true;
+        options.Ssl = new SslOptions
+        {
+            X509Certificate = tls.Certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            CustomValidator = tls.Validator(),
+        };
+        return options;
     }
 
     /// <summary>Binds <see cref="AtelierSerializer"/> to every <see cref="IAtelierMessage"/>.</summary>
