@@ -23,7 +23,15 @@ try
     {
         "stream" => await StreamBench.RunAsync(
             (Option("--sizes") ?? "64,256").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(),
-            IntOption("--reps", 3), (Option("--transports") ?? "http,remoting").Split(','), Console.Out, interrupt.Token),
+            IntOption("--reps", 3), (Option("--transports") ?? "http,remoting").Split(','),
+            (Option("--tls") ?? "off") switch
+            {
+                "off" => [false],
+                "on" => [true],
+                "both" => [false, true],
+                var other => throw new ArgumentException($"--tls {other}: off, on or both"),
+            },
+            Console.Out, interrupt.Token),
         "failover" => await FailoverBench.RunAsync(IntOption("--reps", 5), DoubleOption("--lease-timeout", 30), Console.Out, interrupt.Token),
         "asha" => await AshaBench.RunAsync(DoubleOption("--step-seconds", 0.2), IntOption("--steps", 27), Console.Out, interrupt.Token),
         _ => throw new ArgumentException($"unknown mode '{mode}': stream, failover or asha"),

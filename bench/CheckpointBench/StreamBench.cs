@@ -20,22 +20,42 @@ internal static class StreamBench
     private const int MiB = 1 << 20;
 
     /// <summary>Each transport (the coordinator's <c>--artifact-transport</c>) in a cluster of its own, one after the other.</summary>
-    public static async Task<StreamResult> RunAsync(int[] sizesMiB, int reps, string[] transports, TextWriter output, CancellationToken ct)
+    /// <param name="tls">For each transport, a cluster without mutual TLS on remoting (false), with it (true), or both.</param>
+    public static async Task<StreamResult> RunAsync(int[] sizesMiB, int reps, string[] transports, bool[] tls, TextWriter output, CancellationToken ct)
     {
         var rows = new List<StreamRow>();
         foreach (var transport in transports)
-            rows.AddRange(await RunAsync(sizesMiB, reps, transport, output, ct));
+        foreach (var withTls in tls)
+            rows.AddRange(await RunAsync(sizesMiB, reps, transport, withTls, output, ct));
         return new StreamResult("stream", rows);
     }
 
-    private static async Task<List<StreamRow>> RunAsync(int[] sizesMiB, int reps, string transport, TextWriter output, CancellationToken ct)
+    private static async Task<List<StreamRow>> RunAsync(int[] sizesMiB, int reps, string transport, bool withTls, TextWriter output, CancellationToken ct)
+    {
+        using var certificates = withTls ? new TestCertificateAuthority("checkpoint-bench-ca") : null;
+        var certificateDirectory = withTls ? Directory.CreateTempSubdirectory("atelier-bench-tls-").FullName : null;
+        try
+        {
+            string[] tlsArguments = certificates is null ? [] : TestCertificateAuthority.Arguments(certificates.WriteNode(certificateDirectory!, "node"));
+            return await RunAsync(sizesMiB, reps, transport, withTls, tlsArguments, output, ct);
+        }
+        finally
+        {
+            if (certificateDirectory is not null) Directory.Delete(certificateDirectory, recursive: true);
+        }
+    }
+
+    private static async Task<List<StreamRow>> RunAsync(
+        int[] sizesMiB, int reps, string transport, bool withTls, string[] tlsArguments, TextWriter output, CancellationToken ct)
     {
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
-            Name = "checkpoint-bench", Workers = 1, SlotsPerWorker = 1, CoordinatorArguments = ["--artifact-transport", transport],
+            Name = "checkpoint-bench", Workers = 1, SlotsPerWorker = 1,
+            CoordinatorArguments = ["--artifact-transport", transport, .. tlsArguments], WorkerArguments = tlsArguments,
         }, ct);
+        var label = withTls ? transport + "+tls" : transport;
         var rows = new List<StreamRow>();
-        output.WriteLine($"checkpoint upload over {transport}: sizes {string.Join(", ", sizesMiB)} MiB, {reps} checkpoints each; load average {Stats.LoadAverage():0.0}");
+        output.WriteLine($"checkpoint upload over {label}: sizes {string.Join(", ", sizesMiB)} MiB, {reps} checkpoints each; load average {Stats.LoadAverage():0.0}");
         foreach (var size in sizesMiB)
         {
             // Each step sleeps before writing its checkpoint, so the previous upload has the machine to itself.
@@ -73,11 +93,11 @@ internal static class StreamBench
                 tcp.Add(bytes / await TcpCopySecondsAsync(path, Path.Combine(cluster.Directory, "tcp-copy"), ct) / 1e6);
                 hashes.Add(bytes / HashSeconds(path) / 1e6);
             }
-            var row = new StreamRow(transport, size, reps, streamed.Select(s => s.Bytes / s.Seconds / 1e6).ToList(), tcp, hashes,
+            var row = new StreamRow(label, size, reps, streamed.Select(s => s.Bytes / s.Seconds / 1e6).ToList(), tcp, hashes,
                 Stats.Median(streamed.Select(s => s.Bytes / s.Seconds / 1e6)), Stats.Median(tcp), Stats.Median(hashes), Stats.LoadAverage());
             rows.Add(row);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {size,5} MiB over {transport}: {row.StreamedMBps,7:0.0} MB/s (each: {string.Join(", ", row.Streamed.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
+                $"  {size,5} MiB over {label}: {row.StreamedMBps,7:0.0} MB/s (each: {string.Join(", ", row.Streamed.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
                 $"raw TCP {row.TcpMBps,7:0.0} MB/s (each: {string.Join(", ", row.Tcp.Select(v => v.ToString("0.0", CultureInfo.InvariantCulture)))}), " +
                 $"ratio {row.Ratio:0.00}; SHA-256 alone {row.Sha256MBps:0} MB/s; load {row.LoadAverage:0.0}"));
         }

@@ -26,13 +26,20 @@ internal static class Bench
 
         if (RepoLayout.Configuration != "Release")
             stderr.WriteLine($"scheduler-bench: warning: this is a {RepoLayout.Configuration} build; use -c Release for numbers worth quoting");
-        stderr.WriteLine($"scheduler-bench: starting a coordinator and {options.Workers} workers × {options.Slots} CPU slots ({RepoLayout.Configuration})");
+        stderr.WriteLine($"scheduler-bench: starting a coordinator and {options.Workers} workers × {options.Slots} CPU slots{(options.Tls ? ", mutual TLS on remoting" : "")} ({RepoLayout.Configuration})");
+        using var certificates = options.Tls ? new TestCertificateAuthority("scheduler-bench-ca") : null;
+        var certificateDirectory = Directory.CreateTempSubdirectory("atelier-bench-tls-").FullName;
+        string[] tls = certificates is null ? [] : TestCertificateAuthority.Arguments(certificates.WriteNode(certificateDirectory, "node"));
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
             Name = "bench",
             Workers = options.Workers,
             SlotsPerWorker = options.Slots,
+            CoordinatorArguments = tls,
+            WorkerArguments = tls,
         }, cancel.Token);
+        // The nodes read their certificate files at start.
+        Directory.Delete(certificateDirectory, recursive: true);
 
         BenchResult? result = null;
         try

@@ -3,17 +3,18 @@ using System.Globalization;
 namespace Atelier.SchedulerBench;
 
 /// <summary>The command line of the benchmark.</summary>
-internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0)
+internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0, bool Tls = false)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S]
-               [--steps K] [--step-ms M] [--timeout SECONDS] [--json]
+               [--steps K] [--step-ms M] [--timeout SECONDS] [--tls] [--json]
 
         Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), submits a random sweep of N
         synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
         metric per step, waits for it, and reports the throughput, the overhead against the ideal wall time
         (N × K × M / (W × S)), the metric events per second the coordinator took in, and the slots' idle gaps
-        between trials. --json adds a final JSON line.
+        between trials. --tls runs every node with mutual TLS on remoting (a CA and a node certificate made for
+        the run). --json adds a final JSON line.
         """;
 
     public static BenchOptions? Parse(string[] args, TextWriter error)
@@ -25,6 +26,11 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
             if (arg == "--json")
             {
                 options = options with { Json = true };
+                continue;
+            }
+            if (arg == "--tls")
+            {
+                options = options with { Tls = true };
                 continue;
             }
             if (arg is "-h" or "--help")
