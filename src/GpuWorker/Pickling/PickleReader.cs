@@ -23,6 +23,13 @@ internal enum PickleVocabulary
 /// tuples, ints, floats, strings, byte strings, plus the objects of its <see cref="PickleVocabulary"/>. It never
 /// calls anything: any global outside the vocabulary, any other opcode or a truncated stream is refused with a
 /// message naming the file and offset.
+/// <para>
+/// Why not Razorvine.Pickle 1.5 (already here through TorchSharp.PyBridge): for a global it has no constructor for, it
+/// builds a <c>ClassDict</c> instead of refusing it (it fails only when that class needs constructor arguments), so a
+/// file naming an unexpected class would load and fail later, far from its cause; its errors name no offset; and
+/// numpy's reconstruct and dtype and torch's persistent ids need constructors written for it anyway. An allow-list
+/// that refuses everything else, with errors that say where, is what reading downloaded files needs.
+/// </para>
 /// </summary>
 internal sealed class PickleReader
 {
