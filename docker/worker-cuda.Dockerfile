@@ -45,6 +45,8 @@ ENV ATELIER_HOST=0.0.0.0 \
     CUDA_CACHE_PATH=/tmp/cuda-cache
 USER 1654:1654
 EXPOSE 4053 8558
+# Healthy while Up in the cluster: the worker keeps DATA-DIR/cluster-member then (a bare connection to
+# the remoting port would be a failed handshake with mutual TLS).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=120s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${ATELIER_PORT:-4053}"]
+    CMD ["bash", "-c", "test -f \"${ATELIER_DATA_DIR:-/var/lib/atelier/worker}/cluster-member\""]
 ENTRYPOINT ["dotnet", "Atelier.GpuWorker.dll"]

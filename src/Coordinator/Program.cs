@@ -35,6 +35,8 @@ if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } re
 }
 
 builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
+// ASP.NET's per-request lines would log each upload URL, whose id is the capability to send that upload's bytes.
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
 builder.Services.AddReports(settings);

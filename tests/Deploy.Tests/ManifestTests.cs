@@ -67,11 +67,14 @@ public sealed class ManifestTests
             var coordinator = Rendered.Containers(rendered.Coordinator).Single(Rendered.IsAtelier);
             var worker = Rendered.Containers(rendered.Worker).Single(Rendered.IsAtelier);
             // The coordinator's API serves /healthz/* (HealthEndpoints); a worker serves no HTTP (Akka.Management runs only with
-            // --discovery kubernetes), so its probes connect to its remoting port, which listens while the actor system runs.
+            // --discovery kubernetes) and with TLS a bare connection to remoting is a failed handshake, so its probes test for
+            // the file it keeps in its data directory while it is Up (MembershipFile).
             Assert.Equal(("/healthz/ready", "api"), (coordinator.At("readinessProbe/httpGet/path").Text, coordinator.At("readinessProbe/httpGet/port").Text));
             Assert.Equal(("/healthz/live", "api"), (coordinator.At("livenessProbe/httpGet/path").Text, coordinator.At("livenessProbe/httpGet/port").Text));
+            var dataDirectory = rendered.Environment(worker)["ATELIER_DATA_DIR"].Value;
             foreach (var probe in new[] { "startupProbe", "readinessProbe", "livenessProbe" })
-                Assert.Equal("remoting", worker.At($"{probe}/tcpSocket/port").Text);
+                Assert.Equal(["test", "-f", $"{dataDirectory}/{Atelier.GpuWorker.Hosting.MembershipFile.FileName}"],
+                    worker.At($"{probe}/exec/command").Items.Select(i => i.Text));
         }
     }
 

@@ -47,11 +47,15 @@ public sealed class SeedNodeCheckTests : IAsyncDisposable
         Assert.False(worker.HasExited, "the worker exited instead of retrying:\n" + worker.LogTail());
         Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("   at ", StringComparison.Ordinal)); // no stack traces
         Assert.DoesNotContain("AssociationError", log);
+        var membership = Path.Combine(_directory, "worker", "cluster-member"); // kept only while Up: the probes' file
+        Assert.False(File.Exists(membership));
 
         // A coordinator at the second seed address: the worker joins it and says so.
         _processes.Add(ClusterProcess.Start("coordinator", RepoLayout.CoordinatorDll,
             ["--port", Invariant(coordinatorPort), "--api-port", Invariant(apiPort), "--data-dir", Path.Combine(_directory, "coordinator")],
             Path.Combine(_directory, "coordinator.log"), _directory));
         await Poll.UntilAsync(_ => Task.FromResult(worker.CountInLog("joined the cluster") == 1), TimeSpan.FromSeconds(60), "the worker joins", cancellationToken: ct);
+        await Poll.UntilAsync(_ => Task.FromResult(File.Exists(membership)), TimeSpan.FromSeconds(10), "the membership file", cancellationToken: ct);
+        Assert.StartsWith("akka.tcp://atelier@127.0.0.1:", File.ReadAllText(membership));
     }
 }

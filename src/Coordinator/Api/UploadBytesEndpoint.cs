@@ -31,8 +31,17 @@ public static class UploadBytesEndpoint
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
             bodyLimit.MaxRequestBodySize = null; // the offer's size is the cap, checked below as the bytes come
 
-        var (error, sha) = await WriteAsync(context.Request, claimed, ct);
-        ingest.ActorRef.Tell(new ArtifactIngest.Arrived(id, ArtifactIngest.ByteRoute.Http, error, sha));
+        string? error = "the request ended before its bytes were written";
+        var sha = "";
+        try
+        {
+            (error, sha) = await WriteAsync(context.Request, claimed, ct);
+        }
+        finally
+        {
+            // Whatever happened, the claimed upload ends now, not when it expires.
+            ingest.ActorRef.Tell(new ArtifactIngest.Arrived(id, ArtifactIngest.ByteRoute.Http, error, sha));
+        }
         return error is null ? Results.NoContent() : SweepEndpoints.Error(StatusCodes.Status400BadRequest, error);
     }
 

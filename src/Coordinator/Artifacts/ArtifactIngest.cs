@@ -109,7 +109,13 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 
     private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting)
     {
-        /// <summary>An HTTP request took the bytes on: the SinkRef, never used, fails later and is ignored.</summary>
+        /// <summary>
+        /// Which way the bytes come, taken by the first to start writing (the stream's first chunk, an HTTP claim): the
+        /// other way is refused, and its end (the unused SinkRef timing out) changes nothing.
+        /// </summary>
+        public RouteClaim Route { get; } = new();
+
+        /// <summary>An HTTP request claimed the bytes: a second one is refused.</summary>
         public bool ViaHttp { get; init; }
 
         /// <summary>When the offer arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
@@ -117,6 +123,17 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 
         /// <summary>The order in which its <see cref="RecordArtifact"/> went to the sweep; null until then.</summary>
         public long? RecordSent { get; init; }
+    }
+
+    /// <summary>Which way an upload's bytes come: taken once, by the first way that starts writing; safe from any thread.</summary>
+    public sealed class RouteClaim
+    {
+        private int _owner = -1;
+
+        /// <summary>True when <paramref name="route"/> has the bytes (now or already), false when the other way has them.</summary>
+        public bool TryTake(ByteRoute route) => Interlocked.CompareExchange(ref _owner, (int)route, -1) is var before && (before == -1 || before == (int)route);
+
+        public ByteRoute? Owner => Volatile.Read(ref _owner) is var owner and >= 0 ? (ByteRoute)owner : null;
     }
 
     private void Begin(OfferArtifact offer, IActorRef uploader)
@@ -135,16 +152,21 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         // The sink's materialized SinkRef goes to the uploader. The bytes are hashed as they are written (no second read
         // of the file to check it); the write completing tells us the bytes are in, and what they hash to.
         var writer = new HashingFileWriter(temp);
+        var upload = new Upload(offer, temp, null, []);
+        var route = upload.Route;
         var (sinkRef, written) = StreamRefs.SinkRef<byte[]>()
-            .ToMaterialized(Sink.ForEachAsync<byte[]>(1, writer.WriteAsync), Keep.Both)
+            .ToMaterialized(Sink.ForEachAsync<byte[]>(1, chunk => route.TryTake(ByteRoute.Stream)
+                ? writer.WriteAsync(chunk)
+                : throw new IOException("the bytes are arriving over HTTP")), Keep.Both)
             .Run(_materializer);
-        _uploads[id] = new Upload(offer, temp, null, []);
+        _uploads[id] = upload;
         written.ContinueWith(t =>
             {
                 using (writer)
                 {
                     if (!t.IsCompletedSuccessfully)
                         return new Arrived(id, ByteRoute.Stream, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
+                    if (!route.TryTake(ByteRoute.Stream)) return new Arrived(id, ByteRoute.Stream, "the bytes are arriving over HTTP");
                     return new Arrived(id, ByteRoute.Stream, null, writer.Finish());
                 }
             })
@@ -158,10 +180,14 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
 
     private void Claim(ClaimUpload c)
     {
-        if (!_uploads.TryGetValue(c.UploadId, out var upload) || upload.Result is not null || upload.RecordSent is not null)
+        if (_uploadUrls is null)
+            Sender.Tell(new UploadResult(c.UploadId, false, "this coordinator takes upload bytes over remoting only (--artifact-transport remoting)"));
+        else if (!_uploads.TryGetValue(c.UploadId, out var upload) || upload.Result is not null || upload.RecordSent is not null)
             Sender.Tell(new UploadResult(c.UploadId, false, "no upload waits for bytes under this id (it expired, ended or never started)"));
         else if (upload.ViaHttp)
             Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are being sent already"));
+        else if (!upload.Route.TryTake(ByteRoute.Http))
+            Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are arriving through its stream already"));
         else
         {
             _uploads[c.UploadId] = upload with { ViaHttp = true };
@@ -172,8 +198,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     private void Arrive(Arrived a)
     {
         if (!_uploads.TryGetValue(a.UploadId, out var upload) || upload.Result is not null) return;
-        // The SinkRef of an upload sent over HTTP is never used: its subscription times out, which is no failure.
-        if (upload.ViaHttp && a.Route == ByteRoute.Stream) return;
+        // Only the way that took the bytes (or the timer) ends the upload: the SinkRef of an upload sent over HTTP is never
+        // used, and its subscription timing out is no failure.
+        if (a.Route != ByteRoute.Timeout && upload.Route.Owner is { } owner && owner != a.Route) return;
         var artifact = upload.Offer.Artifact;
         var error = a.Error ?? _store.Commit(upload.TempFile, a.Sha256, artifact.Sha256, artifact.Size);
         if (error is not null)

@@ -6,8 +6,8 @@ namespace Atelier.Coordinator.Artifacts;
 /// Writes an upload's chunks into its temporary file and hashes them on the way in, so that the check on arrival
 /// (<see cref="ArtifactStore.Commit(string, string, string, long)"/>) needs no second read of the file.
 /// One chunk at a time: <see cref="WriteAsync(ReadOnlyMemory{byte})"/> is never called again before the previous call has completed.
-/// The file is created (<see cref="FileMode.CreateNew"/>) by the first write or by <see cref="Finish"/>: an upload offers
-/// two ways in (a StreamRef, an HTTP PUT), and the file system lets only the first of them that writes create it.
+/// The file is created (<see cref="FileMode.CreateNew"/>) by the first write or by <see cref="Finish"/>: the writer of an
+/// upload's StreamRef that is never used (its bytes came over HTTP) creates nothing.
 /// </summary>
 public sealed class HashingFileWriter(string path) : IDisposable
 {

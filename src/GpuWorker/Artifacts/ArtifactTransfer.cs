@@ -22,8 +22,13 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
     /// <summary>One HTTP client for the process, as .NET advises (its connections are pooled and reused).</summary>
     private static readonly HttpUpload Http = new();
 
-    /// <summary>Coordinators (scheme, host, port) this process could not reach over HTTP: said once each in the log.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Unreachable = new();
+    /// <summary>
+    /// Coordinators (scheme, host, port) this process could not reach over HTTP, and when: said once each in the log, and
+    /// not tried again for <see cref="RetryUnreachable"/> (a dropped connection attempt costs the whole connect timeout).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, DateTime> Unreachable = new();
+
+    private static readonly TimeSpan RetryUnreachable = TimeSpan.FromMinutes(5);
 
     /// <summary>Hashes and uploads <paramref name="path"/> (inside <paramref name="workDirectory"/>); null when stored, else why not.</summary>
     public async Task<string?> UploadAsync(
@@ -41,14 +46,18 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         if (reply is UploadResult refused) return refused.Error ?? "refused";
         var to = (UploadTo)reply;
         var sent = false;
-        if (to.Url is { } url)
+        if (to.Url is { } url && !(Unreachable.TryGetValue(new Uri(url).GetLeftPart(UriPartial.Authority), out var since)
+                                     && DateTime.UtcNow - since < RetryUnreachable))
         {
             var put = await Http.PutAsync(url, file.FullName, info.Size, ct);
             if (put.Connected && put.Error is not null) return put.Error;
             sent = put.Connected;
-            if (!sent && Unreachable.TryAdd(new Uri(url).GetLeftPart(UriPartial.Authority), true))
+            var authority = new Uri(url).GetLeftPart(UriPartial.Authority);
+            if (sent) Unreachable.TryRemove(authority, out _);
+            else if (Unreachable.TryAdd(authority, DateTime.UtcNow))
                 system.Log.Warning("artifacts: {0}; uploads to it go over remoting instead (several times slower). Let workers reach the "
                     + "coordinator's API port, or set its --artifact-transport remoting", put.Error);
+            else Unreachable[authority] = DateTime.UtcNow;
         }
         if (!sent) await ReadChunks(file.FullName).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
         var result = await to.Store.Ask<UploadResult>(new ConfirmUpload(to.UploadId), TimeSpan.FromMinutes(2), ct);

@@ -28,7 +28,8 @@ public static class WorkerAkka
             {
                 InputCacheDirectory = Path.Combine(settings.DataDirectory, "inputs"),
             })
-            .WithCoordinatorWatchdog(lifetime, provider.GetRequiredService<IHostApplicationLifetime>(), settings.CoordinatorLostTimeout));
+            .WithCoordinatorWatchdog(lifetime, provider.GetRequiredService<IHostApplicationLifetime>(), settings.CoordinatorLostTimeout)
+            .WithActors((system, _) => system.ActorOf(Props.Create(() => new MembershipFile(settings.DataDirectory)), "membership-file")));
 
     public static AkkaConfigurationBuilder WithCoordinatorWatchdog(
         this AkkaConfigurationBuilder builder, WorkerLifetime lifetime, IHostApplicationLifetime host, TimeSpan timeout) =>

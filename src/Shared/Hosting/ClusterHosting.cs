@@ -36,7 +36,8 @@ public static class ClusterHosting
             .WithActors((system, _) =>
             {
                 NodeExit.Watch(system);
-                if (node.Bootstrap is null) system.ActorOf(Props.Create(() => new SeedNodeCheck(node.SeedNodes)), "seed-node-check");
+                var tls = node.Tls is not null;
+                if (node.Bootstrap is null) system.ActorOf(Props.Create(() => new SeedNodeCheck(node.SeedNodes, tls)), "seed-node-check");
             });
     }
 

@@ -83,8 +83,15 @@ public sealed record NodeTlsMaterial(X509Certificate2 Certificate, X509Certifica
         chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.VerificationTime = now;
+        // A peer's certificate must not make this node fetch anything (its AIA URLs are the peer's choice), and must be
+        // meant for both ends of a node-to-node connection.
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1")); // serverAuth
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.2")); // clientAuth
         if (chain.Build(certificate)) return null;
         var statuses = chain.ChainStatus.Select(s => s.Status).ToHashSet();
+        if (statuses.Contains(X509ChainStatusFlags.NotValidForUsage))
+            return $"{name} is not for both server and client authentication (extended key usage serverAuth, clientAuth)";
         if (statuses.Overlaps([X509ChainStatusFlags.UntrustedRoot, X509ChainStatusFlags.PartialChain]))
             return $"{name} (issuer '{certificate.Issuer}') is not signed by the cluster's CA ('{string.Join("', '", authorities.Select(a => a.Subject))}')";
         return $"{name}: {string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()))}";

@@ -2,6 +2,8 @@ using System.Net;
 using System.Security.Cryptography;
 using Akka.Actor;
 using Akka.Hosting;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Hosting;
@@ -31,6 +33,7 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
     private HttpClient _http = null!;
     private ArtifactStore _store = null!;
     private IActorRef _ingest = null!;
+    private IngestRef _ingestRef = null!;
     private Akka.TestKit.TestProbe _sweeps = null!;
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -45,7 +48,7 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
-        var ingest = new IngestRef();
+        var ingest = _ingestRef = new IngestRef();
         builder.Services.AddSingleton<IRequiredActor<ArtifactIngest>>(ingest);
         _app = builder.Build();
         _app.UseJsonErrors();
@@ -167,6 +170,43 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
         var (again, againBody) = await PutAsync(to.Url!, new ByteArrayContent(bytes));
         Assert.Equal(HttpStatusCode.NotFound, again);
         Assert.Contains("no upload waits for bytes under this id", againBody);
+    }
+
+    [Fact]
+    public async Task A_put_for_bytes_already_arriving_through_the_stream_is_refused_and_the_stream_upload_completes()
+    {
+        var (bytes, info) = Checkpoint(2 * ChunkSize);
+        var (uploader, to) = await OfferAsync(info);
+        var rest = new TaskCompletionSource<byte[]>();
+        Source.Single(bytes[..ChunkSize]).Concat(Source.FromTask(rest.Task)).RunWith(to.Sink.Sink, Sys.Materializer());
+        await Task.Delay(500, Ct); // the first chunk is written
+
+        var (status, body) = await PutAsync(to.Url!, new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("arriving through its stream already", body);
+
+        rest.SetResult(bytes[ChunkSize..]);
+        Assert.Equal(info, (await _sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10), cancellationToken: Ct)).Artifact);
+        _ingest.Tell(new ArtifactRecorded(Sweep, info.Sha256, null));
+        Assert.True((await ConfirmAsync(uploader, to)).Stored);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(_store.PathOf(info.Sha256), Ct));
+    }
+
+    [Fact]
+    public async Task A_coordinator_that_takes_bytes_over_remoting_only_gives_no_url_and_refuses_a_put()
+    {
+        var (_, info) = Checkpoint(1000);
+        var store = _store;
+        var registry = ActorRegistry;
+        var remotingOnly = Sys.ActorOf(Props.Create(() => new ArtifactIngest(store, registry, null)));
+        _ingestRef.ActorRef = remotingOnly;
+        var uploader = CreateTestProbe();
+        remotingOnly.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 0, 1, info), uploader.Ref));
+        var to = await uploader.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10), cancellationToken: Ct);
+        Assert.Null(to.Url);
+        var (status, body) = await PutAsync(ArtifactIngest.UploadPath + to.UploadId, new ByteArrayContent(new byte[1000]));
+        Assert.Equal(HttpStatusCode.NotFound, status);
+        Assert.Contains("over remoting only", body);
     }
 
     private sealed class IngestRef : IRequiredActor<ArtifactIngest>
