@@ -83,7 +83,15 @@ internal sealed class CannedServer : IDisposable
     public void Dispose()
     {
         _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed HttpListener looks its endpoint up again to close it, binding the port anew; when another test's
+            // socket took the port meanwhile, that throws "Address already in use". The listener is stopped already.
+        }
         _loop.Wait(TimeSpan.FromSeconds(5));
     }
 }
