@@ -111,12 +111,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     {
         /// <summary>
         /// Which way the bytes come, taken by the first to start writing (the stream's first chunk, an HTTP claim): the
-        /// other way is refused, and its end (the unused SinkRef timing out) changes nothing.
+        /// other way is refused (so is a second HTTP claim), and its end (the unused SinkRef timing out) changes nothing.
         /// </summary>
         public RouteClaim Route { get; } = new();
-
-        /// <summary>An HTTP request claimed the bytes: a second one is refused.</summary>
-        public bool ViaHttp { get; init; }
 
         /// <summary>When the offer arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks).</summary>
         public long Offered { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -184,15 +181,12 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
             Sender.Tell(new UploadResult(c.UploadId, false, "this coordinator takes upload bytes over remoting only (--artifact-transport remoting)"));
         else if (!_uploads.TryGetValue(c.UploadId, out var upload) || upload.Result is not null || upload.RecordSent is not null)
             Sender.Tell(new UploadResult(c.UploadId, false, "no upload waits for bytes under this id (it expired, ended or never started)"));
-        else if (upload.ViaHttp)
+        else if (upload.Route.Owner == ByteRoute.Http)
             Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are being sent already"));
         else if (!upload.Route.TryTake(ByteRoute.Http))
             Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are arriving through its stream already"));
         else
-        {
-            _uploads[c.UploadId] = upload with { ViaHttp = true };
             Sender.Tell(new UploadClaimed(upload.TempFile, upload.Offer.Artifact.Size));
-        }
     }
 
     private void Arrive(Arrived a)

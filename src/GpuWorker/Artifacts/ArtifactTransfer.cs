@@ -45,23 +45,32 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
         var reply = await sweeps().Ask<object>(new OfferArtifact(sweep, trial, attempt, info), AskTimeout, ct);
         if (reply is UploadResult refused) return refused.Error ?? "refused";
         var to = (UploadTo)reply;
-        var sent = false;
-        if (to.Url is { } url && !(Unreachable.TryGetValue(new Uri(url).GetLeftPart(UriPartial.Authority), out var since)
-                                     && DateTime.UtcNow - since < RetryUnreachable))
-        {
-            var put = await Http.PutAsync(url, file.FullName, info.Size, ct);
-            if (put.Connected && put.Error is not null) return put.Error;
-            sent = put.Connected;
-            var authority = new Uri(url).GetLeftPart(UriPartial.Authority);
-            if (sent) Unreachable.TryRemove(authority, out _);
-            else if (Unreachable.TryAdd(authority, DateTime.UtcNow))
-                system.Log.Warning("artifacts: {0}; uploads to it go over remoting instead (several times slower). Let workers reach the "
-                    + "coordinator's API port, or set its --artifact-transport remoting", put.Error);
-            else Unreachable[authority] = DateTime.UtcNow;
-        }
+        var (sent, error) = to.Url is { } url ? await PutOverHttpAsync(url, file.FullName, info.Size, ct) : (false, null);
+        if (error is not null) return error;
         if (!sent) await ReadChunks(file.FullName).WatchTermination((_, done) => done).To(to.Sink.Sink).Run(_materializer);
         var result = await to.Store.Ask<UploadResult>(new ConfirmUpload(to.UploadId), TimeSpan.FromMinutes(2), ct);
         return result.Stored ? null : result.Error ?? "refused";
+    }
+
+    /// <summary>
+    /// Sends the file to <paramref name="url"/> unless its coordinator was unreachable lately: sent (and the error that ends
+    /// the upload, if any), or not sent, for the caller to stream the bytes over remoting.
+    /// </summary>
+    private async Task<(bool Sent, string? Error)> PutOverHttpAsync(string url, string path, long size, CancellationToken ct)
+    {
+        var authority = new Uri(url).GetLeftPart(UriPartial.Authority);
+        if (Unreachable.TryGetValue(authority, out var since) && DateTime.UtcNow - since < RetryUnreachable) return (false, null);
+        var put = await Http.PutAsync(url, path, size, ct);
+        if (put.Connected)
+        {
+            if (put.Error is null) Unreachable.TryRemove(authority, out _);
+            return (true, put.Error);
+        }
+        if (Unreachable.TryAdd(authority, DateTime.UtcNow))
+            system.Log.Warning("artifacts: {0}; uploads to it go over remoting instead (several times slower). Let workers reach the "
+                + "coordinator's API port, or set its --artifact-transport remoting", put.Error);
+        else Unreachable[authority] = DateTime.UtcNow;
+        return (false, null);
     }
 
     /// <summary>Downloads <paramref name="artifact"/> into the work directory under its file name; null when the bytes check out, else why not.</summary>
