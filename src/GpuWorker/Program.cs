@@ -8,6 +8,16 @@ using Microsoft.Extensions.Hosting;
 
 // Before anything touches libtorch: its CPU convolutions' AVX-512 kernels are wrong on some processors.
 OneDnnIsa.CapUnlessChosen();
+// Then off oneDNN altogether: its convolution backward pass returns NaN now and then (see CpuConvolutions).
+try
+{
+    CpuConvolutions.KeepOnNativeKernelsUnlessChosen();
+}
+catch (InvalidOperationException e)
+{
+    Console.Error.WriteLine($"worker: {e.Message}");
+    return 2;
+}
 
 if (args.Length > 0 && args[0] == "run")
 {

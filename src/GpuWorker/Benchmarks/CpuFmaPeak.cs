@@ -8,8 +8,9 @@ namespace Atelier.GpuWorker.Benchmarks;
 /// 32 for AVX2, 64 for AVX-512), or one add and one multiply pipe without FMA (lanes × 2). That holds for Intel
 /// since Haswell (Xeons with a single 512-bit FMA port reach half the AVX-512 figure), AMD Zen 2, 3 and 5 (mobile
 /// Zen 5 halves AVX-512 as Zen 4 does). Zen 4 (family 25) runs AVX-512 on 256-bit halves, so it counts as 256 bits.
-/// <see cref="Isa"/> is the widest set the CPU has (<see cref="CpuIsa"/>) under the worker's cap on oneDNN, which runs
-/// the convolutions (<see cref="Hosting.OneDnnIsa"/>); libtorch's GEMMs (MKL) are not capped, and are measured instead.
+/// <see cref="Isa"/> is the widest set the CPU has (<see cref="CpuIsa"/>); when oneDNN runs the convolutions
+/// (<see cref="Hosting.CpuConvolutions"/>, off by default), under the worker's cap on it (<see cref="Hosting.OneDnnIsa"/>).
+/// libtorch's GEMMs (MKL), which run the convolutions otherwise, are not capped, and are measured as well.
 /// </summary>
 public sealed record CpuFmaPeak(int Cores, double Ghz, string ClockSource, string Isa, string CpuIsa, int VectorBits, int FmaUnits, int FlopPerCycle)
 {
@@ -26,7 +27,8 @@ public sealed record CpuFmaPeak(int Cores, double Ghz, string ClockSource, strin
             if (!File.Exists("/proc/cpuinfo")) return null;
             const string maxFreq = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq";
             return FromCpuInfo(File.ReadAllText("/proc/cpuinfo"), File.Exists(maxFreq) ? File.ReadAllText(maxFreq) : null,
-                threads, Environment.ProcessorCount, Environment.GetEnvironmentVariable(Hosting.OneDnnIsa.Variable));
+                threads, Environment.ProcessorCount,
+                Hosting.CpuConvolutions.OneDnnChosen() ? Environment.GetEnvironmentVariable(Hosting.OneDnnIsa.Variable) : null);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

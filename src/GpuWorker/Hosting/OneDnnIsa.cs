@@ -8,7 +8,8 @@ namespace Atelier.GpuWorker.Hosting;
 /// 3 % of calls when a layer has 8 channels (not a multiple of 16; VGG19 at width 1/8 has them), so a CPU trial would
 /// diverge or differ between runs. Its AVX2 kernels are right on the same machine (<c>OneDnnIsaTests</c>). oneDNN reads
 /// <c>ONEDNN_MAX_CPU_ISA</c> once, at its first primitive, so this runs first thing in the process. Set the variable
-/// yourself (e.g. <c>ALL</c>) to choose; <c>DNNL_MAX_CPU_ISA</c> (its old name) counts as a choice too.
+/// yourself (e.g. <c>ALL</c>) to choose; <c>DNNL_MAX_CPU_ISA</c> (its old name) counts as a choice too. The worker keeps
+/// convolutions off oneDNN altogether (<see cref="CpuConvolutions"/>), so the cap matters with <c>ATELIER_CPU_ONEDNN=on</c>.
 /// </summary>
 public static class OneDnnIsa
 {
