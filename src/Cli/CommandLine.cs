@@ -1,3 +1,4 @@
+using Atelier.Shared.Hosting;
 using System.Globalization;
 
 namespace Atelier.Cli;
@@ -254,7 +255,7 @@ internal static class CommandLine
 
         var palette = words[0];
         if (!CommandCatalog.Palettes.Contains(palette))
-            return (null, "", [], $"unknown command '{palette}'{Suggest(palette, [.. CommandCatalog.Palettes, "help"])}");
+            return (null, "", [], $"unknown command '{palette}'{NearMiss.Suggest(palette, [.. CommandCatalog.Palettes, "help"])}");
 
         var commands = CommandCatalog.CommandsOf(palette);
         if (words.Count == 1)
@@ -262,7 +263,7 @@ internal static class CommandLine
 
         return CommandCatalog.Find(palette, words[1]) is { } command
             ? (command.Kind, command.Topic, words.Skip(2).ToList(), null)
-            : (null, palette, [], $"unknown {palette} command '{words[1]}'{Suggest(words[1], commands)}");
+            : (null, palette, [], $"unknown {palette} command '{words[1]}'{NearMiss.Suggest(words[1], commands)}");
     }
 
     private static string? CheckOperands(CommandKind? kind, List<string> operands) => kind switch
@@ -326,25 +327,4 @@ internal static class CommandLine
 
     private static bool SameServer(string a, string b) =>
         ServerAddress.TryParse(a, out var x, out _) && ServerAddress.TryParse(b, out var y, out _) && x == y;
-
-    /// <summary>" (did you mean 'x'?)" for a near miss among <paramref name="known"/>, else "".</summary>
-    internal static string Suggest(string word, IEnumerable<string> known)
-    {
-        var best = known.MinBy(k => Distance(word, k));
-        return best is not null && Distance(word, best) <= 2 ? $" (did you mean '{best}'?)" : "";
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (var i = 1; i <= a.Length; i++)
-        {
-            var current = new int[b.Length + 1];
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-        return previous[b.Length];
-    }
 }

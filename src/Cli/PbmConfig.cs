@@ -1,3 +1,4 @@
+using Atelier.Shared.Hosting;
 using System.Text.Json;
 
 namespace Atelier.Cli;
@@ -95,7 +96,7 @@ internal sealed record PbmConfig(string Path, Uri? Server, string? Token)
             foreach (var property in root.EnumerateObject())
             {
                 if (!Settings.Contains(property.Name))
-                    return Fail($"the config file {path} has an unknown setting \"{property.Name}\"{CommandLine.Suggest(property.Name, Settings)}: the settings are {CommandCatalog.And(Settings)}");
+                    return Fail($"the config file {path} has an unknown setting \"{property.Name}\"{NearMiss.Suggest(property.Name, Settings)}: the settings are {CommandCatalog.And(Settings)}");
                 if (property.Value.ValueKind == JsonValueKind.Null)
                     continue;
                 if (property.Value.ValueKind != JsonValueKind.String)

@@ -5,6 +5,9 @@ using Atelier.Coordinator.Reports;
 using Atelier.Shared.Hosting;
 using Prometheus;
 
+if (SettingArguments.Screen("coordinator", CoordinatorSettings.All, args) is { } screened)
+    return screened.Print();
+
 var builder = WebApplication.CreateSlimBuilder(args);
 builder.Configuration.AddAtelierSettings(CoordinatorSettings.All, args);
 CoordinatorSettings settings;

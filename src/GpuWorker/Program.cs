@@ -28,6 +28,11 @@ if (args.Length > 0 && args[0] == "run")
 
 if (args.Length > 0 && args[0] == "bench") return BenchCommand.Execute(args[1..], Console.Out, Console.Error);
 
+if (SettingArguments.Screen("worker", WorkerSettings.All, args,
+        "run JOB [-p NAME=VALUE]... --out DIR [--resume]   (one job, standalone)",
+        "bench KIND [options]   (kinds: style-transfer, cifar-vgg19)") is { } screened)
+    return screened.Print();
+
 // A stop signal ends the process even if the cluster also dropped this node while stopping.
 var stopRequested = false;
 using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => stopRequested = true);

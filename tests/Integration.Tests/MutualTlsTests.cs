@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net.Http.Json;
 using Atelier.Shared.Api;
 using Atelier.Testing;
@@ -12,25 +11,9 @@ namespace Atelier.Integration.Tests;
 /// </summary>
 public sealed class MutualTlsTests : IAsyncDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("atelier-tls-").FullName;
-    private readonly List<ClusterProcess> _processes = [];
+    private readonly NodeProcesses _nodes = new("atelier-tls-");
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes) await process.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
-
-    private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private ClusterProcess StartWorker(string name, string seed, IEnumerable<string> extra)
-    {
-        var process = ClusterProcess.Start(name, RepoLayout.WorkerDll,
-            ["--seed-nodes", seed, "--port", Invariant(FreePorts.Next()), "--cpu-slots", "1", "--device", "cpu", "--data-dir", Path.Combine(_directory, name), .. extra],
-            Path.Combine(_directory, name + ".log"), _directory);
-        _processes.Add(process);
-        return process;
-    }
+    public ValueTask DisposeAsync() => _nodes.DisposeAsync();
 
     [Fact(Timeout = 300_000)]
     public async Task Only_nodes_with_a_certificate_from_the_cluster_ca_join_and_the_cluster_works_meanwhile()
@@ -38,14 +21,14 @@ public sealed class MutualTlsTests : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         using var ours = new TestCertificateAuthority("atelier-test-ca");
         using var theirs = new TestCertificateAuthority("some-other-ca");
-        var node = TestCertificateAuthority.Arguments(ours.WriteNode(Path.Combine(_directory, "ours"), "atelier-node"));
+        var node = TestCertificateAuthority.Arguments(ours.WriteNode(Path.Combine(_nodes.Directory, "ours"), "atelier-node"));
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
             Name = "tls", Workers = 1, SlotsPerWorker = 1, CoordinatorArguments = node, WorkerArguments = node,
         }, ct);
 
-        var stranger = StartWorker("stranger", cluster.SeedNode, TestCertificateAuthority.Arguments(theirs.WriteNode(Path.Combine(_directory, "theirs"), "atelier-node")));
-        var plain = StartWorker("plain", cluster.SeedNode, []);
+        var stranger = _nodes.StartWorker("stranger", cluster.SeedNode, TestCertificateAuthority.Arguments(theirs.WriteNode(Path.Combine(_nodes.Directory, "theirs"), "atelier-node")));
+        var plain = _nodes.StartWorker("plain", cluster.SeedNode, []);
 
         // A sweep that runs about 20 s on the one member slot while the two outsiders keep trying.
         var sweep = (await cluster.SubmitAsync("""
@@ -95,14 +78,14 @@ public sealed class MutualTlsTests : IAsyncDisposable
         using var theirs = new TestCertificateAuthority("some-other-ca");
         var files = bad switch
         {
-            "expired" => ours.WriteNode(Path.Combine(_directory, "ours"), "atelier-node", DateTimeOffset.UtcNow.AddDays(-1)),
-            "other-ca" => theirs.WriteNode(Path.Combine(_directory, "theirs"), "atelier-node") with
+            "expired" => ours.WriteNode(Path.Combine(_nodes.Directory, "ours"), "atelier-node", DateTimeOffset.UtcNow.AddDays(-1)),
+            "other-ca" => theirs.WriteNode(Path.Combine(_nodes.Directory, "theirs"), "atelier-node") with
             {
-                Authority = ours.WriteNode(Path.Combine(_directory, "ours"), "unused").Authority,
+                Authority = ours.WriteNode(Path.Combine(_nodes.Directory, "ours"), "unused").Authority,
             },
-            _ => ours.WriteNode(Path.Combine(_directory, "ours"), "atelier-node") with { Key = Path.Combine(_directory, "missing.key") },
+            _ => ours.WriteNode(Path.Combine(_nodes.Directory, "ours"), "atelier-node") with { Key = Path.Combine(_nodes.Directory, "missing.key") },
         };
-        var worker = StartWorker("worker", "akka.tcp://atelier@127.0.0.1:1", TestCertificateAuthority.Arguments(files));
+        var worker = _nodes.StartWorker("worker", "akka.tcp://atelier@127.0.0.1:1", TestCertificateAuthority.Arguments(files));
         Assert.True(await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)), worker.LogTail());
         Assert.Equal(3, worker.ExitCode);
         var lines = worker.ReadLog().Split('\n').Where(l => l.StartsWith("worker: ", StringComparison.Ordinal)).ToList();

@@ -9,14 +9,9 @@ namespace Atelier.Integration.Tests;
 /// </summary>
 public sealed class SeedNodeCheckTests : IAsyncDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("atelier-seed-check-").FullName;
-    private readonly List<ClusterProcess> _processes = [];
+    private readonly NodeProcesses _nodes = new("atelier-seed-check-");
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes) await process.DisposeAsync();
-        Directory.Delete(_directory, recursive: true);
-    }
+    public ValueTask DisposeAsync() => _nodes.DisposeAsync();
 
     private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -26,10 +21,7 @@ public sealed class SeedNodeCheckTests : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var (coordinatorPort, apiPort) = (FreePorts.Next(), FreePorts.Next());
         var seeds = $"akka.tcp://atelier@no-such-coordinator.invalid:4053,akka.tcp://atelier@127.0.0.1:{coordinatorPort}";
-        var worker = ClusterProcess.Start("worker", RepoLayout.WorkerDll,
-            ["--seed-nodes", seeds, "--port", Invariant(FreePorts.Next()), "--cpu-slots", "1", "--device", "cpu", "--data-dir", Path.Combine(_directory, "worker")],
-            Path.Combine(_directory, "worker.log"), _directory);
-        _processes.Add(worker);
+        var worker = _nodes.StartWorker("worker", seeds);
 
         // Checks at about 5 s and 15 s (the pause doubles): by 25 s two lines, each naming both seeds and why.
         await Poll.UntilAsync(_ => Task.FromResult(worker.CountInLog("not in the cluster after") >= 2), TimeSpan.FromSeconds(40), "two seed-node checks", cancellationToken: ct);
@@ -47,13 +39,12 @@ public sealed class SeedNodeCheckTests : IAsyncDisposable
         Assert.False(worker.HasExited, "the worker exited instead of retrying:\n" + worker.LogTail());
         Assert.DoesNotContain(log.Split('\n'), l => l.StartsWith("   at ", StringComparison.Ordinal)); // no stack traces
         Assert.DoesNotContain("AssociationError", log);
-        var membership = Path.Combine(_directory, "worker", "cluster-member"); // kept only while Up: the probes' file
+        var membership = Path.Combine(_nodes.Directory, "worker", "cluster-member"); // kept only while Up: the probes' file
         Assert.False(File.Exists(membership));
 
         // A coordinator at the second seed address: the worker joins it and says so.
-        _processes.Add(ClusterProcess.Start("coordinator", RepoLayout.CoordinatorDll,
-            ["--port", Invariant(coordinatorPort), "--api-port", Invariant(apiPort), "--data-dir", Path.Combine(_directory, "coordinator")],
-            Path.Combine(_directory, "coordinator.log"), _directory));
+        _nodes.Start("coordinator", RepoLayout.CoordinatorDll,
+            ["--port", Invariant(coordinatorPort), "--api-port", Invariant(apiPort), "--data-dir", Path.Combine(_nodes.Directory, "coordinator")]);
         await Poll.UntilAsync(_ => Task.FromResult(worker.CountInLog("joined the cluster") == 1), TimeSpan.FromSeconds(60), "the worker joins", cancellationToken: ct);
         await Poll.UntilAsync(_ => Task.FromResult(File.Exists(membership)), TimeSpan.FromSeconds(10), "the membership file", cancellationToken: ct);
         Assert.StartsWith("akka.tcp://atelier@127.0.0.1:", File.ReadAllText(membership));

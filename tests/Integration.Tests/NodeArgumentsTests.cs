@@ -1,0 +1,45 @@
+using Atelier.Testing;
+
+namespace Atelier.Integration.Tests;
+
+/// <summary>
+/// The real processes screen their command lines before they start a node: a mistyped option is refused by name with
+/// exit code 2 instead of being ignored, and <c>--help</c> lists the settings instead of starting a node.
+/// </summary>
+public sealed class NodeArgumentsTests : IAsyncDisposable
+{
+    private readonly NodeProcesses _nodes = new("atelier-args-");
+
+    public ValueTask DisposeAsync() => _nodes.DisposeAsync();
+
+    private async Task<(int? ExitCode, string Log)> RunAsync(string name, string dll, params string[] args)
+    {
+        var process = _nodes.Start(name, dll, args);
+        Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(30)), process.LogTail());
+        return (process.ExitCode, process.ReadLog());
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task A_mistyped_option_is_refused_by_name_before_anything_starts()
+    {
+        var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--device", "cpu", "--cpu-slot", "2");
+        var coordinator = await RunAsync("coordinator", RepoLayout.CoordinatorDll, "--api-prot", "9110");
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("worker: unknown option '--cpu-slot' (did you mean '--cpu-slots'?)", worker.Log);
+        Assert.Equal(2, coordinator.ExitCode);
+        Assert.Contains("coordinator: unknown option '--api-prot' (did you mean '--api-port'?)", coordinator.Log);
+        Assert.DoesNotContain("Remoting started", worker.Log + coordinator.Log);
+    }
+
+    [Fact(Timeout = 60_000)]
+    public async Task Help_lists_the_settings_and_starts_no_node()
+    {
+        var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--help");
+
+        Assert.Equal(0, worker.ExitCode);
+        Assert.Contains("--seed-nodes", worker.Log);
+        Assert.Contains("ATELIER_CPU_SLOTS", worker.Log);
+        Assert.DoesNotContain("Remoting started", worker.Log);
+    }
+}
