@@ -6,6 +6,13 @@ using Atelier.Shared.Hosting;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 
+// A node's options are screened before libtorch loads: --help or a typo needs none of it.
+var command = args.Length > 0 && args[0] is "run" or "bench" ? args[0] : null;
+if (command is null && SettingArguments.Screen("worker", WorkerSettings.All, args,
+        "run JOB [-p NAME=VALUE]... --out DIR [--resume]   (one job, standalone)",
+        "bench KIND [options]   (kinds: style-transfer, cifar-vgg19)") is { } screened)
+    return screened.Print();
+
 // Before anything touches libtorch: its CPU convolutions' AVX-512 kernels are wrong on some processors.
 OneDnnIsa.CapUnlessChosen();
 // Then off oneDNN altogether: its convolution backward pass returns NaN now and then (see CpuConvolutions).
@@ -19,19 +26,14 @@ catch (InvalidOperationException e)
     return 2;
 }
 
-if (args.Length > 0 && args[0] == "run")
+if (command == "run")
 {
     using var cancel = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
     return RunCommand.Execute(args[1..], JobRegistry.Default(), Console.Out, Console.Error, cancel.Token);
 }
 
-if (args.Length > 0 && args[0] == "bench") return BenchCommand.Execute(args[1..], Console.Out, Console.Error);
-
-if (SettingArguments.Screen("worker", WorkerSettings.All, args,
-        "run JOB [-p NAME=VALUE]... --out DIR [--resume]   (one job, standalone)",
-        "bench KIND [options]   (kinds: style-transfer, cifar-vgg19)") is { } screened)
-    return screened.Print();
+if (command == "bench") return BenchCommand.Execute(args[1..], Console.Out, Console.Error);
 
 // A stop signal ends the process even if the cluster also dropped this node while stopping.
 var stopRequested = false;

@@ -52,24 +52,32 @@ public static class CpuConvolutions
     {
         var oneDnn = OneDnnChosen();
         if (!OperatingSystem.IsLinux()) return;
-        var context = Bind<GlobalContext>("_ZN2at13globalContextEv")();
-        Bind<SetFlag>("_ZN2at7Context20setUserEnabledMkldnnEb")(context, oneDnn);
-        Bind<SetFlag>("_ZN2at7Context20setUserEnabledNNPACKEb")(context, oneDnn);
+        var library = LoadedLibtorch();
+        var context = Bind<GlobalContext>(library, "_ZN2at13globalContextEv")();
+        Bind<SetFlag>(library, "_ZN2at7Context20setUserEnabledMkldnnEb")(context, oneDnn);
+        Bind<SetFlag>(library, "_ZN2at7Context20setUserEnabledNNPACKEb")(context, oneDnn);
     }
 
     /// <summary>Whether libtorch may convolve on the CPU with oneDNN, and with NNPACK, now; null off Linux.</summary>
     public static (bool OneDnn, bool NnPack)? Backends()
     {
         if (!OperatingSystem.IsLinux()) return null;
-        var context = Bind<GlobalContext>("_ZN2at13globalContextEv")();
-        return (Bind<GetFlag>("_ZNK2at7Context17userEnabledMkldnnEv")(context), Bind<GetFlag>("_ZNK2at7Context17userEnabledNNPACKEv")(context));
+        var library = LoadedLibtorch();
+        var context = Bind<GlobalContext>(library, "_ZN2at13globalContextEv")();
+        return (Bind<GetFlag>(library, "_ZNK2at7Context17userEnabledMkldnnEv")(context), Bind<GetFlag>(library, "_ZNK2at7Context17userEnabledNNPACKEv")(context));
     }
 
-    private static T Bind<T>(string symbol) where T : Delegate
+    /// <summary>The handle of the libtorch_cpu TorchSharp loaded (it loads it at its first call).</summary>
+    private static IntPtr LoadedLibtorch()
     {
-        _ = torch.get_num_threads(); // TorchSharp loads libtorch at its first call; the handle below is that same library
-        if (!NativeLibrary.TryLoad(Library, out var library))
-            throw new InvalidOperationException($"{Library} is not loaded; cannot keep convolutions off oneDNN (set {Variable}=on to use it)");
+        _ = torch.get_num_threads();
+        return NativeLibrary.TryLoad(Library, out var library)
+            ? library
+            : throw new InvalidOperationException($"{Library} is not loaded; cannot keep convolutions off oneDNN (set {Variable}=on to use it)");
+    }
+
+    private static T Bind<T>(IntPtr library, string symbol) where T : Delegate
+    {
         return NativeLibrary.TryGetExport(library, symbol, out var address)
             ? Marshal.GetDelegateForFunctionPointer<T>(address)
             : throw new InvalidOperationException($"{Library} does not export {symbol}; cannot keep convolutions off oneDNN (set {Variable}=on to use it)");
