@@ -6,6 +6,23 @@ namespace Atelier.Cli;
 /// <summary><c>pbm cluster show</c>: the cluster's members as the coordinator sees them.</summary>
 internal static class ClusterShowCommand
 {
+    /// <summary><c>pbm cluster show</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("cluster", "show", RunAsync)
+    {
+        Summary = "the cluster's members: address, roles, status, reachability",
+        About = "the cluster's members as the coordinator that answers sees them.",
+        Details = """
+        Columns: ADDRESS (akka.tcp://atelier@HOST:PORT: what leave and down take), ROLES (coordinator,
+        gpu-worker), STATUS (joining, up, leaving, exiting, down, removed, ...), REACHABLE (whether the
+        cluster's failure detector reaches it), and a last column that marks self (the coordinator that
+        answered) and the leader. Unreachable members, and a missing leader, are reported after the table.
+
+        Options:
+          --json   print the coordinator's JSON ({self, leader, members: [{address, roles, status,
+                   reachable}]}) only
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();

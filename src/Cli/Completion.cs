@@ -12,8 +12,6 @@ internal static class Completion
     /// <summary>The words that the prompt itself knows besides the palettes.</summary>
     public static readonly IReadOnlyList<string> PromptWords = ["help", "exit", "quit"];
 
-    private static readonly string[] Options = ["--help", "--json", "--server"];
-
     /// <summary>The valid words after <paramref name="words"/> that start with <paramref name="partial"/>, sorted.</summary>
     public static IReadOnlyList<string> Candidates(IReadOnlyList<string> words, string partial)
     {
@@ -34,15 +32,10 @@ internal static class Completion
         IEnumerable<string> next;
         if (partial.StartsWith('-'))
         {
-            next = positional switch
-            {
-                ["sweep", "submit", ..] => [.. Options, "--wait", "--dry-run"],
-                ["sweep", "extend", ..] => [.. Options, "--dry-run"],
-                ["sweep", "artifacts", ..] => [.. Options, "--out"],
-                ["sweep", "report", ..] => [.. Options, "--out", "--views"],
-                ["sweep", "show", ..] => [.. Options, "--metrics", "--all-metrics"],
-                _ => Options,
-            };
+            var own = positional.Count >= 2 && CommandCatalog.Find(positional[0], positional[1]) is { } command
+                ? command.OwnOptions.Select(o => o.Name)
+                : [];
+            next = CommandOptions.EveryCommand.Select(o => o.Name).Concat(own);
             next = next.Where(o => !typed.Contains(o));
         }
         else

@@ -9,6 +9,22 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class CompletionScript
 {
+    /// <summary><c>pbm completion bash</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Bash = Definition("bash", "~/.bashrc");
+
+    /// <summary><c>pbm completion zsh</c>.</summary>
+    public static readonly PbmCommand Zsh = Definition("zsh", "~/.zshrc");
+
+    private static PbmCommand Definition(string shell, string startup) =>
+        new("completion", shell, (context, _) => Task.FromResult(Write(context.Out, shell)))
+        {
+            Summary = $"a {shell} completion script: source <(pbm completion {shell})",
+            About = $"a completion script for {shell}, made from pbm's own commands and options.",
+            Details = $"Load it in each shell, e.g. in {startup}: source <(pbm completion {shell})\n\n"
+                + "Tab then completes palettes, commands and options, and file names for FILE and DIR.",
+            Local = true,
+        };
+
     public static int Write(TextWriter stdout, string shell)
     {
         var script = new StringBuilder();
@@ -36,7 +52,7 @@ internal static class CompletionScript
             // exit and quit belong to the prompt, not to the shell.
             var next = Completion.Candidates(words, "").Where(w => w == "help" || !Completion.PromptWords.Contains(w));
             // A command's own options also after its operands (sweep show ID --me…).
-            var pattern = CommandCatalog.All.Any(c => c.Topic == key) ? $"\"{key}\"|\"{key} \"*" : $"\"{key}\"";
+            var pattern = CommandCatalog.Find(key) is not null ? $"\"{key}\"|\"{key} \"*" : $"\"{key}\"";
             script.Append($"    {pattern}) words=\"{string.Join(' ', next)}\"; options=\"{string.Join(' ', Completion.Candidates(words, "-"))}\";;\n");
         }
         script.Append($"    *) words=\"\"; options=\"{string.Join(' ', Completion.Candidates(["sweep", "list"], "-"))}\";;\n");

@@ -43,6 +43,10 @@ internal static partial class NodeAddress
         return null;
     }
 
+    /// <summary>An operand check: <see cref="Problem"/>, pointing at <paramref name="listing"/>, the command that prints addresses.</summary>
+    public static Func<string, string?> Check(string listing) =>
+        text => Problem(text) is { } problem ? $"{problem} (see {listing})" : null;
+
     [GeneratedRegex(@"^akka\.(ssl\.)?tcp://(?<system>[^@/:]*)@(?<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(?<port>\d{1,5})$")]
     private static partial Regex Address();
 

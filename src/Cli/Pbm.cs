@@ -8,6 +8,29 @@ public static class Pbm
     /// <summary>pbm's version, e.g. <c>1.0.0</c>.</summary>
     public static string Version { get; } = ReadVersion();
 
+    /// <summary><c>pbm --help</c>, <c>pbm help TOPIC</c>, <c>pbm TOPIC --help</c>.</summary>
+    internal static readonly PbmCommand HelpCommand = new("", "help", (context, _) => Task.FromResult(PrintHelp(context.Out, context.Command.HelpTopic)))
+    {
+        Summary = "", // not in the table: help describes these three itself
+        About = "",
+        Local = true,
+    };
+
+    /// <summary><c>pbm --version</c>.</summary>
+    internal static readonly PbmCommand VersionCommand = new("", "version", (context, _) => Task.FromResult(PrintVersion(context.Out)))
+    {
+        Summary = "",
+        About = "",
+        Local = true,
+    };
+
+    /// <summary><c>pbm HOST:PORT</c> alone: the interactive prompt.</summary>
+    internal static readonly PbmCommand PromptCommand = new("", "prompt", Cli.PromptCommand.RunAsync)
+    {
+        Summary = "",
+        About = "",
+    };
+
     /// <summary>Runs <c>pbm</c> with <paramref name="args"/>; returns the exit code (see <c>pbm --help</c>).</summary>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, PbmHost? host = null,
         CancellationToken cancellationToken = default)
@@ -29,31 +52,7 @@ public static class Pbm
         var context = new CommandContext(command, stdout, stderr, host);
         try
         {
-            return command.Kind switch
-            {
-                CommandKind.Help => Help(stdout, command.HelpTopic),
-                CommandKind.Version => PrintVersion(stdout),
-                CommandKind.CompletionBash => CompletionScript.Write(stdout, "bash"),
-                CommandKind.CompletionZsh => CompletionScript.Write(stdout, "zsh"),
-                CommandKind.Prompt => await PromptCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepSubmit => await SweepSubmitCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepList => await SweepListCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepShow => await SweepShowCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepWatch => await SweepWatchCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepCancel => await SweepCancelCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepPause => await SweepControlCommand.PauseAsync(context, cancellationToken),
-                CommandKind.SweepResume => await SweepControlCommand.ResumeAsync(context, cancellationToken),
-                CommandKind.SweepExtend => await SweepExtendCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepLogs => await SweepLogsCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepArtifacts => await SweepArtifactsCommand.RunAsync(context, cancellationToken),
-                CommandKind.SweepReport => await SweepReportCommand.RunAsync(context, cancellationToken),
-                CommandKind.ClusterShow => await ClusterShowCommand.RunAsync(context, cancellationToken),
-                CommandKind.ClusterLeave => await ClusterLeaveCommand.RunAsync(context, cancellationToken),
-                CommandKind.ClusterDown => await ClusterDownCommand.RunAsync(context, cancellationToken),
-                CommandKind.WorkerList => await WorkerListCommand.RunAsync(context, cancellationToken),
-                CommandKind.WorkerDrain => await WorkerDrainCommand.RunAsync(context, cancellationToken),
-                _ => throw new InvalidOperationException($"no handler for {command.Kind}"),
-            };
+            return await command.Command.Run(context, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -68,7 +67,7 @@ public static class Pbm
         }
     }
 
-    private static int Help(TextWriter stdout, string topic)
+    private static int PrintHelp(TextWriter stdout, string topic)
     {
         stdout.Write(Usage.For(topic).ReplaceLineEndings());
         return ExitCodes.Ok;

@@ -12,6 +12,30 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class SweepArtifactsCommand
 {
+    /// <summary><c>pbm sweep artifacts</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "artifacts", RunAsync)
+    {
+        Operands = [new("ID", "missing the sweep ID and TRIAL whose artifacts to list (see pbm sweep list)"), new("TRIAL", "missing the TRIAL number (see pbm sweep show ID)")],
+        Options = [[CommandOptions.Out]],
+        Summary = "a trial's files (checkpoints, pictures, results); --out DIR downloads them",
+        About = """
+        the files one trial produced, as the coordinator's store holds them:
+        checkpoints, previews, results, and the inputs as the job used them (style-transfer:
+        inputs/content.png, inputs/style.png).
+        """,
+        Details = """
+        Columns: NAME (the path in the trial's work directory), KIND, SIZE, STEP (the step reached when it
+        was written), SHA256. TRIAL is the trial's index, as pbm sweep show ID lists it.
+
+        Options:
+          --out DIR   download every artifact into DIR under its name (directories created), each checked
+                      against its SHA-256 before it is written; older checkpoints of the same name get their
+                      step in the name (checkpoint.step-50.safetensors). Names that would leave DIR are refused.
+          --json      print the coordinator's JSON ({sweepId, trial, artifacts: [{name, kind, size, sha256,
+                      step}]}); with --out: {directory, files: [{name, path, kind, size, sha256, step}]}
+        """,
+    };
+
     /// <summary>What <c>--out … --json</c> prints: where each file went.</summary>
     internal sealed record DownloadedDto(string Directory, IReadOnlyList<DownloadedFileDto> Files);
 

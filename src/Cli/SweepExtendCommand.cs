@@ -11,6 +11,36 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class SweepExtendCommand
 {
+    /// <summary><c>pbm sweep extend</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "extend", RunAsync)
+    {
+        Operands = [new("ID", "missing the sweep ID and the spec FILE to extend it with (see pbm sweep list)"), new("FILE", "missing the spec FILE to extend the sweep with")],
+        Options = [[CommandOptions.DryRun]],
+        Summary = "add trials with a wider spec (same job, method, metric); --dry-run",
+        About = """
+        add trials to a sweep, running or ended, with a new spec for it; its history,
+        results and best trial are kept. A paused or finished sweep runs again.
+        """,
+        Details = """
+        FILE is checked and its input files uploaded exactly as by pbm sweep submit: every problem is
+        printed as FILE:line N: field: message and pbm exits with 2 (nothing was sent).
+
+        The spec must have the sweep's job, method and metric. What it adds:
+          grid     the configurations of the new grid that the sweep has not run (none runs twice)
+          random   the sweep's random sequence continues up to the new run_cap
+          bayes    a larger run_cap: the sweep suggests more trials from all its results
+        The coordinator refuses another job, method or metric, a spec that adds nothing, and a sweep of
+        more than 10,000 trials: its message, exit 1. On success pbm prints "sweep ID extended with N
+        trials" and the trial counts.
+
+        Options:
+          --dry-run   upload and send nothing (the coordinator is not asked): print the spec's trial
+                      count, the input files that would be uploaded and its first 10 trials
+          --json      print the coordinator's JSON (the extended sweep) only; with --dry-run: as for
+                      pbm sweep submit --dry-run, with "extends": ID
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;

@@ -5,6 +5,20 @@ namespace Atelier.Cli;
 /// <summary><c>pbm sweep list</c>: one line per sweep, newest first (the coordinator's order).</summary>
 internal static class SweepListCommand
 {
+    /// <summary><c>pbm sweep list</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "list", RunAsync)
+    {
+        Summary = "list the sweeps the coordinator knows",
+        About = "list the sweeps the coordinator knows, newest first.",
+        Details = """
+        Columns: ID, NAME, JOB, METHOD, STATUS, TRIALS (completed/total, and failed if any), BEST (the best
+        value of the sweep's metric), CREATED (local time).
+
+        Options:
+          --json   print the coordinator's JSON (a list of sweep summaries) only
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();

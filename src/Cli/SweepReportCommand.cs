@@ -11,6 +11,33 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class SweepReportCommand
 {
+    /// <summary><c>pbm sweep report</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "report", RunAsync)
+    {
+        Operands = [new("ID", "missing the sweep ID whose report to download (see pbm sweep list)")],
+        Options = [[CommandOptions.Out], [CommandOptions.Views]],
+        Summary = "download the report: report.html, report.json, trials.csv (--out DIR,\n--views TRIAL: that trial's layer views instead of the best's)",
+        About = """
+        download a sweep's report: report.html (one self-contained page: summary, best
+        trial, charts, pictures for style transfer, what each layer sees, a sortable table of trials;
+        opens offline), report.json (the same data; schema docs/report.schema.json) and trials.csv (one
+        row per trial). While the sweep runs the report is live (as of now); once it has ended it is final.
+        """,
+        Details = """
+        Options:
+          --out DIR       write the three files into DIR (created if needed; files of the same name are
+                          replaced); default: a directory named ID in the current directory
+          --views TRIAL   show trial TRIAL's layer views ("what each layer sees": cifar-vgg19 and
+                          style-transfer pictures) instead of the best trial's; TRIAL is the trial's index,
+                          as pbm sweep show ID lists it (an unknown trial is exit 1)
+          --json          print what was written: {sweepId, directory, final, files: [{name, path, size}],
+                          views}
+
+        The coordinator serves the same files at GET /api/sweeps/ID/report.html, /report.json and
+        /trials.csv; ?views=TRIAL on the first two does what --views does.
+        """,
+    };
+
     /// <summary>The files, in the order they are fetched.</summary>
     public static readonly IReadOnlyList<string> Files = ["report.json", "report.html", "trials.csv"];
 

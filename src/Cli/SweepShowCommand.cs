@@ -7,6 +7,26 @@ namespace Atelier.Cli;
 /// <summary><c>pbm sweep show ID</c>: a header about the sweep and a table of its trials.</summary>
 internal static class SweepShowCommand
 {
+    /// <summary><c>pbm sweep show</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "show", RunAsync)
+    {
+        Operands = [new("ID", "missing the sweep ID to show (see pbm sweep list)")],
+        Options = [[CommandOptions.Metrics, CommandOptions.AllMetrics]],
+        Summary = "one sweep: its best trial and a table of every trial (--metrics A,B:\nthose metric columns; --all-metrics: every metric)",
+        About = "one sweep: its spec summary, its best trial and a table of every trial.",
+        Details = """
+        The trial table has a column per parameter whose value differs between trials (the others
+        are listed once, as "fixed") and, by default, the sweep's metric and up to four of the job's
+        main metrics. A parameter named like a metric is headed param.NAME. IDs are listed by
+        pbm sweep list.
+
+        Options:
+          --metrics A,B    these metric columns, in this order (an unknown one lists the known ones)
+          --all-metrics    every metric the trials reported
+          --json           print the coordinator's JSON (the sweep with every trial) only
+        """,
+    };
+
     /// <summary>How much of a trial's error the table shows.</summary>
     public const int ErrorWidth = 60;
 

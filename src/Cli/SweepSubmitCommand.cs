@@ -11,6 +11,33 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class SweepSubmitCommand
 {
+    /// <summary><c>pbm sweep submit</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "submit", RunAsync)
+    {
+        Operands = [new("FILE", "missing the spec FILE to submit")],
+        Options = [[CommandOptions.Wait, CommandOptions.DryRun]],
+        Summary = "validate a sweep spec (YAML) locally, upload its input files, submit it;\n--wait: then wait for the results; --dry-run: show the trials, send nothing",
+        About = "validate a sweep spec locally, then submit it to the coordinator.",
+        Details = """
+        The spec is checked before anything is sent: every problem is printed as FILE:line N: field: message
+        and pbm exits with 2. On success pbm prints "submitted sweep ID (N trials)".
+
+        Input files: where a job parameter takes a file (style-transfer's content and style), a value that
+        is neither builtin:NAME nor sha256:HEX is a local path, relative to the spec's directory. pbm
+        uploads each such file once (POST /api/inputs; the coordinator caps the size, 50 MiB by default)
+        and submits the spec with sha256:HEX in its place: the coordinator and the workers know inputs only
+        by content hash. A missing or unreadable file is a usage error (exit 2; nothing was sent).
+
+        Options:
+          --wait      then wait until every trial has finished and print the results (as pbm sweep show);
+                      Ctrl+C stops waiting, the sweep keeps running
+          --dry-run   upload and submit nothing: print the number of trials, the input files that would be
+                      uploaded, and the first 10 trials, as the coordinator would expand them
+          --json      print the coordinator's JSON answer only (with --wait: the finished sweep; with
+                      --dry-run: {name, job, method, trials, seed, inputs, firstTrials})
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         var spec = await LocalSpec.LoadAsync(context, context.Command.Argument!, "submit", ct);

@@ -9,6 +9,25 @@ namespace Atelier.Cli;
 /// </summary>
 internal static class SweepWatchCommand
 {
+    /// <summary><c>pbm sweep watch</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("sweep", "watch", RunAsync)
+    {
+        Operands = [new("ID", "missing the sweep ID to watch (see pbm sweep list)")],
+        Summary = "live progress (trials, best, running trials, ETA) until it ends",
+        About = """
+        follow a sweep live until it ends: trials by state with a progress bar and an
+        ETA, the best trial so far, and each running trial's step, progress and latest metric.
+        """,
+        Details = """
+        Updates come from the coordinator's event stream (no polling); if the connection drops,
+        e.g. while the coordinator restarts, pbm reconnects. On a terminal the view is redrawn;
+        otherwise one line is printed per update. At the end the results table is printed.
+
+        Options:
+          --json   print only the final sweep as JSON when it ends
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         if (context.SweepIdArgument() is not { } id) return ExitCodes.Usage;

@@ -6,6 +6,23 @@ namespace Atelier.Cli;
 /// <summary><c>pbm worker list</c>: every GPU slot of every worker node, what it runs and how busy it is.</summary>
 internal static class WorkerListCommand
 {
+    /// <summary><c>pbm worker list</c>, as the parser, help and completion know it.</summary>
+    public static readonly PbmCommand Definition = new("worker", "list", RunAsync)
+    {
+        Summary = "every GPU slot: device, state, current trial, utilisation",
+        About = "every slot of every worker node that has reported lately, one row per slot.",
+        Details = """
+        Columns: NODE (the node's address: what drain takes), SLOT, DEVICE, STATE (idle, busy, drained,
+        or busy (draining)), SWEEP and TRIAL (what it runs, with the attempt when it is a retry), STEP (the
+        last step reported), UTIL (the share of the last minute or so the slot spent busy). After the
+        table, a line names each draining node.
+
+        Options:
+          --json   print the coordinator's JSON (a list of {node, draining, slots: [{slotId, device,
+                   state, sweepId, trialIndex, attempt, step, utilisation, lastSeen}]}) only
+        """,
+    };
+
     public static async Task<int> RunAsync(CommandContext context, CancellationToken ct)
     {
         using var client = context.CreateClient();

@@ -19,7 +19,7 @@ public class CommandLineTests
     public void Default_server_is_loopback_9110()
     {
         var command = Parse("sweep", "list");
-        Assert.Equal(CommandKind.SweepList, command.Kind);
+        Assert.Equal("sweep list", command.Command.Topic);
         Assert.Equal("http://127.0.0.1:9110/", command.Server.ToString());
         Assert.False(command.Json);
     }
@@ -34,7 +34,7 @@ public class CommandLineTests
     public void First_argument_host_port_sets_the_server(string first, string expected)
     {
         var command = Parse(first, "sweep", "show", "abc");
-        Assert.Equal(CommandKind.SweepShow, command.Kind);
+        Assert.Equal("sweep show", command.Command.Topic);
         Assert.Equal("abc", command.Argument);
         Assert.Equal(expected, command.Server.ToString());
     }
@@ -76,7 +76,7 @@ public class CommandLineTests
     {
         var command = Parse(args);
         Assert.True(command.Json);
-        Assert.Equal(CommandKind.SweepShow, command.Kind);
+        Assert.Equal("sweep show", command.Command.Topic);
         Assert.Equal("abc", command.Argument);
     }
 
@@ -84,7 +84,7 @@ public class CommandLineTests
     public void Submit_takes_a_file_and_wait()
     {
         var command = Parse("sweep", "submit", "--wait", "spec.yaml");
-        Assert.Equal(CommandKind.SweepSubmit, command.Kind);
+        Assert.Equal("sweep submit", command.Command.Topic);
         Assert.Equal("spec.yaml", command.Argument);
         Assert.True(command.Wait);
     }
@@ -106,7 +106,7 @@ public class CommandLineTests
     public void Help_finds_its_topic(string line, string topic)
     {
         var command = Parse(line.Split(' '));
-        Assert.Equal(CommandKind.Help, command.Kind);
+        Assert.Same(Pbm.HelpCommand, command.Command);
         Assert.Equal(topic, command.HelpTopic);
     }
 

@@ -51,7 +51,7 @@ public class PromptTests
         foreach (var args in new[] { new[] { "10.0.0.5:9110" }, ["--server", "10.0.0.5:9110"], ["--server=http://10.0.0.5:9110"] })
         {
             var command = Assert.IsType<ParsedCommand>(CommandLine.Parse(args, _ => null));
-            Assert.Equal(CommandKind.Prompt, command.Kind);
+            Assert.Same(Pbm.PromptCommand, command.Command);
             Assert.Equal("http://10.0.0.5:9110/", command.Server.ToString());
         }
         // Without a server on the command line, pbm alone is still a usage error.
