@@ -9,10 +9,10 @@ namespace Atelier.Shared.Jobs;
 public static class JobCatalog
 {
     /// <summary>The synthetic job: a cheap closed-form objective for testing sweeps end to end.</summary>
-    public static JobDefinition Synthetic => SyntheticJob.Definition;
+    public static JobDefinition Synthetic => SyntheticJobDefinition.Definition;
 
     /// <summary>All job definitions.</summary>
-    public static IReadOnlyList<JobDefinition> All { get; } = [SyntheticJob.Definition, StyleTransferJob.Definition, CifarVgg19Job.Definition];
+    public static IReadOnlyList<JobDefinition> All { get; } = [SyntheticJobDefinition.Definition, StyleTransferJobDefinition.Definition, CifarVgg19JobDefinition.Definition];
 
     /// <summary>Finds the job whose kind is exactly <paramref name="kind"/>.</summary>
     public static bool TryGet(string kind, [NotNullWhen(true)] out JobDefinition? definition)

@@ -212,9 +212,9 @@ public sealed class CifarDataParallelTests : IDisposable
     {
         var given = Tiny.Select(p => p.Split('=')).ToDictionary(
             kv => kv[0],
-            kv => ParamValue.Parse(kv[1], CifarVgg19Job.Definition.Find(kv[0])!.Type));
+            kv => ParamValue.Parse(kv[1], CifarVgg19JobDefinition.Definition.Find(kv[0])!.Type));
         foreach (var (name, value) in overrides) given[name] = value;
-        return new JobParameters(CifarVgg19Job.Definition, given);
+        return new JobParameters(CifarVgg19JobDefinition.Definition, given);
     }
 
     private static JobResult Run(JobParameters parameters, string dir, string[] devices, bool resume, Recorder recorder)

@@ -106,7 +106,7 @@ public sealed class CifarLayerViewsTests : IDisposable
     [InlineData(false, 0)]
     public void The_job_reports_its_views_unless_turned_off(bool layerViews, int expected)
     {
-        var parameters = new JobParameters(CifarVgg19Job.Definition, new Dictionary<string, ParamValue>
+        var parameters = new JobParameters(CifarVgg19JobDefinition.Definition, new Dictionary<string, ParamValue>
         {
             ["width"] = ParamValue.Of(0.03125), ["epochs"] = ParamValue.Of(1L), ["train_subset"] = ParamValue.Of(32L),
             ["test_subset"] = ParamValue.Of(32L), ["batch_size"] = ParamValue.Of(16L), ["layer_views"] = ParamValue.Of(layerViews),

@@ -1,7 +1,7 @@
 using Atelier.GpuWorker.Jobs;
+using Atelier.Shared.Jobs;
 using Atelier.GpuWorker.Jobs.Style;
 using Atelier.Shared.Specs;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Tests.Style;
 
@@ -30,7 +30,7 @@ internal static class StyleTestData
                 _ => throw new ArgumentException($"unsupported value {value}"),
             };
         }
-        return new JobParameters(JobSpec.Definition, given);
+        return new JobParameters(StyleTransferJobDefinition.Definition, given);
     }
 
     /// <summary>A temporary directory, deleted on dispose.</summary>

@@ -1,4 +1,5 @@
 using System.Collections;
+using Atelier.Shared.Jobs;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Jobs.Style;
 using TorchSharp;
@@ -6,7 +7,6 @@ using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Tests.Style;
 
@@ -45,7 +45,7 @@ public sealed class Vgg19FeaturesTests
         Assert.Equal(16, Vgg19Features.MinimumSide("relu5_1"));
         Assert.Equal(32, Vgg19Features.MinimumSide("pool5"));
         // The job definition offers exactly these names for content_layer.
-        Assert.Equal(Vgg19Features.LayerNames, JobSpec.Definition.Find("content_layer")!.Allowed);
+        Assert.Equal(Vgg19Features.LayerNames, StyleTransferJobDefinition.Definition.Find("content_layer")!.Allowed);
     }
 
     [Fact]
@@ -151,7 +151,7 @@ public sealed class Vgg19FeaturesTests
         // torchvision vgg19_bn().features: [conv, bn, relu] per conv, pools between blocks; BN stats made non-trivial.
         var layers = new List<(string, Module<Tensor, Tensor>)>();
         long inChannels = 3;
-        foreach (var channels in JobSpec.Vgg19Config)
+        foreach (var channels in StyleTransferJobDefinition.Vgg19Config)
         {
             if (channels == 0) { layers.Add(($"{layers.Count}", MaxPool2d(2, 2))); continue; }
             layers.Add(($"{layers.Count}", Conv2d(inChannels, channels, 3, padding: 1)));

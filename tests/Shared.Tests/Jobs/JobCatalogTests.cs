@@ -48,7 +48,7 @@ public class JobCatalogTests
     [Fact]
     public void The_keras_recipe_sets_the_reference_and_an_explicit_value_overrides_it()
     {
-        var job = CifarVgg19Job.Definition;
+        var job = CifarVgg19JobDefinition.Definition;
         var keras = job.Resolve(new Dictionary<string, ParamValue> { ["recipe"] = ParamValue.Of("keras"), ["epochs"] = ParamValue.Of(3L) });
         Assert.Equal(3, keras["epochs"].AsLong());
         Assert.Equal("81,121", keras["lr_milestones"].AsString());

@@ -39,8 +39,8 @@ public static class ReportBuilder
             SweepReport.CurrentSchemaVersion, now, finished,
             new ReportSweep(sweep.Id, sweep.Name, sweep.Job, sweep.Method, sweep.Metric, sweep.Status, sweep.CreatedAt, sweep.FinishedAt, sweep.SpecYaml),
             summary, best, parameters, trials,
-            sweep.Job == StyleTransferJob.Kind ? StyleSections.Build(parameters, trials, better, limits) : null,
-            sweep.Job == CifarVgg19Job.Kind ? CifarSections.Build(parameters, trials, best) : null,
+            sweep.Job == StyleTransferJobDefinition.Kind ? StyleSections.Build(parameters, trials, better, limits) : null,
+            sweep.Job == CifarVgg19JobDefinition.Kind ? CifarSections.Build(parameters, trials, best) : null,
             LayerViewSections.Build(trials, best, views));
     }
 

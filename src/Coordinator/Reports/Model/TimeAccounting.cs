@@ -32,8 +32,8 @@ public static class TimeAccounting
         JobCatalog.TryGet(job, out var definition) && definition.StepsParameter is { } declared ? declared
         : job switch
         {
-            CifarVgg19Job.Kind => "epochs",
-            StyleTransferJob.Kind => "iterations",
+            CifarVgg19JobDefinition.Kind => "epochs",
+            StyleTransferJobDefinition.Kind => "iterations",
             _ => null,
         };
 

@@ -51,7 +51,7 @@ public sealed class ThumbnailWarmer(SweepService sweeps, IRequiredActor<WorkBrok
                 _following.Remove(id);
                 continue;
             }
-            if (sweep.Job == Shared.Jobs.StyleTransferJob.Kind)
+            if (sweep.Job == Shared.Jobs.StyleTransferJobDefinition.Kind)
             {
                 var model = ReportBuilder.Build(sweep, DateTimeOffset.UtcNow);
                 await Task.Run(() => pictures.Prepare(PictureSizes.Needed(model)), ct);

@@ -17,7 +17,7 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 /// </summary>
 public sealed class CifarVgg19TrainingJob : IJob
 {
-    public JobDefinition Definition => CifarVgg19Job.Definition;
+    public JobDefinition Definition => CifarVgg19JobDefinition.Definition;
 
     public JobResult Run(JobContext context)
     {

@@ -1,11 +1,10 @@
 using System.Globalization;
 using Atelier.Shared.Jobs;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 
 /// <summary>
-/// The checked parameters of one style-transfer run (see <see cref="StyleTransferJob.Definition"/> for their meaning).
+/// The checked parameters of one style-transfer run (see <see cref="StyleTransferJobDefinition.Definition"/> for their meaning).
 /// <see cref="From"/> fails with a <see cref="JobParameterException"/> naming the parameter.
 /// </summary>
 public sealed record StyleSettings(
@@ -34,7 +33,7 @@ public sealed record StyleSettings(
         var styleLayersText = p.String("style_layers");
         var styleLayers = styleLayersText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (styleLayers.Length == 0)
-            throw Bad("style_layers", styleLayersText, "give at least one layer, e.g. " + JobSpec.DefaultStyleLayers);
+            throw Bad("style_layers", styleLayersText, "give at least one layer, e.g. " + StyleTransferJobDefinition.DefaultStyleLayers);
         foreach (var layer in styleLayers)
         {
             if (Vgg19Features.IndexOf(layer) < 0)

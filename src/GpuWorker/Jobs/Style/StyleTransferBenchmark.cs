@@ -1,11 +1,11 @@
 using System.Diagnostics;
+using Atelier.Shared.Jobs;
 using System.Globalization;
 using System.Text.Json;
 using Atelier.GpuWorker.Benchmarks;
 using Atelier.GpuWorker.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 
@@ -25,7 +25,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
 {
     private const string Usage = "usage: bench style-transfer [--size S] [--device auto|cpu|cuda] [--iterations N] [--warmup W] [--rounds R] [--threads T] [--json]";
 
-    public string Kind => JobSpec.Kind;
+    public string Kind => StyleTransferJobDefinition.Kind;
 
     public int Run(string[] options, TextWriter output, TextWriter error)
     {
@@ -69,13 +69,13 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
         VggWeights.InitRandom(net, 0);
         net.Freeze();
         net.to(device);
-        using var contentImage = BuiltinImages.Render(JobSpec.BuiltinContent, size, size);
-        using var styleImage = BuiltinImages.Render(JobSpec.BuiltinStyle, size, size);
+        using var contentImage = BuiltinImages.Render(StyleTransferJobDefinition.BuiltinContent, size, size);
+        using var styleImage = BuiltinImages.Render(StyleTransferJobDefinition.BuiltinStyle, size, size);
         var content = ImageTensors.ToNormalized(contentImage, device);
         var style = ImageTensors.ToNormalized(styleImage, device);
-        var layers = JobSpec.DefaultStyleLayers.Split(',');
-        var iterationFlops = IterationFlops(size, JobSpec.DefaultContentLayer, layers);
-        using var objective = new GatysObjective(net, content, style, JobSpec.DefaultContentLayer, layers,
+        var layers = StyleTransferJobDefinition.DefaultStyleLayers.Split(',');
+        var iterationFlops = IterationFlops(size, StyleTransferJobDefinition.DefaultContentLayer, layers);
+        using var objective = new GatysObjective(net, content, style, StyleTransferJobDefinition.DefaultContentLayer, layers,
             new LossWeights(1, 1e6, 1e-3, Enumerable.Repeat(1.0, layers.Length).ToArray()));
 
         output.WriteLine($"style-transfer bench: {size}×{size}, device {device}, {warmup} warm-up + {iterations} timed iterations "
@@ -123,7 +123,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
     /// </summary>
     public static double IterationFlops(int size, string contentLayer, IReadOnlyList<string> styleLayers)
     {
-        var names = JobSpec.Vgg19LayerNames;
+        var names = StyleTransferJobDefinition.Vgg19LayerNames;
         var deepest = styleLayers.Append(contentLayer).Max(Vgg19Features.IndexOf);
         double side = size, conv = 0, gram = 0;
         var channels = 3L;
@@ -132,7 +132,7 @@ public sealed class StyleTransferBenchmark : IJobBenchmark
         {
             if (names[i].StartsWith("conv", StringComparison.Ordinal))
             {
-                var outChannels = JobSpec.Vgg19Config[config++];
+                var outChannels = StyleTransferJobDefinition.Vgg19Config[config++];
                 conv += 2.0 * 9 * channels * outChannels * side * side;
                 channels = outChannels;
             }

@@ -5,7 +5,6 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 
@@ -40,7 +39,7 @@ public sealed class StyleTransferJob : IJob
     /// <summary>The width of a built-in content image when <c>size</c> is 0; built-in content images are 4:3.</summary>
     public const int BuiltinDefaultSize = 256;
 
-    public JobDefinition Definition => JobSpec.Definition;
+    public JobDefinition Definition => StyleTransferJobDefinition.Definition;
 
     public JobResult Run(JobContext context)
     {

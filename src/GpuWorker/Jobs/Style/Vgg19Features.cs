@@ -1,8 +1,8 @@
 using TorchSharp;
+using Atelier.Shared.Jobs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 
@@ -10,7 +10,7 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// VGG19's convolutional part in torchvision's exact layout: a <c>features</c> Sequential of 37 modules
 /// (3×3 convolutions with padding 1, ReLUs, 2×2 max pools), so its state_dict keys are
 /// <c>features.0.weight … features.34.bias</c> and torchvision's files load into it unchanged.
-/// Modules are also known by name (<c>conv1_1, relu1_1, …, pool5</c>, see <see cref="Atelier.Shared.Jobs.StyleTransferJob.Vgg19LayerNames"/>).
+/// Modules are also known by name (<c>conv1_1, relu1_1, …, pool5</c>, see <see cref="Atelier.Shared.Jobs.StyleTransferJobDefinition.Vgg19LayerNames"/>).
 /// </summary>
 public sealed class Vgg19Features : Module<Tensor, Tensor>
 {
@@ -24,7 +24,7 @@ public sealed class Vgg19Features : Module<Tensor, Tensor>
     {
         var modules = new List<(string, Module<Tensor, Tensor>)>();
         var inChannels = 3L;
-        foreach (var channels in JobSpec.Vgg19Config)
+        foreach (var channels in StyleTransferJobDefinition.Vgg19Config)
         {
             if (channels == 0)
             {
@@ -41,7 +41,7 @@ public sealed class Vgg19Features : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public static IReadOnlyList<string> LayerNames => JobSpec.Vgg19LayerNames;
+    public static IReadOnlyList<string> LayerNames => StyleTransferJobDefinition.Vgg19LayerNames;
 
     /// <summary>The Sequential index of a layer name, e.g. relu4_2 → 22; -1 when unknown.</summary>
     public static int IndexOf(string layer)

@@ -3,7 +3,6 @@ using Atelier.Shared.Jobs;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
-using JobSpec = Atelier.Shared.Jobs.StyleTransferJob;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 
@@ -97,7 +96,7 @@ public static class VggWeights
 
         var plainIndex = 0;  // Sequential index in vgg19
         var fileIndex = 0;   // Sequential index in the file's layout (vgg19 or vgg19_bn)
-        foreach (var channels in JobSpec.Vgg19Config)
+        foreach (var channels in StyleTransferJobDefinition.Vgg19Config)
         {
             if (channels == 0)
             {

@@ -3,7 +3,7 @@ using Atelier.Shared.Specs;
 namespace Atelier.Shared.Jobs;
 
 /// <summary>The definition of the <c>synthetic</c> job (see <see cref="SyntheticObjective"/>).</summary>
-internal static class SyntheticJob
+internal static class SyntheticJobDefinition
 {
     public const string Kind = "synthetic";
 

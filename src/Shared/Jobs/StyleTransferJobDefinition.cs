@@ -6,7 +6,7 @@ namespace Atelier.Shared.Jobs;
 /// The definition of the <c>style-transfer</c> job (Gatys et al., "A Neural Algorithm of Artistic Style"), and
 /// the VGG19 layer names its parameters refer to. The worker side lives in <c>Atelier.GpuWorker.Jobs.Style</c>.
 /// </summary>
-public static class StyleTransferJob
+public static class StyleTransferJobDefinition
 {
     public const string Kind = "style-transfer";
 

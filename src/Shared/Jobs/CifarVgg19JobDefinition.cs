@@ -6,7 +6,7 @@ namespace Atelier.Shared.Jobs;
 /// The definition of the <c>cifar-vgg19</c> job: VGG19 with batch normalisation trained on CIFAR-10
 /// (the reference Keras recipe: SGD + Nesterov, step schedule, flips and ±4 px shifts).
 /// </summary>
-public static class CifarVgg19Job
+public static class CifarVgg19JobDefinition
 {
     public const string Kind = "cifar-vgg19";
 
