@@ -12,7 +12,7 @@ internal sealed class SweepFollower(CommandContext context, CoordinatorClient cl
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(10);
 
     /// <summary>Calls <paramref name="onUpdate"/> for every update; returns the final one, or the error that ended it.</summary>
-    public async Task<(SweepEvent? Final, ClientError? Error)> FollowAsync(Action<SweepDto> onUpdate, CancellationToken ct)
+    public async Task<(SweepUpdate? Final, ClientError? Error)> FollowAsync(Action<SweepDto> onUpdate, CancellationToken ct)
     {
         var connectedOnce = false;
         var backoff = TimeSpan.FromSeconds(1);
@@ -32,7 +32,7 @@ internal sealed class SweepFollower(CommandContext context, CoordinatorClient cl
                 // Never reached: report it the same way as every other command does.
                 var probe = await client.GetAsync(id, history: false, ct);
                 if (probe.Error is { } error) return (null, error);
-                if (probe.Value!.Status != SweepStatus.Running) return (new SweepEvent(probe.Value, probe.Json, null), null);
+                if (probe.Value!.Status != SweepStatus.Running) return (new SweepUpdate(probe.Value, probe.Json, null), null);
             }
             context.Error($"lost the connection to the coordinator at {ServerAddress.Display(client.Server)}; reconnecting in {backoff.TotalSeconds:0} s (Ctrl+C stops)");
             await Task.Delay(backoff, ct);

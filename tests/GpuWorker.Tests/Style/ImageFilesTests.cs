@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Atelier.GpuWorker.Imaging;
+using Atelier.GpuWorker.Jobs.Style;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;

@@ -3,7 +3,7 @@ using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Atelier.GpuWorker.Imaging;
+namespace Atelier.GpuWorker.Jobs.Style;
 
 /// <summary>
 /// Converts between 8-bit RGB images and the normalised tensors VGG19 expects:

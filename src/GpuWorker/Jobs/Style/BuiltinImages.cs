@@ -1,7 +1,8 @@
+using Atelier.GpuWorker.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Atelier.GpuWorker.Imaging;
+namespace Atelier.GpuWorker.Jobs.Style;
 
 /// <summary>
 /// Procedural demo images, so the job runs with nothing downloaded: <c>builtin:landscape</c> (a scene: sky, sun,

@@ -6,16 +6,16 @@ using Atelier.Shared.Api;
 namespace Atelier.Cli;
 
 /// <summary>One item of a sweep's event stream: the sweep as it is now, or why the stream cannot be had.</summary>
-internal sealed record SweepEvent(SweepDto? Sweep, string Json, ClientError? Error);
+internal sealed record SweepUpdate(SweepDto? Sweep, string Json, ClientError? Error);
 
 /// <summary>Reads <c>GET /api/sweeps/{id}/events</c> (server-sent events).</summary>
 internal static class SweepEventReader
 {
     /// <summary>
     /// The updates of one connection. Ends quietly when the connection drops (the caller
-    /// reconnects); yields one item with <see cref="SweepEvent.Error"/> when the server refused.
+    /// reconnects); yields one item with <see cref="SweepUpdate.Error"/> when the server refused.
     /// </summary>
-    public static async IAsyncEnumerable<SweepEvent> ReadAsync(
+    public static async IAsyncEnumerable<SweepUpdate> ReadAsync(
         HttpClient http, string id, [EnumeratorCancellation] CancellationToken ct)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"api/sweeps/{Uri.EscapeDataString(id)}/events");
@@ -38,7 +38,7 @@ internal static class SweepEventReader
                 ApiError? error = null;
                 try { error = JsonSerializer.Deserialize<ApiError>(body, ApiJson.Options); }
                 catch (JsonException) { }
-                yield return new SweepEvent(null, body, new ClientError(
+                yield return new SweepUpdate(null, body, new ClientError(
                     error?.Error ?? $"the coordinator answered {(int)response.StatusCode} to the event stream", response.StatusCode));
                 yield break;
             }
@@ -66,7 +66,7 @@ internal static class SweepEventReader
                     var json = data.ToString();
                     data.Clear();
                     var sweep = JsonSerializer.Deserialize<SweepDto>(json, ApiJson.Options);
-                    if (sweep is not null) yield return new SweepEvent(sweep, json, null);
+                    if (sweep is not null) yield return new SweepUpdate(sweep, json, null);
                 }
                 // "event:" names and ": keep-alive" comments need no handling.
             }
