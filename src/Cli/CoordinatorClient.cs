@@ -18,12 +18,6 @@ internal sealed record ApiResult<T>(T? Value, string Json, ClientError? Error)
     public static ApiResult<T> Fail(ClientError error) => new(null, "", error);
 }
 
-/// <summary>The answer to <c>POST /api/cluster/leave</c> and <c>/down</c>.</summary>
-internal sealed record ClusterActionDto(string Address, string Message);
-
-/// <summary>The answer to <c>POST /api/workers/drain</c>: the node and how many of its slots were told to drain.</summary>
-internal sealed record DrainDto(string Node, int Slots, string Message);
-
 /// <summary>The coordinator's HTTP API as typed calls. Never throws for network or server trouble.</summary>
 internal sealed class CoordinatorClient : IDisposable
 {

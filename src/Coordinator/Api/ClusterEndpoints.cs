@@ -29,7 +29,7 @@ public static class ClusterEndpoints
             var reply = await broker.ActorRef.Ask<DrainNodeReply>(new DrainNode(body.Address), SweepService.AskTimeout, ct);
             return reply.Slots == 0
                 ? SweepEndpoints.Error(StatusCodes.Status404NotFound, $"no worker with address '{body.Address}' has reported its slots (see `pbm worker list`)")
-                : Results.Json(new { node = reply.Node, slots = reply.Slots, message = $"{reply.Slots} slots of {reply.Node} finish their trials and take no more" }, ApiJson.Options);
+                : Results.Json(new DrainDto(reply.Node, reply.Slots, $"{reply.Slots} slots of {reply.Node} finish their trials and take no more"), ApiJson.Options);
         });
         return app;
     }
@@ -61,6 +61,6 @@ public static class ClusterEndpoints
         if (cluster.State.Members.All(m => m.Address != address))
             return SweepEndpoints.Error(StatusCodes.Status404NotFound, $"{address} is not a member of this cluster (see `pbm cluster show`)");
         action(cluster, address);
-        return Results.Json(new { address = address.ToString(), message = $"{address} {done}" }, ApiJson.Options);
+        return Results.Json(new ClusterActionDto(address.ToString(), $"{address} {done}"), ApiJson.Options);
     }
 }

@@ -9,6 +9,12 @@ public sealed record MemberDto(string Address, IReadOnlyList<string> Roles, stri
 /// <summary>Body of <c>POST /api/cluster/leave</c>, <c>/down</c> and <c>POST /api/workers/drain</c>.</summary>
 public sealed record AddressRequest(string Address);
 
+/// <summary>The answer to <c>POST /api/cluster/leave</c> and <c>/down</c>: the node and what was done to it.</summary>
+public sealed record ClusterActionDto(string Address, string Message);
+
+/// <summary>The answer to <c>POST /api/workers/drain</c>: the node and how many of its slots were told to drain.</summary>
+public sealed record DrainDto(string Node, int Slots, string Message);
+
 /// <summary>One worker node of <c>GET /api/workers</c> with its slots.</summary>
 public sealed record WorkerDto(string Node, bool Draining, IReadOnlyList<SlotDto> Slots);
 
