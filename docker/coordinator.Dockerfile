@@ -7,23 +7,34 @@ ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0.12-noble
 
 FROM ${SDK_IMAGE} AS build
+# true: the exact upstream versions Akka.Management was built against (nuget.org); false builds with whatever the
+# feed restores (fine for the default seed-node discovery, not for --discovery kubernetes): docker/build-local.sh.
+ARG UPSTREAM_PINS=true
 WORKDIR /src
 # Restore from the project files alone, so a code change reuses the package layer.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
 COPY src/Shared/Shared.csproj src/Shared/
 COPY src/Coordinator/Coordinator.csproj src/Coordinator/
-RUN dotnet restore src/Coordinator/Coordinator.csproj -r linux-x64 -p:AtelierUpstreamPins=true
+COPY src/Cli/Cli.csproj src/Cli/
+RUN dotnet restore src/Coordinator/Coordinator.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS} \
+    && dotnet restore src/Cli/Cli.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS}
 COPY src/Shared/ src/Shared/
 COPY src/Coordinator/ src/Coordinator/
+COPY src/Cli/ src/Cli/
 RUN dotnet publish src/Coordinator/Coordinator.csproj -c Release -r linux-x64 --self-contained false --no-restore \
-        -p:AtelierUpstreamPins=true -o /app
+        -p:AtelierUpstreamPins=${UPSTREAM_PINS} -o /app \
+    && dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 --self-contained false --no-restore \
+        -p:AtelierUpstreamPins=${UPSTREAM_PINS} -o /pbm
 
 FROM ${RUNTIME_IMAGE}
 # The image's non-root user "app" (1654) owns only the data directory; the application is read-only.
-RUN mkdir -p /var/lib/atelier/data /var/lib/atelier/artifacts && chown -R 1654:1654 /var/lib/atelier
+RUN mkdir -p /var/lib/atelier/data /var/lib/atelier/artifacts && chown -R 1654:1654 /var/lib/atelier \
+    && ln -s /opt/pbm/pbm /usr/local/bin/pbm
 WORKDIR /app
 COPY --from=build /app/ ./
+# pbm, for the preStop hook and `kubectl exec … -- pbm sweep list` (it talks to this coordinator on localhost).
+COPY --from=build /pbm/ /opt/pbm/
 # Listening beyond loopback, the coordinator refuses to start without ATELIER_TOKEN (≥ 16 characters).
 ENV ATELIER_API_HOST=0.0.0.0 \
     ATELIER_HOST=0.0.0.0 \

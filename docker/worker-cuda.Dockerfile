@@ -8,17 +8,25 @@ ARG DOTNET_RUNTIME_IMAGE=mcr.microsoft.com/dotnet/runtime:10.0.12-noble
 ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 FROM ${SDK_IMAGE} AS build
+# true: the exact upstream versions Akka.Management was built against (nuget.org); false builds with whatever the
+# feed restores (fine for the default seed-node discovery, not for --discovery kubernetes).
+ARG UPSTREAM_PINS=true
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
 COPY src/Shared/Shared.csproj src/Shared/
 COPY src/GpuWorker/GpuWorker.csproj src/GpuWorker/
-RUN dotnet restore src/GpuWorker/GpuWorker.csproj -r linux-x64 -p:TorchSharpBackend=cuda -p:AtelierUpstreamPins=true
+COPY src/Cli/Cli.csproj src/Cli/
+RUN dotnet restore src/GpuWorker/GpuWorker.csproj -r linux-x64 -p:TorchSharpBackend=cuda -p:AtelierUpstreamPins=${UPSTREAM_PINS} \
+    && dotnet restore src/Cli/Cli.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS}
 COPY src/Shared/ src/Shared/
 COPY src/GpuWorker/ src/GpuWorker/
+COPY src/Cli/ src/Cli/
 RUN dotnet publish src/GpuWorker/GpuWorker.csproj -c Release -r linux-x64 --self-contained false --no-restore \
-        -p:TorchSharpBackend=cuda -p:AtelierUpstreamPins=true -o /app \
-    && mkdir /native && mv /app/*.so* /native/
+        -p:TorchSharpBackend=cuda -p:AtelierUpstreamPins=${UPSTREAM_PINS} -o /app \
+    && mkdir /native && mv /app/*.so* /native/ \
+    && dotnet publish src/Cli/Cli.csproj -c Release -r linux-x64 --self-contained false --no-restore \
+        -p:AtelierUpstreamPins=${UPSTREAM_PINS} -o /pbm
 
 # The .NET runtime, copied from Microsoft's image of the same Ubuntu release.
 FROM ${DOTNET_RUNTIME_IMAGE} AS dotnet
@@ -32,11 +40,13 @@ RUN apt-get update \
     && useradd --uid 1654 --gid 1654 --no-create-home --home-dir /app --shell /usr/sbin/nologin app \
     && mkdir -p /var/lib/atelier/worker && chown -R 1654:1654 /var/lib/atelier
 COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
-RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet && ln -s /opt/pbm/pbm /usr/local/bin/pbm
 WORKDIR /app
 # LibTorch with CUDA (several GB) in its own layer, which stays the same until the packages change.
 COPY --from=build /native/ ./
 COPY --from=build /app/ ./
+# pbm, for `kubectl exec … -- pbm` (ATELIER_SERVER or --server names the coordinator).
+COPY --from=build /pbm/ /opt/pbm/
 # The root filesystem is read-only on Kubernetes, /tmp a volume: CUDA's kernel cache goes there.
 ENV ATELIER_HOST=0.0.0.0 \
     ATELIER_PORT=4053 \

@@ -14,6 +14,9 @@ CoordinatorSettings settings;
 try
 {
     settings = CoordinatorSettings.From(builder.Configuration);
+    // The SQLite journal (without PostgreSQL) lives in the data directory; uploads land in the artifacts directory.
+    WritableDirectory.Require(CoordinatorSettings.DataDirectorySetting, settings.DataDirectory);
+    WritableDirectory.Require(CoordinatorSettings.ArtifactsSetting, settings.ArtifactsDirectory);
 }
 catch (SettingException e)
 {
@@ -38,8 +41,9 @@ if (BearerTokenAuth.CheckExposure(settings.ApiHost, settings.ApiToken) is { } re
 }
 
 builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
-// ASP.NET's per-request lines would log each upload URL, whose id is the capability to send that upload's bytes.
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+// ASP.NET's per-request lines would log each upload URL, whose id is the capability to send that upload's bytes, and
+// bury the cluster's own lines under four per probe and API call.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
 builder.Services.AddReports(settings);

@@ -50,6 +50,8 @@ while (true)
     try
     {
         settings = WorkerSettings.From(builder.Configuration);
+        WritableDirectory.Require(WorkerSettings.DataDirectorySetting, settings.DataDirectory);
+        MembershipFile.ClearStale(settings.DataDirectory);
         devices = Devices.SlotDevices(settings);
     }
     catch (Exception e) when (e is SettingException or InvalidOperationException)

@@ -33,6 +33,24 @@ public sealed class NodeArgumentsTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_directory_the_process_cannot_write_is_refused_by_name_before_anything_starts()
+    {
+        // Under a regular file: no user can make it, root included (a chmod would not stop root).
+        var file = Path.Combine(_nodes.Directory, "a-file");
+        await File.WriteAllTextAsync(file, "", TestContext.Current.CancellationToken);
+        var blocked = Path.Combine(file, "data");
+
+        var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--device", "cpu", "--data-dir", blocked);
+        var coordinator = await RunAsync("coordinator", RepoLayout.CoordinatorDll, "--artifacts-dir", blocked);
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains($"worker: --data-dir / ATELIER_DATA_DIR = '{blocked}' is not valid: expected a directory user ", worker.Log);
+        Assert.Equal(2, coordinator.ExitCode);
+        Assert.Contains($"coordinator: --artifacts-dir / ATELIER_ARTIFACTS_DIR = '{blocked}' is not valid: expected a directory user ", coordinator.Log);
+        Assert.DoesNotContain("Remoting started", worker.Log + coordinator.Log);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Help_lists_the_settings_and_starts_no_node()
     {
         var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--help");

@@ -12,9 +12,13 @@ public sealed record PbmResult(int ExitCode, string Stdout, string Stderr, strin
 /// <summary>Runs the built <c>pbm</c> as a real process, as a person would.</summary>
 public static class Pbm
 {
-    /// <summary>Runs <c>dotnet pbm.dll ARGS</c> in <paramref name="workingDirectory"/>; kill -9 after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Runs <c>dotnet pbm.dll ARGS</c> in <paramref name="workingDirectory"/>, with <paramref name="environment"/> added
+    /// to this process's; kill -9 after <paramref name="timeout"/>.
+    /// </summary>
     public static async Task<PbmResult> RunAsync(
-        IReadOnlyList<string> args, TimeSpan timeout, string workingDirectory, CancellationToken cancellationToken = default)
+        IReadOnlyList<string> args, TimeSpan timeout, string workingDirectory, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -31,6 +35,7 @@ public static class Pbm
         info.Environment["NO_COLOR"] = "1";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment.Remove("ATELIER_SERVER");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var commandLine = "pbm " + string.Join(' ', args);
 
         using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start pbm");

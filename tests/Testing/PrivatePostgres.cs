@@ -122,7 +122,8 @@ public static class PrivatePostgres
         }
     }
 
-    private static void Stop(string root)
+    /// <summary>Stops the server in <paramref name="root"/> (made by <see cref="StartServer"/>) and deletes its directory.</summary>
+    public static void Stop(string root)
     {
         var data = Path.Combine(root, "data");
         if (_bin is not null && ServerRuns(data))
@@ -180,9 +181,15 @@ public static class PrivatePostgres
 
     private static void Run(string file, IReadOnlyList<string> args, string? workingDirectory)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = workingDirectory ?? "/" };
+        // stdin too: xunit v3's runner talks to the test process over its stdin and stdout, which a child must not share.
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "/",
+        };
         foreach (var arg in args) info.ArgumentList.Add(arg);
         using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(120_000))

@@ -28,9 +28,19 @@ public sealed class MembershipFile : ReceiveActor
         });
     }
 
+    /// <summary>
+    /// Deletes the file an earlier process left (one killed with SIGKILL cannot delete its own): called as soon as the
+    /// data directory is known, so a restarted pod's probes do not see the dead process's membership for long.
+    /// </summary>
+    public static void ClearStale(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (File.Exists(path)) File.Delete(path);
+    }
+
     protected override void PreStart()
     {
-        Delete(); // an earlier actor system's, or an earlier process's
+        Delete(); // an earlier actor system's
         _cluster.Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
     }
 

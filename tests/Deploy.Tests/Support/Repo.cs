@@ -24,7 +24,8 @@ public static class Repo
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = input is not null,
+            // Never the test process's own stdin: xunit v3's runner talks to it over stdin and stdout.
+            RedirectStandardInput = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Root,
         };
@@ -42,11 +43,8 @@ public static class Repo
         {
             var output = process.StandardOutput.ReadToEndAsync();
             var error = process.StandardError.ReadToEndAsync();
-            if (input is not null)
-            {
-                process.StandardInput.Write(input);
-                process.StandardInput.Close();
-            }
+            if (input is not null) process.StandardInput.Write(input);
+            process.StandardInput.Close();
             if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
             {
                 process.Kill(entireProcessTree: true);

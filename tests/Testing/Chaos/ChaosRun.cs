@@ -374,8 +374,15 @@ public sealed class ChaosRun
 
     private static void Run(string command, string arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, UseShellExecute = false })!;
+        // Not the test process's stdin or stdout: xunit v3's runner talks to it over them.
+        using var process = Process.Start(new ProcessStartInfo(command, arguments)
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        })!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEnd();
+        output.Wait();
         process.WaitForExit();
         if (process.ExitCode != 0) throw new InvalidOperationException($"{command} {arguments} failed ({process.ExitCode}): {error.Trim()}");
     }
