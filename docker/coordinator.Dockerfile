@@ -33,7 +33,7 @@ RUN mkdir -p /var/lib/atelier/data /var/lib/atelier/artifacts && chown -R 1654:1
     && ln -s /opt/pbm/pbm /usr/local/bin/pbm
 WORKDIR /app
 COPY --from=build /app/ ./
-# pbm, for the preStop hook and `kubectl exec … -- pbm sweep list` (it talks to this coordinator on localhost).
+# pbm, for `kubectl exec … -- pbm sweep list` (it talks to this coordinator on localhost, with its token) and hooks.
 COPY --from=build /pbm/ /opt/pbm/
 # Listening beyond loopback, the coordinator refuses to start without ATELIER_TOKEN (≥ 16 characters).
 ENV ATELIER_API_HOST=0.0.0.0 \

@@ -71,8 +71,8 @@ public sealed class ContainerRehearsalTests(ITestOutputHelper output)
             output.WriteLine($"{image}: {Podman.Check(["image", "inspect", "--format", "{{.Size}}", "localhost/" + image])} bytes");
 
         var local = Rendered.Of("overlays/local");
-        var root = Directory.CreateTempSubdirectory("atelier-rehearsal-").FullName;
         var coordinatorName = $"{local.Coordinator.At("metadata/name").Text}-0";
+        var root = Directory.CreateTempSubdirectory("atelier-rehearsal-").FullName;
         var coordinator = new PodContainer(local, local.Coordinator, coordinatorName, $"{Subnet}.10", root);
         var replicas = int.Parse(local.Worker.At("spec/replicas").Text!, System.Globalization.CultureInfo.InvariantCulture);
         var workers = Enumerable.Range(0, replicas)
@@ -81,23 +81,24 @@ public sealed class ContainerRehearsalTests(ITestOutputHelper output)
         var all = workers.Prepend(coordinator).ToList();
 
         RemoveLeftovers(all);
-        Podman.Check(["network", "create", "--subnet", $"{Subnet}.0/24", "--gateway", $"{Subnet}.1", Network]);
         PrivatePostgres.ReapOrphans(PrivatePostgres.Parent); // servers of earlier test processes that were killed
         var postgresRoot = Directory.CreateTempSubdirectory("atelier-postgres-").FullName;
         TcpRelay? relay = null;
         try
         {
-            // The overlay's connection string, pointed at this test's server.
+            Podman.Check(["network", "create", "--subnet", $"{Subnet}.0/24", "--gateway", $"{Subnet}.1", Network]);
+            // The overlay's user, password and database on this test's server; host and port point at it.
             var env = coordinator.Environment();
             var overlayDb = new NpgsqlConnectionStringBuilder(env["ATELIER_POSTGRES"]);
-            var port = PrivatePostgres.StartServer(postgresRoot);
-            await using (var admin = new NpgsqlConnection($"Host=127.0.0.1;Port={port};Username={overlayDb.Username};Database=postgres;Pooling=false"))
+            var port = PrivatePostgres.StartServer(postgresRoot, overlayDb.Username, overlayDb.Password);
+            await using (var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(overlayDb.ConnectionString)
+                         { Host = "127.0.0.1", Port = port, Database = "postgres", Pooling = false }.ConnectionString))
             {
                 await admin.OpenAsync(ct);
                 await using var create = new NpgsqlCommand($"CREATE DATABASE \"{overlayDb.Database}\"", admin);
                 await create.ExecuteNonQueryAsync(ct);
             }
-            relay = new TcpRelay(port);
+            relay = new TcpRelay(port, Subnet);
             overlayDb.Port = relay.Port;
             var coordinatorEnv = coordinator.Environment(new Dictionary<string, string> { ["ATELIER_POSTGRES"] = overlayDb.ConnectionString });
             var token = coordinatorEnv["ATELIER_TOKEN"];
@@ -134,7 +135,9 @@ public sealed class ContainerRehearsalTests(ITestOutputHelper output)
             var stopping = Stopwatch.StartNew();
             Podman.Check(["stop", "--time", coordinator.TerminationGraceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), coordinator.Name],
                 TimeSpan.FromSeconds(coordinator.TerminationGraceSeconds + 30));
-            output.WriteLine($"coordinator stopped in {Podman.Since(stopping)} s (exit code {Podman.Check(["inspect", "--format", "{{.State.ExitCode}}", coordinator.Name])})");
+            var stopCode = Podman.Check(["inspect", "--format", "{{.State.ExitCode}}", coordinator.Name]);
+            output.WriteLine($"coordinator stopped in {Podman.Since(stopping)} s (exit code {stopCode})");
+            Assert.True(stopCode == "0", $"the coordinator exited with {stopCode} on SIGTERM\n{Podman.LogTail(coordinator.Name)}");
             await StartAsync(coordinator, http, all, "coordinator after stop", ct);
 
             var done = await WaitForAsync(client, id, s => s.Status == SweepStatus.Running ? null : s, all, ct, history: true);
@@ -159,7 +162,9 @@ public sealed class ContainerRehearsalTests(ITestOutputHelper output)
             Assert.True(style.ExitCode == 0, style + "\n" + string.Join('\n', all.Select(c => Podman.LogTail(c.Name))));
             var styleId = System.Text.Json.JsonDocument.Parse(style.Stdout).RootElement.GetProperty("id").GetString()!;
             var pictures = await client.GetFromJsonAsync<SweepDto>($"api/sweeps/{styleId}", ApiJson.Options, ct);
-            Assert.All(pictures!.Trials, t =>
+            Assert.Equal(SweepStatus.Completed, pictures!.Status);
+            Assert.Equal(2, pictures.Trials.Count);
+            Assert.All(pictures.Trials, t =>
             {
                 Assert.Equal(TrialStatus.Completed, t.Status);
                 Assert.Contains(t.Artifacts ?? [], a => a.FileName.EndsWith(".png", StringComparison.Ordinal));
@@ -167,10 +172,17 @@ public sealed class ContainerRehearsalTests(ITestOutputHelper output)
         }
         finally
         {
+            // Each step whatever the one before did: nothing of this test outlives it.
             RemoveLeftovers(all);
-            if (relay is not null) await relay.DisposeAsync();
-            PrivatePostgres.Stop(postgresRoot);
-            Directory.Delete(root, recursive: true);
+            try
+            {
+                if (relay is not null) await relay.DisposeAsync();
+            }
+            finally
+            {
+                PrivatePostgres.Stop(postgresRoot);
+                Directory.Delete(root, recursive: true);
+            }
         }
     }
 

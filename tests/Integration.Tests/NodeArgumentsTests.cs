@@ -51,6 +51,26 @@ public sealed class NodeArgumentsTests : IAsyncDisposable
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task A_killed_workers_membership_file_is_cleared_before_its_node_starts()
+    {
+        // A worker killed with SIGKILL leaves the file its probes test for; the next process must not inherit it, even
+        // when its own node never starts (here: the remoting port is taken), or the pod would look ready.
+        var data = Path.Combine(_nodes.Directory, "worker-data");
+        Directory.CreateDirectory(data);
+        var stale = Path.Combine(data, "cluster-member");
+        await File.WriteAllTextAsync(stale, "akka.tcp://atelier@127.0.0.1:1\n", TestContext.Current.CancellationToken);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--device", "cpu", "--data-dir", data, "--port", port);
+
+        Assert.Equal(1, worker.ExitCode);
+        Assert.Contains("worker: cannot start", worker.Log);
+        Assert.False(File.Exists(stale), "the dead process's membership file is still there");
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Help_lists_the_settings_and_starts_no_node()
     {
         var worker = await RunAsync("worker", RepoLayout.WorkerDll, "--help");

@@ -57,8 +57,12 @@ public static class PrivatePostgres
         return builder.ConnectionString;
     }
 
-    /// <summary>Makes and starts a server in <paramref name="root"/>, owned by this process; returns its port.</summary>
-    public static int StartServer(string root)
+    /// <summary>
+    /// Makes and starts a server in <paramref name="root"/>, owned by this process; returns its port. Its superuser is
+    /// <paramref name="user"/> (default <c>atelier</c>); with a <paramref name="password"/>, TCP connections must give it
+    /// (SCRAM), otherwise every connection is trusted.
+    /// </summary>
+    public static int StartServer(string root, string? user = null, string? password = null)
     {
         _bin ??= FindBinaries() ?? throw new InvalidOperationException("PostgreSQL's server binaries were not found under /usr/lib/postgresql/*/bin");
         // Written whole under another name first: a reaper reading a half-written owner would take the server for an orphan.
@@ -68,7 +72,14 @@ public static class PrivatePostgres
         var asRoot = Environment.UserName == "root";
         if (asRoot) Run("chown", ["-R", "postgres", root], null);
         var port = FreePorts.Next();
-        RunServerTool("initdb", ["-D", Path.Combine(root, "data"), "-U", User, "--auth=trust", "-E", "UTF8", "--no-sync"], asRoot);
+        string[] auth = ["--auth=trust"];
+        if (password is not null)
+        {
+            var file = Path.Combine(root, "password");
+            File.WriteAllText(file, password + "\n");
+            auth = ["--auth-local=trust", "--auth-host=scram-sha-256", $"--pwfile={file}"];
+        }
+        RunServerTool("initdb", ["-D", Path.Combine(root, "data"), "-U", user ?? User, .. auth, "-E", "UTF8", "--no-sync"], asRoot);
         // fsync off: a test server never survives its machine; loopback only, the socket in the private directory.
         RunServerTool("pg_ctl", ["-D", Path.Combine(root, "data"), "-l", Path.Combine(root, "server.log"), "-w", "-t", "60", "start",
             "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"], asRoot);

@@ -32,10 +32,18 @@ public sealed class MembershipFile : ReceiveActor
     /// Deletes the file an earlier process left (one killed with SIGKILL cannot delete its own): called as soon as the
     /// data directory is known, so a restarted pod's probes do not see the dead process's membership for long.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The file is there and cannot be deleted; the message says why.</exception>
     public static void ClearStale(string dataDirectory)
     {
         var path = Path.Combine(dataDirectory, FileName);
-        if (File.Exists(path)) File.Delete(path);
+        try
+        {
+            if (File.Exists(path)) File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException($"cannot delete {path}, which an earlier process left: {e.Message}", e);
+        }
     }
 
     protected override void PreStart()

@@ -17,7 +17,7 @@ public static class WritableDirectory
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new SettingException(setting, path, $"a directory user {Environment.UserName} can create and write in ({e.Message})");
         }

@@ -138,7 +138,10 @@ public sealed class PodContainer
     }
 }
 
-/// <summary>podman as root with the runtime and limits that work on these machines (ENVIRONMENT.md).</summary>
+/// <summary>
+/// podman as root with runc and explicit limits: on these machines crun and runc both fail to raise a container's
+/// limits to their defaults, and explicit ones work.
+/// </summary>
 public static class Podman
 {
     public static (int ExitCode, string Output, string Error) Run(IEnumerable<string> args, TimeSpan? timeout = null) =>

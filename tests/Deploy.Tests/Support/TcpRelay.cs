@@ -4,17 +4,21 @@ using System.Net.Sockets;
 namespace Atelier.Deploy.Tests.Support;
 
 /// <summary>
-/// Forwards TCP connections from every interface of this machine to a loopback port: containers on a bridge network
-/// reach a test's loopback-only PostgreSQL through it, as pods reach a database Service.
+/// Forwards TCP connections from one subnet (a podman network's) to a loopback port: containers on a bridge network
+/// reach a test's loopback-only PostgreSQL through it, as pods reach a database Service. It listens on every interface
+/// (the bridge's address exists only once a container runs) and closes connections from anywhere else at once.
 /// </summary>
 public sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly string _subnetPrefix;
 
-    public TcpRelay(int targetPort)
+    /// <param name="subnetPrefix">The first three octets of the clients' /24, e.g. <c>10.89.42</c>.</param>
+    public TcpRelay(int targetPort, string subnetPrefix)
     {
+        _subnetPrefix = subnetPrefix + ".";
         _listener = new TcpListener(IPAddress.Any, 0);
         _listener.Start();
         _accepting = AcceptAsync(targetPort, _stop.Token);
@@ -34,6 +38,12 @@ public sealed class TcpRelay : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
             {
                 return;
+            }
+            var from = ((IPEndPoint)client.Client.RemoteEndPoint!).Address.MapToIPv4().ToString();
+            if (!from.StartsWith(_subnetPrefix, StringComparison.Ordinal))
+            {
+                client.Dispose();
+                continue;
             }
             _ = PipeAsync(client, targetPort, ct);
         }
