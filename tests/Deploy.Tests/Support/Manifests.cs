@@ -66,9 +66,10 @@ public sealed class Rendered
 
     /// <summary>
     /// The environment a container gets, as the kubelet builds it: envFrom ConfigMaps and Secrets, then
-    /// env. Values from the downward API and from Secrets this render does not contain are stand-ins.
+    /// env. The downward API gives <paramref name="podName"/> and <paramref name="podIp"/>; values from Secrets this
+    /// render does not contain are stand-ins.
     /// </summary>
-    public IReadOnlyDictionary<string, EnvValue> Environment(Node container, string podName = "atelier-pod-0")
+    public IReadOnlyDictionary<string, EnvValue> Environment(Node container, string podName = "atelier-pod-0", string podIp = "10.1.2.3")
     {
         var env = new Dictionary<string, EnvValue>();
         foreach (var source in container["envFrom"].Items)
@@ -87,7 +88,7 @@ public sealed class Rendered
             else if (item.At("valueFrom/fieldRef").Exists)
                 env[name] = new EnvValue(item.At("valueFrom/fieldRef/fieldPath").Text switch
                     {
-                        "status.podIP" => "10.1.2.3",
+                        "status.podIP" => podIp,
                         "metadata.name" => podName,
                         _ => "field",
                     }, EnvSource.Field, item.At("valueFrom/fieldRef/fieldPath").Text!);

@@ -40,13 +40,7 @@ public sealed class PodContainer
     /// </summary>
     public IReadOnlyDictionary<string, string> Environment(IReadOnlyDictionary<string, string>? overrides = null)
     {
-        var env = new Dictionary<string, string>();
-        foreach (var (name, value) in _rendered.Environment(_container, Name))
-            env[name] = value.Source == EnvSource.Field && value.From == "status.podIP" ? Ip : value.Value;
-        // $(NAME) references were expanded with the stand-in pod IP; expand them again with the real one.
-        foreach (var item in _container["env"].Items.Where(i => i["value"].Text?.Contains("$(") == true))
-            env[item["name"].Text!] = System.Text.RegularExpressions.Regex.Replace(item["value"].Text!, @"\$\(([A-Za-z_][A-Za-z0-9_]*)\)",
-                m => env.TryGetValue(m.Groups[1].Value, out var v) ? v : m.Value);
+        var env = _rendered.Environment(_container, Name, Ip).ToDictionary(kv => kv.Key, kv => kv.Value.Value);
         foreach (var (name, value) in overrides ?? new Dictionary<string, string>()) env[name] = value;
         return env;
     }
@@ -88,8 +82,8 @@ public sealed class PodContainer
         Directory.CreateDirectory(dir);
         if (fsGroup is not null)
         {
-            Run("chgrp", [fsGroup, dir]);
-            Run("chmod", ["2775", dir]);
+            Repo.Check("chgrp", [fsGroup, dir]);
+            Repo.Check("chmod", ["2775", dir]);
         }
         return dir;
     }
@@ -130,12 +124,6 @@ public sealed class PodContainer
         quantity.EndsWith("Gi", StringComparison.Ordinal) ? quantity[..^2] + "g"
         : quantity.EndsWith("Mi", StringComparison.Ordinal) ? quantity[..^2] + "m"
         : quantity;
-
-    private static void Run(string tool, string[] args)
-    {
-        var (code, _, error) = Repo.Run(tool, args);
-        if (code != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', args)}: {error}");
-    }
 }
 
 /// <summary>
@@ -147,13 +135,8 @@ public static class Podman
     public static (int ExitCode, string Output, string Error) Run(IEnumerable<string> args, TimeSpan? timeout = null) =>
         Repo.Run("podman", ["--runtime", "runc", .. args], timeout: timeout ?? TimeSpan.FromMinutes(2));
 
-    public static string Check(IEnumerable<string> args, TimeSpan? timeout = null)
-    {
-        var list = args.ToList();
-        var (code, output, error) = Run(list, timeout);
-        if (code != 0) throw new InvalidOperationException($"podman {string.Join(' ', list)} failed ({code}): {error.Trim()}");
-        return output.Trim();
-    }
+    public static string Check(IEnumerable<string> args, TimeSpan? timeout = null) =>
+        Repo.Check("podman", ["--runtime", "runc", .. args], timeout ?? TimeSpan.FromMinutes(2));
 
     /// <summary>The last lines of a container's log, for a failure message.</summary>
     public static string LogTail(string container, int lines = 80)

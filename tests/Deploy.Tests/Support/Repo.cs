@@ -54,6 +54,14 @@ public static class Repo
         }
     }
 
+    /// <summary>Runs a tool to completion and returns its trimmed output; a nonzero exit fails with its error output.</summary>
+    public static string Check(string tool, IReadOnlyList<string> arguments, TimeSpan? timeout = null)
+    {
+        var (code, output, error) = Run(tool, arguments, timeout: timeout);
+        if (code != 0) throw new InvalidOperationException($"{tool} {string.Join(' ', arguments)} failed ({code}): {error.Trim()}");
+        return output.Trim();
+    }
+
     private static string Install(string tool) => tool switch
     {
         "kubectl" => "Install kubectl 1.27 or newer (it renders k8s/ with 'kubectl kustomize'; no cluster is needed).",
