@@ -14,11 +14,13 @@ WORKDIR /src
 # Restore from the project files alone, so a code change reuses the package layer.
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
+COPY src/Contracts/Contracts.csproj src/Contracts/
 COPY src/Shared/Shared.csproj src/Shared/
 COPY src/Coordinator/Coordinator.csproj src/Coordinator/
 COPY src/Cli/Cli.csproj src/Cli/
 RUN dotnet restore src/Coordinator/Coordinator.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS} \
     && dotnet restore src/Cli/Cli.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS}
+COPY src/Contracts/ src/Contracts/
 COPY src/Shared/ src/Shared/
 COPY src/Coordinator/ src/Coordinator/
 COPY src/Cli/ src/Cli/

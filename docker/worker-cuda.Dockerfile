@@ -14,11 +14,13 @@ ARG UPSTREAM_PINS=true
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY build/ build/
+COPY src/Contracts/Contracts.csproj src/Contracts/
 COPY src/Shared/Shared.csproj src/Shared/
 COPY src/GpuWorker/GpuWorker.csproj src/GpuWorker/
 COPY src/Cli/Cli.csproj src/Cli/
 RUN dotnet restore src/GpuWorker/GpuWorker.csproj -r linux-x64 -p:TorchSharpBackend=cuda -p:AtelierUpstreamPins=${UPSTREAM_PINS} \
     && dotnet restore src/Cli/Cli.csproj -r linux-x64 -p:AtelierUpstreamPins=${UPSTREAM_PINS}
+COPY src/Contracts/ src/Contracts/
 COPY src/Shared/ src/Shared/
 COPY src/GpuWorker/ src/GpuWorker/
 COPY src/Cli/ src/Cli/

@@ -1,6 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.CheckpointBench;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Atelier.CheckpointBench;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 // checkpoint-bench stream|failover|asha [options] [--json]

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using Atelier.Coordinator.Artifacts;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 

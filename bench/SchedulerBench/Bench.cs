@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.SchedulerBench;
@@ -143,7 +143,7 @@ internal static class Bench
         // The ideal: every slot busy with trial work from submission to the end, nothing between trials.
         var ideal = (double)options.Trials * options.Steps * options.StepMilliseconds / 1000 / (options.Workers * options.Slots);
         var overhead = ideal > 0 ? Math.Round((seconds - ideal) / ideal * 100, 2) : (double?)null;
-        var events = sweep.Trials.Where(t => t.Status == Atelier.Shared.Protocol.TrialStatus.Completed).Sum(t => (long)options.Steps);
+        var events = sweep.Trials.Where(t => t.Status == TrialStatus.Completed).Sum(t => (long)options.Steps);
         var cpu = cpuAfter.ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - cpuBefore.GetValueOrDefault(kv.Key)).TotalSeconds, 2));
         return new BenchResult(
             sweep.Id, options.Trials, options.Workers, options.Slots, RepoLayout.Configuration, Environment.ProcessorCount,

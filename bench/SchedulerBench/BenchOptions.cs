@@ -40,7 +40,7 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
             }
             (int Min, int Max)? range = arg switch
             {
-                "--trials" => (1, Atelier.Shared.Specs.SearchSpace.MaxTrials),
+                "--trials" => (1, Atelier.Contracts.Specs.SearchSpace.MaxTrials),
                 "--workers" => (1, 16),
                 "--slots" => (1, 64),
                 "--timeout" => (1, 86_400),

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using Atelier.Shared.Search;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.SearchBench;
 

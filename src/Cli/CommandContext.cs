@@ -1,4 +1,4 @@
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Cli;
 
@@ -21,8 +21,8 @@ internal sealed class CommandContext(ParsedCommand command, TextWriter stdout, T
     public string? SweepIdArgument()
     {
         var id = command.Argument!;
-        if (Atelier.Shared.Protocol.SweepId.IsValid(id)) return id;
-        Error(Atelier.Shared.Protocol.SweepId.Invalid(id));
+        if (SweepId.IsValid(id)) return id;
+        Error(SweepId.Invalid(id));
         return null;
     }
 

@@ -1,4 +1,4 @@
-using Atelier.Shared.Hosting;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Cli;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Jobs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Cli;
 

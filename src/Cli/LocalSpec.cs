@@ -1,4 +1,5 @@
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Cli;
 
@@ -58,7 +59,7 @@ internal sealed record LocalSpec(string File, string Yaml, SweepSpec Spec, SpecU
             if (!context.Command.Json)
             {
                 var how = uploaded.Value!.Existed ? "already on the coordinator" : "uploaded";
-                context.Out.WriteLine($"input {input.Display} ({Shared.Hosting.ByteSizes.Format(input.Size)}): {how} as sha256:{input.Sha256}");
+                context.Out.WriteLine($"input {input.Display} ({ByteSizes.Format(input.Size)}): {how} as sha256:{input.Sha256}");
             }
         }
         return null;

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Cli;
 

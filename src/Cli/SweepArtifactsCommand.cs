@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Cli;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Hosting;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Text;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Cli;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Hosting;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Cli;
 

@@ -1,6 +1,5 @@
-using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.Cli;
 

@@ -1,5 +1,4 @@
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Cli;
 

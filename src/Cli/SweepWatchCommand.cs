@@ -1,4 +1,3 @@
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Cli;
 

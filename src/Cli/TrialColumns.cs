@@ -1,6 +1,6 @@
 using System.Globalization;
-using Atelier.Shared.Api;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Cli;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
-using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.Cli;
 

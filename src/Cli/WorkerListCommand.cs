@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Cli;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Cli.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Cli.Tests;
 

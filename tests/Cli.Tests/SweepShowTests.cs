@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Cli.Tests;
 
@@ -68,7 +68,7 @@ public class SweepShowTests
     {
         var sweep = Samples.Sweep();
         // A parameter called acc: the metric acc exists too.
-        sweep = sweep with { Trials = sweep.Trials.Select(t => t with { Parameters = new Dictionary<string, Shared.Specs.ParamValue>(t.Parameters) { ["acc"] = Shared.Specs.ParamValue.Of((long)t.Index) } }).ToList() };
+        sweep = sweep with { Trials = sweep.Trials.Select(t => t with { Parameters = new Dictionary<string, Contracts.Specs.ParamValue>(t.Parameters) { ["acc"] = Contracts.Specs.ParamValue.Of((long)t.Index) } }).ToList() };
         string Headers(MetricChoice choice)
         {
             var writer = new StringWriter { NewLine = "\n" };
@@ -125,7 +125,7 @@ public class SweepShowTests
     [Fact]
     public void A_running_sweep_without_a_best_trial_says_so()
     {
-        var sweep = Samples.Sweep(Atelier.Shared.Protocol.SweepStatus.Running) with { Best = null, FinishedAt = null };
+        var sweep = Samples.Sweep(SweepStatus.Running) with { Best = null, FinishedAt = null };
         var output = Render(sweep);
         Assert.Contains("status:   running\n", output);
         Assert.Contains("best:     none yet\n", output);

@@ -2,8 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Atelier.Deploy.Tests.Support;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 using Npgsql;
 

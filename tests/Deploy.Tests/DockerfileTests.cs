@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Hosting;
 using Atelier.Deploy.Tests.Support;
 using Atelier.GpuWorker.Hosting;
 using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Deploy.Tests;
 
@@ -61,7 +61,7 @@ public sealed class DockerfileTests
             .Select(p => XDocument.Load(Repo.Path(p.Split('/'))).Descendants("AssemblyName").Single().Value);
         Assert.Contains(match.Groups[1].Value, published);
         // The stage copies everything restore and publish need (Directory.*.props/targets, build/, the projects).
-        foreach (var needed in new[] { "global.json", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "build/", "src/Shared/" })
+        foreach (var needed in new[] { "global.json", "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props", "build/", "src/Contracts/", "src/Shared/" })
             Assert.Contains(needed, dockerfile.Stages[0].All("COPY").SelectMany(c => c.Split(' ')));
     }
 

@@ -1,6 +1,6 @@
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,9 +1,9 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Hosting;
 using Atelier.Deploy.Tests.Support;
 using Atelier.GpuWorker.Hosting;
 using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
 using Microsoft.Extensions.Configuration;
 
 namespace Atelier.Deploy.Tests;

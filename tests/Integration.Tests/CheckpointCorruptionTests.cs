@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Testing;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Testing;
 

@@ -1,6 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Integration.Tests;
 

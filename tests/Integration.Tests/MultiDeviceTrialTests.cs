@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;

@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;
@@ -42,7 +42,7 @@ public sealed class MutualTlsTests : IAsyncDisposable
               step_seconds: {value: 0.5}
             """, ct)).Id;
         var done = await cluster.WaitForSweepAsync(sweep, TimeSpan.FromMinutes(3), cancellationToken: ct);
-        Assert.All(done.Trials, t => Assert.Equal(Atelier.Shared.Protocol.TrialStatus.Completed, t.Status));
+        Assert.All(done.Trials, t => Assert.Equal(TrialStatus.Completed, t.Status));
 
         var members = (await cluster.Http.GetFromJsonAsync<ClusterDto>("api/cluster", ApiJson.Options, ct))!.Members;
         Assert.Equal(2, members.Count); // the coordinator and the worker with our certificate

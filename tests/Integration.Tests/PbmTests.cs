@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;
@@ -149,12 +149,12 @@ public sealed class PbmTests(SharedClusterFixture fixture)
         // The running trials finish; then, for longer than an idle slot waits between asks for work, none starts.
         var drained = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(60), s => s.Counts.Running == 0,
             "the running trials to finish", cancellationToken: ct, interval: TimeSpan.FromMilliseconds(200));
-        Assert.Equal(Shared.Protocol.SweepStatus.Paused, drained.Status);
+        Assert.Equal(SweepStatus.Paused, drained.Status);
         Assert.True(drained.Counts.Pending > 0, $"nothing was left to pause: {drained.Counts}");
         var startedBefore = Cluster.Workers.SelectMany(w => w.TrialsStarted(submitted.Id)).Count();
         await Task.Delay(TimeSpan.FromSeconds(5), ct);
         var still = (await Cluster.GetSweepAsync(submitted.Id, cancellationToken: ct))!;
-        Assert.Equal(Shared.Protocol.SweepStatus.Paused, still.Status);
+        Assert.Equal(SweepStatus.Paused, still.Status);
         Assert.Equal(drained.Counts, still.Counts);
         Assert.Equal(startedBefore, Cluster.Workers.SelectMany(w => w.TrialsStarted(submitted.Id)).Count());
 
@@ -164,7 +164,7 @@ public sealed class PbmTests(SharedClusterFixture fixture)
 
         var resume = await Cluster.RunPbmAsync(["sweep", "resume", submitted.Id, "--json"], cancellationToken: ct);
         Assert.True(resume.ExitCode == 0, resume.ToString());
-        Assert.Equal(Shared.Protocol.SweepStatus.Running, JsonSerializer.Deserialize<SweepDto>(resume.Stdout, ApiJson.Options)!.Status);
+        Assert.Equal(SweepStatus.Running, JsonSerializer.Deserialize<SweepDto>(resume.Stdout, ApiJson.Options)!.Status);
 
         var sweep = await Cluster.WaitForSweepAsync(submitted.Id, TimeSpan.FromSeconds(120), cancellationToken: ct);
         Expect.AllCompletedWithCorrectLoss(sweep, 12);

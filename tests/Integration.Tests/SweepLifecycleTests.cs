@@ -1,4 +1,4 @@
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;
@@ -54,7 +54,7 @@ public sealed class SweepLifecycleTests(SharedClusterFixture fixture)
         Assert.NotNull(after);
         Assert.Equal(Expect.Json(before.Trials), Expect.Json(after.Trials));
         Assert.Equal(Expect.Json(before), Expect.Json(after));
-        Assert.Contains(await Cluster.ListSweepsAsync(ct), s => s.Id == submitted.Id && s.Status == Shared.Protocol.SweepStatus.Completed);
+        Assert.Contains(await Cluster.ListSweepsAsync(ct), s => s.Id == submitted.Id && s.Status == SweepStatus.Completed);
 
         // Leave the shared cluster whole: the workers notice the lost coordinator and join the new one.
         await Cluster.WaitForWorkersJoinedAsync(ct, joins);

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;

@@ -1,4 +1,4 @@
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 
 namespace Atelier.Integration.Tests;
@@ -95,7 +95,7 @@ public sealed class WorkerCrashTests
             var sweep = await cluster.WaitForSweepAsync(id, TimeSpan.FromSeconds(150), cancellationToken: ct);
             Expect.AllCompletedWithCorrectLoss(sweep, 8);
             using var response = await cluster.Http.GetAsync($"api/sweeps/{id}/logs", ct);
-            var log = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Shared.Api.SweepLogDto>(response.Content, Shared.Api.ApiJson.Options, ct))!;
+            var log = (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<Contracts.Api.SweepLogDto>(response.Content, Contracts.Api.ApiJson.Options, ct))!;
             var requeued = log.Lines.Where(l => l.Kind == "requeued").ToList();
             Assert.Equal(2, requeued.Count);
             Assert.All(requeued, l => Assert.Contains($"node {victim.Address} left the cluster", l.Message));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 using Json.Schema;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Testing;
 using Microsoft.Playwright;
 

@@ -2,8 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Testing;
 

@@ -1,9 +1,8 @@
+using Atelier.Contracts.Text;
 using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Hosting;
-using Atelier.Shared.Api;
-using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 

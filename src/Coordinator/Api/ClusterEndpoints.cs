@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Hosting;
 using Atelier.Coordinator.Work;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using static Atelier.Shared.Protocol.WorkerProtocol;
 
 namespace Atelier.Coordinator.Api;

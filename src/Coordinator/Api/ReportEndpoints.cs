@@ -1,6 +1,6 @@
 using System.Globalization;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Reports;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Api;
 

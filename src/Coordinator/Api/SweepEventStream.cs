@@ -3,7 +3,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
 using Atelier.Coordinator.Hosting;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Api;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepEvents;
 
@@ -47,6 +47,6 @@ public static class SweepLog
     private static string Values(IReadOnlyDictionary<string, double> values) =>
         string.Join(", ", values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value.ToString("G6", CultureInfo.InvariantCulture)}"));
 
-    private static string Parameters(IReadOnlyDictionary<string, Shared.Specs.ParamValue> values) =>
+    private static string Parameters(IReadOnlyDictionary<string, Contracts.Specs.ParamValue> values) =>
         string.Join(", ", values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}"));
 }

@@ -1,4 +1,4 @@
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using static Atelier.Coordinator.Api.SweepEndpoints;
 

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
 using Akka.Actor;
 using Akka.Cluster;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Api;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Artifacts;
 

@@ -5,6 +5,7 @@ using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Hosting;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.ArtifactProtocol;

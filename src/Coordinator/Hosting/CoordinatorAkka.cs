@@ -3,10 +3,10 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Persistence.Sql.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Coordinator.Work;
 using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
 using LinqToDB;
 
 namespace Atelier.Coordinator.Hosting;

@@ -1,6 +1,6 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Shared.Hosting;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Hosting;
 

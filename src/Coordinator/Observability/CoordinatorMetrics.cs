@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Prometheus;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Atelier.Coordinator.Reports.Model;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports;
 

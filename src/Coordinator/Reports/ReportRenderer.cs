@@ -1,7 +1,7 @@
 using Atelier.Coordinator.Reports.Model;
 using Atelier.Coordinator.Reports.Pictures;
 using Atelier.Coordinator.Reports.Render;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Atelier.Coordinator.Api;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports;
 

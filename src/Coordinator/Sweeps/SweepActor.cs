@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Persistence;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
 
@@ -105,7 +106,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
             // Only artifacts this sweep recorded, and the inputs its spec names, are served: a hash alone opens nothing else.
             if (_state.IsCreated && _state.FindArtifact(f.Sha256) is { } artifact)
                 Ingest.Tell(new ArtifactProtocol.ServeArtifact(artifact.Sha256, artifact.Size, Sender));
-            else if (_state.IsCreated && Shared.Specs.SpecInputs.Hashes(_state.Spec!).Contains(f.Sha256))
+            else if (_state.IsCreated && Contracts.Specs.SpecInputs.Hashes(_state.Spec!).Contains(f.Sha256))
                 Ingest.Tell(new ArtifactProtocol.ServeArtifact(f.Sha256, ArtifactProtocol.SizeOfStoredFile, Sender));
             else
                 Sender.Tell(new ArtifactProtocol.UploadResult("", false, $"sweep {f.SweepId} has no artifact {f.Sha256}"));

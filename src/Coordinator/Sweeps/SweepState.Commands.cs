@@ -1,7 +1,8 @@
 using Akka.Actor;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Shared.Search;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
 

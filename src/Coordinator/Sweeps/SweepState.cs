@@ -1,5 +1,6 @@
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepEvents;
 
 namespace Atelier.Coordinator.Sweeps;

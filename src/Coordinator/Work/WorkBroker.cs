@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.WorkerProtocol;
 

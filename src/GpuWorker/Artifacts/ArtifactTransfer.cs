@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.IO;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.ArtifactProtocol;
 
@@ -90,7 +91,7 @@ public sealed class ArtifactTransfer(ActorSystem system, Func<IActorRef> sweeps)
     /// <exception cref="IOException">The input could not be fetched, or arrived damaged.</exception>
     public async Task<(string Path, bool Cached)> FetchInputAsync(SweepId sweep, string sha256, string cacheDirectory, CancellationToken ct)
     {
-        if (!Shared.Specs.SpecInputs.IsSha256(sha256)) throw new IOException($"'{sha256}' is not a SHA-256");
+        if (!Contracts.Specs.SpecInputs.IsSha256(sha256)) throw new IOException($"'{sha256}' is not a SHA-256");
         var target = Path.Combine(cacheDirectory, "sha256", sha256[..2], sha256);
         if (File.Exists(target))
         {

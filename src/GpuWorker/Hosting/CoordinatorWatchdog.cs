@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Microsoft.Extensions.Hosting;
 

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Slots;
 using Atelier.Shared.Hosting;

@@ -1,3 +1,4 @@
+using Atelier.Contracts.Api;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
 using Microsoft.Extensions.Configuration;

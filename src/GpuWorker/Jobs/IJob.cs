@@ -1,4 +1,4 @@
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.GpuWorker.Jobs;
 

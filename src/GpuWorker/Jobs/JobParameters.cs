@@ -1,5 +1,5 @@
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Jobs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.GpuWorker.Jobs;
 

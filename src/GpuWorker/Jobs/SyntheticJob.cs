@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.GpuWorker.Jobs;
 

@@ -1,6 +1,6 @@
 using Akka.Actor;
+using Atelier.Contracts.Api;
 using Atelier.GpuWorker.Jobs;
-using Atelier.Shared.Protocol;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 
 namespace Atelier.GpuWorker.Slots;
@@ -18,5 +18,5 @@ internal sealed class ActorJobReporter(IActorRef slot, RunKey run) : IJobReporte
 
     public void Artifact(string kind, string path) => slot.Tell(new JobFile(run, kind, -1, path));
 
-    public void Checkpoint(long step, string path) => slot.Tell(new JobFile(run, Shared.Protocol.ArtifactInfo.Checkpoint, step, path));
+    public void Checkpoint(long step, string path) => slot.Tell(new JobFile(run, ArtifactInfo.Checkpoint, step, path));
 }

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.GpuWorker.Slots;
 

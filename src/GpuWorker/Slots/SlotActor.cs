@@ -1,10 +1,11 @@
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -269,7 +270,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var resolved = new Dictionary<string, ParamValue>(a.Parameters);
         foreach (var (name, value) in a.Parameters)
         {
-            if (!inputs.Contains(name) || value.Kind != Shared.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
+            if (!inputs.Contains(name) || value.Kind != Contracts.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
             try
             {
                 var (path, cached) = await transfer.FetchInputAsync(a.SweepId, sha, inputCache, ct);
@@ -326,7 +327,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
         var transfer = _transfer;
         var self = Self;
-        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
+        var acked = c.Kind == ArtifactInfo.Checkpoint && run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
         _uploads = _uploads.ContinueWith(async _ =>
         {
             try

@@ -1,3 +1,4 @@
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.GpuWorker.Slots;

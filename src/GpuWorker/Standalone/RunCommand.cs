@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Atelier.GpuWorker.Jobs;
-using Atelier.Shared.Api;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.GpuWorker.Standalone;
 

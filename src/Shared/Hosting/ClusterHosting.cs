@@ -4,6 +4,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Hosting.SBR;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Shared.Serialization;
 

@@ -1,3 +1,4 @@
+using Atelier.Contracts.Api;
 using Microsoft.Extensions.Configuration;
 
 namespace Atelier.Shared.Hosting;
@@ -22,7 +23,7 @@ public sealed record ClusterNodeSettings(string Host, string PublicHost, int Por
         var protocol = ProtocolOf(tls);
         var seeds = configuration.Get(SeedNodesSetting).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(seed => WithProtocol(seed, protocol)
-                ?? throw new SettingException(SeedNodesSetting, seed, $"addresses like {protocol}://{Protocol.ClusterNames.ActorSystem}@HOST:PORT"))
+                ?? throw new SettingException(SeedNodesSetting, seed, $"addresses like {protocol}://{ClusterNames.ActorSystem}@HOST:PORT"))
             .ToArray();
         var defaultSeeds = defaultSeed.Length == 0 ? [] : new[] { WithProtocol(defaultSeed, protocol)! };
         // Kubernetes discovery replaces seed nodes; the pod IP is the address the bootstrap advertises.
@@ -52,7 +53,7 @@ public sealed record ClusterNodeSettings(string Host, string PublicHost, int Por
     public ClusterNodeSettings WithTlsLoaded() =>
         Tls is { } tls && TlsMaterial is null ? this with { TlsMaterial = NodeTlsMaterial.Load(tls, DateTime.UtcNow) } : this;
 
-    public string SelfAddress => $"{ProtocolOf(Tls)}://{Protocol.ClusterNames.ActorSystem}@{PublicHost}:{Port}";
+    public string SelfAddress => $"{ProtocolOf(Tls)}://{ClusterNames.ActorSystem}@{PublicHost}:{Port}";
 
     /// <summary>Remoting's address protocol: <c>akka.ssl.tcp</c> with TLS, else <c>akka.tcp</c>.</summary>
     public static string ProtocolOf(NodeTlsSettings? tls) => tls is null ? "akka.tcp" : "akka.ssl.tcp";
@@ -66,8 +67,8 @@ public sealed record ClusterNodeSettings(string Host, string PublicHost, int Por
     {
         foreach (var known in new[] { "akka.tcp", "akka.ssl.tcp" })
         {
-            var prefix = $"{known}://{Protocol.ClusterNames.ActorSystem}@";
-            if (seed.StartsWith(prefix, StringComparison.Ordinal)) return $"{protocol}://{Protocol.ClusterNames.ActorSystem}@{seed[prefix.Length..]}";
+            var prefix = $"{known}://{ClusterNames.ActorSystem}@";
+            if (seed.StartsWith(prefix, StringComparison.Ordinal)) return $"{protocol}://{ClusterNames.ActorSystem}@{seed[prefix.Length..]}";
         }
         return null;
     }

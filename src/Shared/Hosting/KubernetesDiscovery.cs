@@ -4,7 +4,7 @@ using Akka.Http.Dsl;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Management.Dsl;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 using Microsoft.Extensions.Configuration;
 
 namespace Atelier.Shared.Hosting;

@@ -1,4 +1,5 @@
 using System.Text;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Shared.Hosting;
 

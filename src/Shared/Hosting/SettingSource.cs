@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Atelier.Contracts.Text;
 
 namespace Atelier.Shared.Hosting;
 

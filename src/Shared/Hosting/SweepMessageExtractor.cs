@@ -1,4 +1,5 @@
 using Akka.Cluster.Sharding;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.Shared.Hosting;

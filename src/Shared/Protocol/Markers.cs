@@ -1,3 +1,5 @@
+using Atelier.Contracts.Api;
+
 namespace Atelier.Shared.Protocol;
 
 /// <summary>

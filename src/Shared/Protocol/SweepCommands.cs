@@ -1,5 +1,6 @@
 using Akka.Actor;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Protocol;
 

@@ -1,4 +1,4 @@
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Shared.Protocol;
 

@@ -1,4 +1,5 @@
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Protocol;
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Protocol;
 
@@ -63,7 +64,7 @@ public static class WorkerProtocol
     /// <summary>Asks the broker for every live slot, grouped by node; replies <see cref="WorkersReply"/>.</summary>
     public sealed record GetWorkers : IAtelierMessage;
 
-    public sealed record WorkersReply(IReadOnlyList<Api.WorkerDto> Workers) : IAtelierMessage;
+    public sealed record WorkersReply(IReadOnlyList<WorkerDto> Workers) : IAtelierMessage;
 
     /// <summary>Drain every slot of a node; replies <see cref="DrainNodeReply"/> with how many slots were told.</summary>
     public sealed record DrainNode(string Node) : IAtelierMessage;

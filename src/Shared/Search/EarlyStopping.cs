@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Search;
 

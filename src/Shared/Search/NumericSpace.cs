@@ -1,4 +1,5 @@
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Jobs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Search;
 
@@ -18,7 +19,7 @@ internal sealed record NumericSpace(DistributionParameter Parameter, double Low,
     /// <summary>The model-space point of an observed value; null when it is not a number within [min, max].</summary>
     public double? ToModel(ParamValue value)
     {
-        if (value.Kind is not (Jobs.ParamType.Int or Jobs.ParamType.Float))
+        if (value.Kind is not (ParamType.Int or ParamType.Float))
             return null;
         var x = value.AsDouble();
         if (!(x >= Parameter.Min && x <= Parameter.Max))

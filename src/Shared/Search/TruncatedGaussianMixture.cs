@@ -1,4 +1,4 @@
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Search;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Shared.Serialization;
 

@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Artifacts;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -6,7 +6,7 @@ using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Reports;
 using Atelier.Coordinator.Reports.Pictures;
 using Atelier.Coordinator.Tests.Reports;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

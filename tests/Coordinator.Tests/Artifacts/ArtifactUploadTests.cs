@@ -3,9 +3,10 @@ using Akka.Actor;
 using Akka.Hosting;
 using Akka.Streams;
 using Akka.Streams.Dsl;
+using Atelier.Contracts.Api;
+using Atelier.Shared.Hosting;
 using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Hosting;
-using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.ArtifactProtocol;
 

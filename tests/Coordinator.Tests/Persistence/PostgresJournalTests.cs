@@ -1,9 +1,10 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
+using Atelier.Shared.Hosting;
 using Atelier.Coordinator.Hosting;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Coordinator.Work;
-using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -54,8 +55,8 @@ public sealed class PostgresJournalTests : Akka.Hosting.TestKit.TestKit
         Start(settings).Tell(new SweepQueries.GetSweep(_id, true));
         var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>(TimeSpan.FromSeconds(30))).Sweep;
 
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Shared.Api.ApiJson.Options),
-            System.Text.Json.JsonSerializer.Serialize(after, Shared.Api.ApiJson.Options));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Contracts.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(after, Contracts.Api.ApiJson.Options));
         Assert.Equal(4, after.Counts.Completed);
         Assert.Equal(3, after.Best!.Index);
     }

@@ -1,7 +1,6 @@
 using Atelier.Coordinator.Reports.Model;
-using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 using static Atelier.Coordinator.Tests.Reports.ReportSamples;
 
 namespace Atelier.Coordinator.Tests.Reports;
@@ -79,7 +78,7 @@ public sealed class LayerViewModelTests
         string[] reported = ["views/gram-relu5_1.png", "views/content-layer.png", "views/gram-relu1_1.png", "views/views.json", "views/gram-relu3_1.png"];
         var trials = StyleTrials().Select(t => t.Index != 3 ? t : t with
         {
-            Parameters = new Dictionary<string, Shared.Specs.ParamValue>(t.Parameters) { ["content_layer"] = Shared.Specs.ParamValue.Of("relu4_2") },
+            Parameters = new Dictionary<string, Contracts.Specs.ParamValue>(t.Parameters) { ["content_layer"] = Contracts.Specs.ParamValue.Of("relu4_2") },
             Artifacts = [.. t.Artifacts!, .. reported.Select(n => View(3, n, 10))],
         }).ToList();
 

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Reports;
 using Atelier.Coordinator.Reports.Pictures;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static Atelier.Coordinator.Tests.Reports.ReportSamples;

@@ -1,5 +1,5 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Reports.Model;
-using Atelier.Shared.Protocol;
 using static Atelier.Coordinator.Tests.Reports.ReportSamples;
 
 namespace Atelier.Coordinator.Tests.Reports;
@@ -36,7 +36,7 @@ public sealed class ReportModelTests
     [Fact]
     public void Strings_are_categorical()
     {
-        var p = ParameterAxes.Describe("optimizer", null, [Atelier.Shared.Specs.ParamValue.Of("adam"), Atelier.Shared.Specs.ParamValue.Of("lbfgs")]);
+        var p = ParameterAxes.Describe("optimizer", null, [Atelier.Contracts.Specs.ParamValue.Of("adam"), Atelier.Contracts.Specs.ParamValue.Of("lbfgs")]);
         Assert.Equal(AxisScale.Categorical, p.Scale);
         Assert.True(p.Varies);
     }
@@ -162,9 +162,9 @@ public sealed class ReportModelTests
         Assert.Equal(7, TimeAccounting.PlannedSteps("cifar-vgg19", P(("epochs", 7))));
         Assert.Equal(164, TimeAccounting.PlannedSteps("cifar-vgg19", P()));
         // A recipe sets the steps as it does for the worker: recipe=keras trains 170 epochs unless epochs is given.
-        var keras = new Dictionary<string, Shared.Specs.ParamValue> { ["recipe"] = Shared.Specs.ParamValue.Of("keras") };
+        var keras = new Dictionary<string, Contracts.Specs.ParamValue> { ["recipe"] = Contracts.Specs.ParamValue.Of("keras") };
         Assert.Equal(170, TimeAccounting.PlannedSteps("cifar-vgg19", keras));
-        Assert.Equal(5, TimeAccounting.PlannedSteps("cifar-vgg19", new Dictionary<string, Shared.Specs.ParamValue>(keras) { ["epochs"] = Shared.Specs.ParamValue.Of(5L) }));
+        Assert.Equal(5, TimeAccounting.PlannedSteps("cifar-vgg19", new Dictionary<string, Contracts.Specs.ParamValue>(keras) { ["epochs"] = Contracts.Specs.ParamValue.Of(5L) }));
         Assert.Equal(300, TimeAccounting.PlannedSteps("style-transfer", P()));
         Assert.Equal(25, TimeAccounting.PlannedSteps("synthetic", P(("steps", 25))));
     }
@@ -210,7 +210,7 @@ public sealed class ReportModelTests
 
     private static ReportParameter Param(SweepReport report, string name) => report.Parameters.Single(p => p.Name == name);
 
-    private static IReadOnlyList<Atelier.Shared.Api.TrialDto> RandomTrials(int count, bool style = false)
+    private static IReadOnlyList<Atelier.Contracts.Api.TrialDto> RandomTrials(int count, bool style = false)
     {
         var random = new Random(5);
         return Enumerable.Range(0, count).Select(i =>

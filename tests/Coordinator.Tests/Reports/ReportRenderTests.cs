@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Artifacts;
 using Atelier.Coordinator.Reports;
 using Atelier.Coordinator.Reports.Pictures;

@@ -1,6 +1,6 @@
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Coordinator.Tests.Reports;
 

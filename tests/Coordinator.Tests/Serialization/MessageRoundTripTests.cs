@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Akka.Hosting;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Serialization;
 

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Streams;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
 using static Atelier.Shared.Protocol.SweepQueries;

@@ -1,6 +1,7 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
@@ -18,7 +19,7 @@ public sealed class MultiDeviceLeaseTests
 
     private static SweepState Created(int gpus)
     {
-        var spec = Specs.Grid(2) with { Resources = new Shared.Specs.ResourcesSpec(gpus) };
+        var spec = Specs.Grid(2) with { Resources = new Contracts.Specs.ResourcesSpec(gpus) };
         var state = new SweepState(TimeSpan.FromSeconds(30));
         foreach (var e in state.Process(new CreateSweep(Id, spec, "yaml", 7, T0), Broker, T0).Events) state.Apply(e);
         return state;

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Coordinator.Work;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;
@@ -138,8 +138,8 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         recovered.Tell(new SweepQueries.GetSweep(Id, true));
         var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
 
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Shared.Api.ApiJson.Options),
-            System.Text.Json.JsonSerializer.Serialize(after, Shared.Api.ApiJson.Options));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before, Contracts.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(after, Contracts.Api.ApiJson.Options));
         Assert.Equal(2, after.Best!.Index);
     }
 
@@ -189,8 +189,8 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         recovered.Tell(new SweepQueries.GetSweep(Id, true));
         var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
         Assert.Equal(200, after.Trials[a.TrialIndex].History!.Count);
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before!.Trials, Shared.Api.ApiJson.Options),
-            System.Text.Json.JsonSerializer.Serialize(after.Trials, Shared.Api.ApiJson.Options));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before!.Trials, Contracts.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(after.Trials, Contracts.Api.ApiJson.Options));
     }
 
     [Fact]

@@ -1,7 +1,8 @@
 using Akka.Actor;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.SweepEvents;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -216,7 +217,7 @@ public sealed class SweepStateTests
         Assert.Equal(TrialStatus.Cancelled, state.Trials[1].Status);
         Assert.True(state.IsFinished);
         Assert.Equal(0.4, state.Trials[0].Metrics["loss"]);
-        Assert.Equal(Shared.Protocol.SweepStatus.Cancelled, SweepView.ToDto(state, false).Status);
+        Assert.Equal(SweepStatus.Cancelled, SweepView.ToDto(state, false).Status);
     }
 
     [Fact]
@@ -315,8 +316,8 @@ public sealed class SweepStateTests
         var copy = new SweepState(TimeSpan.FromSeconds(30));
         copy.Restore(state.ToSnapshot());
 
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(state, true), Shared.Api.ApiJson.Options),
-            System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(copy, true), Shared.Api.ApiJson.Options));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(state, true), Contracts.Api.ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(SweepView.ToDto(copy, true), Contracts.Api.ApiJson.Options));
         Assert.Equal((state.PendingCount, state.Running, state.IsPaused), (copy.PendingCount, copy.Running, copy.IsPaused));
     }
 
@@ -345,7 +346,7 @@ public sealed class SweepStateTests
             var suggested = Assert.IsType<TrialSuggested>(d.Events[0]);
             var a = (AssignTrial)d.Replies[0].Message;
             Assert.Equal((i, suggested.Trial.Parameters), (a.TrialIndex, a.Parameters));
-            var loss = Shared.Jobs.SyntheticObjective.Loss(a.Parameters["x"].AsDouble(), a.Parameters["y"].AsDouble(), 0.01);
+            var loss = Contracts.Jobs.SyntheticObjective.Loss(a.Parameters["x"].AsDouble(), a.Parameters["y"].AsDouble(), 0.01);
             Run(state, new FinishTrial(Id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
                 new Dictionary<string, double> { ["loss"] = loss }, null, []), SlotRef, T0);
         }
@@ -407,6 +408,6 @@ public sealed class SweepStateTests
 
         Assert.Equal(1, SweepView.Best(state)!.Index);
         var dto = SweepView.ToDto(state, includeHistory: false);
-        Assert.Equal(new Shared.Api.TrialCountsDto(3, 0, 0, 3, 0, 0), dto.Counts);
+        Assert.Equal(new Contracts.Api.TrialCountsDto(3, 0, 0, 3, 0, 0), dto.Counts);
         Assert.Equal(SweepStatus.Completed, dto.Status);
     }}

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Work;
 using Atelier.Shared.Protocol;
 using static Atelier.Shared.Protocol.SweepCommands;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Hosting;
 using Atelier.Coordinator.Work;
 using Atelier.Shared.Protocol;

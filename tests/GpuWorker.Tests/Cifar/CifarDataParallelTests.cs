@@ -1,7 +1,7 @@
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Jobs.Cifar;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Jobs;
+using Atelier.Contracts.Specs;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

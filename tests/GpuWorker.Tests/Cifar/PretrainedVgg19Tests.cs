@@ -3,7 +3,7 @@ using System.Text.Json;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Jobs.Cifar;
 using Atelier.GpuWorker.Standalone;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
+using Atelier.Contracts.Api;
 using Atelier.GpuWorker.Slots;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.GpuWorker.Tests.Slots;
 

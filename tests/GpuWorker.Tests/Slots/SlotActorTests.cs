@@ -1,12 +1,13 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
+using Atelier.Shared.Hosting;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Slots;
-using Atelier.Shared.Hosting;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
 

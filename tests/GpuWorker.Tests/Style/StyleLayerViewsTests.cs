@@ -2,7 +2,7 @@ using System.Text.Json;
 using Atelier.GpuWorker.Imaging;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Jobs.Style;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using Atelier.GpuWorker.Jobs;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using Atelier.GpuWorker.Jobs.Style;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.GpuWorker.Tests.Style;
 

@@ -1,5 +1,5 @@
 using System.Collections;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using Atelier.GpuWorker.Jobs;
 using Atelier.GpuWorker.Jobs.Style;
 using TorchSharp;

@@ -1,6 +1,6 @@
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using Atelier.Shared.Search;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Tests.Search.SearchTestData;
 
 namespace Atelier.Shared.Tests.Search;

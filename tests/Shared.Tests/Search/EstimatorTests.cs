@@ -1,5 +1,5 @@
 using Atelier.Shared.Search;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Tests.Search;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Jobs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Tests.Specs.SpecTestHelpers;
 
 namespace Atelier.Shared.Tests.Specs;

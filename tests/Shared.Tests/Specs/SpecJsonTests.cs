@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Tests.Specs.SpecTestHelpers;
 
 namespace Atelier.Shared.Tests.Specs;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Shared.Tests.Specs;
 

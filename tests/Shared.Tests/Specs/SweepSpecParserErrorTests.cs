@@ -1,4 +1,4 @@
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 using static Atelier.Shared.Tests.Specs.SpecTestHelpers;
 
 namespace Atelier.Shared.Tests.Specs;

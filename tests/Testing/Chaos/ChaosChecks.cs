@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.Testing.Chaos;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Testing.Chaos;
 

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.Testing.Chaos;
 

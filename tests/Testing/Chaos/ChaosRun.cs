@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Testing.Chaos;
 

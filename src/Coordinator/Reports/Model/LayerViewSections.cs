@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Atelier.Shared.Jobs;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.Coordinator.Reports.Model;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Coordinator.Reports.Model;
 
@@ -29,8 +29,8 @@ public static class NumberText
     /// <summary>A parameter value: numbers as <see cref="Of(double)"/>, integers in full, strings as they are.</summary>
     public static string Of(ParamValue value) => value.Kind switch
     {
-        Shared.Jobs.ParamType.Int => value.AsLong().ToString(CultureInfo.InvariantCulture),
-        Shared.Jobs.ParamType.Float => Of(value.AsDouble()),
+        Contracts.Jobs.ParamType.Int => value.AsLong().ToString(CultureInfo.InvariantCulture),
+        Contracts.Jobs.ParamType.Float => Of(value.AsDouble()),
         _ => value.ToString(),
     };
 

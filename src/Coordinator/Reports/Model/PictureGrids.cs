@@ -1,4 +1,4 @@
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports.Model;
 

@@ -1,7 +1,7 @@
-using Atelier.Shared.Api;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Api;
+using Atelier.Contracts.Jobs;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
+using Atelier.Contracts.Specs;
 
 namespace Atelier.Coordinator.Reports.Model;
 

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports.Model;
 

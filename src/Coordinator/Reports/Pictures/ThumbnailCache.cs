@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Artifacts;
-using Atelier.Shared.Protocol;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;

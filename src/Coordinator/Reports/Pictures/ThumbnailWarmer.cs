@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Hosting;
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Api;
 using Atelier.Coordinator.Reports.Model;
 using Atelier.Coordinator.Reports.Render;
@@ -51,7 +52,7 @@ public sealed class ThumbnailWarmer(SweepService sweeps, IRequiredActor<WorkBrok
                 _following.Remove(id);
                 continue;
             }
-            if (sweep.Job == Shared.Jobs.StyleTransferJobDefinition.Kind)
+            if (sweep.Job == Contracts.Jobs.StyleTransferJobDefinition.Kind)
             {
                 var model = ReportBuilder.Build(sweep, DateTimeOffset.UtcNow);
                 await Task.Run(() => pictures.Prepare(PictureSizes.Needed(model)), ct);

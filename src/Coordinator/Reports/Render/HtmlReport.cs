@@ -1,8 +1,7 @@
 using System.Globalization;
 using Atelier.Coordinator.Reports.Model;
 using Atelier.Coordinator.Reports.Pictures;
-using Atelier.Shared.Api;
-using Atelier.Shared.Protocol;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports.Render;
 

@@ -1,5 +1,5 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Reports.Model;
-using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Reports.Render;
 

@@ -1,3 +1,4 @@
+using Atelier.Contracts.Api;
 using Atelier.Coordinator.Reports.Model;
 using Atelier.Coordinator.Reports.Pictures;
 using Atelier.Shared.Protocol;

@@ -20,7 +20,7 @@ public static class TrialTable
         var metricNames = TrialsCsv.MetricColumns(report).ToHashSet(StringComparer.Ordinal);
         foreach (var p in parameters)
             html.Raw(p.Scale == AxisScale.Categorical ? "<th class=\"t\" data-type=\"text\">" : "<th data-type=\"number\">")
-                .Text(Shared.Api.TrialColumnNames.Parameter(p.Name, metricNames)).Raw("</th>");
+                .Text(Contracts.Api.TrialColumnNames.Parameter(p.Name, metricNames)).Raw("</th>");
         foreach (var m in metrics) html.Raw("<th data-type=\"number\">").Text(m).Raw("</th>");
         html.Raw("<th data-type=\"number\">run time</th><th data-type=\"number\">steps</th><th data-type=\"number\">attempts</th><th class=\"t\" data-type=\"text\">error</th></tr></thead><tbody>");
         foreach (var t in report.Trials)

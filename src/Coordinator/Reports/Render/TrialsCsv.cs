@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Atelier.Coordinator.Reports.Model;
-using Atelier.Shared.Api;
+using Atelier.Contracts.Api;
 
 namespace Atelier.Coordinator.Reports.Render;
 

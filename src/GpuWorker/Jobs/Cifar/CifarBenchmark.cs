@@ -22,7 +22,7 @@ public sealed class CifarBenchmark : IJobBenchmark
     public const string Usage =
         "usage: bench cifar-vgg19 [--width W] [--batch B] [--device auto|cpu|cuda] [--steps N] [--rounds R] [--warmup N] [--threads N] [--shifts whole|nearest|real] [--json]";
 
-    public string Kind => Shared.Jobs.CifarVgg19JobDefinition.Kind;
+    public string Kind => Contracts.Jobs.CifarVgg19JobDefinition.Kind;
 
     public int Run(string[] options, TextWriter output, TextWriter error)
     {

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

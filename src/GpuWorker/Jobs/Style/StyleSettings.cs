@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 
 namespace Atelier.GpuWorker.Jobs.Style;
 

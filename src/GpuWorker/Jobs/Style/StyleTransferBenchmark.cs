@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using System.Globalization;
 using System.Text.Json;
 using Atelier.GpuWorker.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Atelier.GpuWorker.Imaging;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;

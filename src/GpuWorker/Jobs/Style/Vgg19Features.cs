@@ -1,5 +1,5 @@
 using TorchSharp;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -10,7 +10,7 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// VGG19's convolutional part in torchvision's exact layout: a <c>features</c> Sequential of 37 modules
 /// (3×3 convolutions with padding 1, ReLUs, 2×2 max pools), so its state_dict keys are
 /// <c>features.0.weight … features.34.bias</c> and torchvision's files load into it unchanged.
-/// Modules are also known by name (<c>conv1_1, relu1_1, …, pool5</c>, see <see cref="Atelier.Shared.Jobs.StyleTransferJobDefinition.Vgg19LayerNames"/>).
+/// Modules are also known by name (<c>conv1_1, relu1_1, …, pool5</c>, see <see cref="Atelier.Contracts.Jobs.StyleTransferJobDefinition.Vgg19LayerNames"/>).
 /// </summary>
 public sealed class Vgg19Features : Module<Tensor, Tensor>
 {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Atelier.Shared.Jobs;
+using Atelier.Contracts.Jobs;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

@@ -1,0 +1,4 @@
+namespace Atelier.Contracts.Specs;
+
+/// <summary>The metric a sweep optimises and in which direction.</summary>
+public sealed record MetricSpec(string Name, MetricGoal Goal);

@@ -1,4 +1,0 @@
-namespace Atelier.Shared.Specs;
-
-/// <summary>The metric a sweep optimises and in which direction.</summary>
-public sealed record MetricSpec(string Name, MetricGoal Goal);
