@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Atelier.Contracts.Api;
 using Atelier.Contracts.Specs;
 
@@ -11,26 +12,29 @@ namespace Atelier.Coordinator.Sweeps;
 /// </summary>
 public static class CheckpointRetention
 {
-    public static void Apply(TrialState trial, CheckpointSpec retention, MetricSpec metric)
+    /// <summary><paramref name="artifacts"/> without the checkpoints that retention lets go.</summary>
+    public static ImmutableList<ArtifactInfo> Kept(ImmutableList<ArtifactInfo> artifacts,
+        ImmutableSortedDictionary<long, IReadOnlyDictionary<string, double>> history, CheckpointSpec retention, MetricSpec metric)
     {
-        var checkpoints = trial.Artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).ToList();
-        if (checkpoints.Count <= retention.KeepLast) return;
+        var checkpoints = artifacts.Where(x => x.Kind == ArtifactInfo.Checkpoint).ToList();
+        if (checkpoints.Count <= retention.KeepLast) return artifacts;
         var keep = checkpoints.OrderByDescending(x => x.Step).Take(retention.KeepLast).ToHashSet();
         if (retention.KeepBest > 0)
         {
             var sign = metric.Goal == MetricGoal.Maximize ? -1.0 : 1.0;
             foreach (var best in checkpoints
-                         .Select(x => (Checkpoint: x, Score: Score(trial, metric.Name, x.Step) is { } v ? sign * v : double.PositiveInfinity))
+                         .Select(x => (Checkpoint: x, Score: Score(history, metric.Name, x.Step) is { } v ? sign * v : double.PositiveInfinity))
                          .OrderBy(x => x.Score).ThenByDescending(x => x.Checkpoint.Step)
                          .Take(retention.KeepBest))
                 keep.Add(best.Checkpoint);
         }
-        trial.Artifacts.RemoveAll(x => x.Kind == ArtifactInfo.Checkpoint && !keep.Contains(x));
+        return artifacts.RemoveAll(x => x.Kind == ArtifactInfo.Checkpoint && !keep.Contains(x));
     }
 
-    private static double? Score(TrialState trial, string metric, long step)
+    private static double? Score(ImmutableSortedDictionary<long, IReadOnlyDictionary<string, double>> history, string metric, long step)
     {
-        foreach (var (at, values) in trial.History.Reverse())
+        // In step order from the last: the latest value at or before the step wins.
+        foreach (var (at, values) in history.Reverse())
         {
             if (at > step) continue;
             if (values.TryGetValue(metric, out var v) && double.IsFinite(v)) return v;

@@ -16,7 +16,7 @@ namespace Atelier.Coordinator.Sweeps;
 /// </summary>
 public sealed class SweepActor : ReceivePersistentActor, IWithTimers
 {
-    private readonly SweepState _state;
+    private SweepState _state;
     private readonly IReadOnlyActorRegistry _registry;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _tick;
@@ -34,12 +34,12 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         _tick = settings.TickInterval;
         _snapshotEvery = settings.SnapshotEvery;
 
-        Recover<SnapshotOffer>(o => _state.Restore((SweepSnapshot)o.Snapshot));
-        Recover<Shared.Protocol.ISweepEvent>(e => _state.Apply(e));
+        Recover<SnapshotOffer>(o => _state = SweepState.FromSnapshot((SweepSnapshot)o.Snapshot, settings.LeaseTimeout));
+        Recover<Shared.Protocol.ISweepEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
             _lastSnapshot = LastSequenceNr;
-            _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
+            _state = _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
             if (!_state.IsCreated) return;
             _log.Info("sweep {0} recovered from the journal on this node ({1} events, {2} trials: {3} running)",
                 _state.Id, LastSequenceNr, _state.Trials.Count, _state.Running);
@@ -118,7 +118,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         });
         Command<ReportProgress>(c =>
         {
-            _state.Touch(c.TrialIndex, c.Attempt, DateTimeOffset.UtcNow);
+            _state = _state.Touch(c.TrialIndex, c.Attempt, DateTimeOffset.UtcNow);
             Handle(c);
         });
         Command<IWithSweepId>(c =>
@@ -135,7 +135,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
                 });
                 return;
             }
-            Handle(c);
+            if (c is ISweepCommand command) Handle(command);
+            else Unhandled(c);
         });
     }
 
@@ -158,7 +159,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         throw new InvalidOperationException($"sweep {_state.Id}: the journal rejected event {sequenceNr} ({@event.GetType().Name}); restarting from the journal", cause);
     }
 
-    private void Handle(object command)
+    private void Handle(ISweepCommand command)
     {
         var wasCreated = _state.IsCreated;
         var decision = _state.Process(command, Sender, DateTimeOffset.UtcNow);
@@ -178,7 +179,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // until they are written, so when the last of them is, every applied event is written and the snapshot can be
         // taken (under a steady stream of commands there would otherwise never be such a moment).
         var snapshotDue = LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
-        foreach (var e in decision.Events) _state.Apply(e);
+        foreach (var e in decision.Events) _state = _state.Apply(e);
         _unconfirmed += decision.Events.Count;
         if (snapshotDue)
         {

@@ -26,10 +26,10 @@ public sealed record SlotMessage(SlotInfo Slot, object Message)
 }
 
 /// <summary>Internal tick: requeue running trials whose slot has been silent past the lease timeout.</summary>
-public sealed record CheckLeases(DateTimeOffset Now);
+public sealed record CheckLeases(DateTimeOffset Now) : ISweepCommand;
 
 /// <summary>
 /// Internal: the cluster removed the member <paramref name="Node"/> (its process died, or it was downed after a
 /// partition): its running trials go back to the queue now, without waiting for their leases to expire.
 /// </summary>
-public sealed record NodeRemoved(string Node, DateTimeOffset Now);
+public sealed record NodeRemoved(string Node, DateTimeOffset Now) : ISweepCommand;

@@ -8,10 +8,10 @@ using static Atelier.Shared.Protocol.SweepEvents;
 
 namespace Atelier.Coordinator.Sweeps;
 
-/// <summary>The decisions: each command in, events and replies out; nothing is changed here.</summary>
-public sealed partial class SweepState
+/// <summary>The decisions: each command in, events and replies out.</summary>
+public sealed partial record SweepState
 {
-    public SweepDecision Process(object command, IActorRef sender, DateTimeOffset now) => command switch
+    public SweepDecision Process(ISweepCommand command, IActorRef sender, DateTimeOffset now) => command switch
     {
         CreateSweep c => Create(c, sender, now),
         LeaseTrial c => Lease(c, sender, now),
@@ -26,7 +26,7 @@ public sealed partial class SweepState
         ResumeSweep c => Control(sender, c.SweepId, !IsPaused, "is not paused", new SweepResumed(now), "resumed"),
         ExtendSweep c => Extend(c, sender, now),
         ArtifactProtocol.RecordArtifact c => Record(c, sender, now),
-        _ => SweepDecision.None,
+        _ => throw new ArgumentException($"{command.GetType().Name} is a sweep command without a decision here", nameof(command)),
     };
 
     private SweepDecision Create(CreateSweep c, IActorRef sender, DateTimeOffset now)
@@ -35,7 +35,7 @@ public sealed partial class SweepState
         {
             // A client retrying the same submission gets the same answer; anything else is a clash.
             var same = c.SpecYaml == SpecYaml && c.Seed == Seed;
-            return SweepDecision.Reply(sender, new CreateSweepReply(c.SweepId, same, _trials.Count,
+            return SweepDecision.Reply(sender, new CreateSweepReply(c.SweepId, same, TrialList.Count,
                 same ? null : $"sweep {c.SweepId} already exists"));
         }
 
@@ -62,9 +62,9 @@ public sealed partial class SweepState
         int attempt;
         IReadOnlyList<ArtifactInfo> checkpoints = [];
         long lastStep = -1;
-        if (_pending.Count > 0)
+        if (Pending.Count > 0)
         {
-            var t = _trials[_pending.Min];
+            var t = TrialList[Pending.Min];
             plan = new TrialPlan(t.Index, t.Parameters);
             attempt = t.Attempt + 1;
             // A checkpoint is a resume point only once every metric up to its step is recorded: resuming from a later
@@ -75,7 +75,7 @@ public sealed partial class SweepState
         }
         else
         {
-            plan = new TrialPlan(_trials.Count, BayesSearch.Suggest(Spec!, Observations(), Seed, _trials.Count));
+            plan = new TrialPlan(TrialList.Count, BayesSearch.Suggest(Spec!, Observations(), Seed, TrialList.Count));
             attempt = 1;
             events.Add(new TrialSuggested(plan, now));
         }
@@ -86,8 +86,8 @@ public sealed partial class SweepState
 
     /// <summary>Completed trials with their metric, in the order they completed (what bayes learns from).</summary>
     private List<Observation> Observations() =>
-        _completionOrder
-            .Select(i => _trials[i])
+        CompletionOrder
+            .Select(i => TrialList[i])
             .Where(t => t.Status == TrialStatus.Completed)
             .Select(t => new Observation(t.Parameters, t.Metrics.TryGetValue(Spec!.Metric.Name, out var v) ? v : double.NaN))
             .ToList();
@@ -154,14 +154,14 @@ public sealed partial class SweepState
     {
         if (Spec!.EarlyTerminate is not { } rule) return null;
         var metric = Spec.Metric.Name;
-        var series = new SortedDictionary<long, double>(_metricHistory.TryGetValue(trialIndex, out var known) ? known.ToDictionary() : []);
-        var history = new Dictionary<int, IReadOnlyDictionary<long, double>>(_metricHistory) { [trialIndex] = series };
+        var series = MetricSeries(trialIndex);
         foreach (var point in points.OrderBy(p => p.Step))
         {
             if (!point.Values.TryGetValue(metric, out var value)) continue;
             long? previous = series.Count > 0 ? series.Keys.Last() : null;
-            series[point.Step] = value;
+            series = series.SetItem(point.Step, value);
             if (rule.Type == EarlyTerminateType.Hyperband && EarlyStopping.RungAt(rule, previous, point.Step) is null) continue;
+            var history = MetricHistory.SetItem(trialIndex, series);
             if (EarlyStopping.Evaluate(rule, Spec.Metric.Goal, trialIndex, point.Step, history, metric) is { } stop) return stop;
         }
         return null;
@@ -173,7 +173,7 @@ public sealed partial class SweepState
         // A late or repeated report of an attempt that is no longer current is acknowledged and ignored.
         if (!IsCurrent(c.TrialIndex, c.Attempt)) return new SweepDecision([], [ack]);
 
-        var t = _trials[c.TrialIndex];
+        var t = TrialList[c.TrialIndex];
         if (NewPoints(t, c.After, c.Points) is not { } points)
         {
             var lost = Lost(t, c.After, sender, now);
@@ -209,7 +209,7 @@ public sealed partial class SweepState
 
     /// <summary>A <see cref="TrialRequeued"/> for each running trial that <paramref name="lost"/> picks, with its reason.</summary>
     private List<ISweepEvent> RequeueRunning(Func<TrialState, bool> lost, Func<TrialState, string> reason, DateTimeOffset now) =>
-        _trials
+        TrialList
             .Where(t => t.Status == TrialStatus.Running && lost(t))
             .Select(t => (ISweepEvent)new TrialRequeued(t.Index, t.Attempt, reason(t), now))
             .ToList();
@@ -222,7 +222,7 @@ public sealed partial class SweepState
         return new SweepDecision(
             [new SweepCancelled(reason, now)],
             [new Outgoing(sender, new CancelSweepReply(c.SweepId, true,
-                $"sweep {c.SweepId} cancelled: {_pending.Count} pending trials cancelled, {Running} running trials told to stop"))])
+                $"sweep {c.SweepId} cancelled: {Pending.Count} pending trials cancelled, {Running} running trials told to stop"))])
         {
             ToSlots = StopRunning(reason),
         };
@@ -241,9 +241,9 @@ public sealed partial class SweepState
         if (c.Spec.Method != spec.Method) return Refuse($"its method is {spec.Method.ToString().ToLowerInvariant()}, not {c.Spec.Method.ToString().ToLowerInvariant()}");
         if (c.Spec.Metric != spec.Metric) return Refuse($"its metric is {spec.Metric.Name} ({spec.Metric.Goal.ToString().ToLowerInvariant()}); results would not compare");
 
-        var added = SweepExtension.NewTrials(c.Spec, Seed, _trials);
-        if (_trials.Count + added.Count > SearchSpace.MaxTrials)
-            return Refuse($"it would have {_trials.Count + added.Count} trials; the limit is {SearchSpace.MaxTrials}");
+        var added = SweepExtension.NewTrials(c.Spec, Seed, TrialList);
+        if (TrialList.Count + added.Count > SearchSpace.MaxTrials)
+            return Refuse($"it would have {TrialList.Count + added.Count} trials; the limit is {SearchSpace.MaxTrials}");
         if (added.Count == 0 && c.SpecYaml == SpecYaml) return Refuse("the spec is the same and adds no trial");
 
         return new SweepDecision(
@@ -271,10 +271,10 @@ public sealed partial class SweepState
 
     /// <summary>The artifact with this hash, if one of the sweep's trials has it.</summary>
     public ArtifactInfo? FindArtifact(string sha256) =>
-        _trials.SelectMany(t => t.Artifacts).FirstOrDefault(a => a.Sha256 == sha256);
+        TrialList.SelectMany(t => t.Artifacts).FirstOrDefault(a => a.Sha256 == sha256);
 
     private List<SlotMessage> StopRunning(string reason) =>
-        _trials.Where(t => t is { Status: TrialStatus.Running, Slot: not null })
+        TrialList.Where(t => t is { Status: TrialStatus.Running, Slot: not null })
             .Select(t => new SlotMessage(t.Slot!, new WorkerProtocol.StopTrial(Id!.Value, t.Index, t.Attempt, reason)))
             .ToList();
 

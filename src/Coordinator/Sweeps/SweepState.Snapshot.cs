@@ -1,58 +1,41 @@
+using System.Collections.Immutable;
 using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 
 namespace Atelier.Coordinator.Sweeps;
 
 /// <summary>Saving the whole state as one <see cref="SweepSnapshot"/> and starting from one.</summary>
-public sealed partial class SweepState
+public sealed partial record SweepState
 {
     public SweepSnapshot ToSnapshot() => new(
         Id!.Value, Spec!, SpecYaml, Seed, CreatedAt, FinishedAt, CancelReason, IsPaused,
-        _trials.Select(t => new TrialSnapshot(t.Index, t.Parameters, t.Status, t.Attempt, t.Failures, t.Slot, t.Metrics, t.Error,
+        TrialList.Select(t => new TrialSnapshot(t.Index, t.Parameters, t.Status, t.Attempt, t.Failures, t.Slot, t.Metrics, t.Error,
             t.StartedAt, t.FinishedAt, t.SlotIdleMs, t.History.Select(kv => new MetricPoint(kv.Key, kv.Value)).ToList(), t.Artifacts.ToList(), t.StopReason, t.Through)).ToList(),
-        _completionOrder.ToList());
+        CompletionOrder.ToList());
 
-    public void Restore(SweepSnapshot s)
+    /// <summary>The state a snapshot saved, with every lease clock at its default (see <see cref="ResetLeaseClocks"/>).</summary>
+    public static SweepState FromSnapshot(SweepSnapshot s, TimeSpan leaseTimeout)
     {
-        _trials.Clear();
-        _pending.Clear();
-        Array.Clear(_counts);
-        _metricHistory.Clear();
-        _completionOrder.Clear();
-        _completionOrder.AddRange(s.CompletionOrder ?? []);
-        Id = s.SweepId;
-        Spec = s.Spec;
-        SpecYaml = s.SpecYaml;
-        Seed = s.Seed;
-        CreatedAt = s.CreatedAt;
-        FinishedAt = s.FinishedAt;
-        CancelReason = s.CancelReason;
-        IsPaused = s.Paused;
-        foreach (var ts in s.Trials)
+        var trials = s.Trials.Select(TrialState.FromSnapshot).ToImmutableList();
+        var counts = new int[Enum.GetValues<TrialStatus>().Length];
+        foreach (var t in trials) counts[(int)t.Status]++;
+        return new SweepState(leaseTimeout)
         {
-            var t = new TrialState(ts.Index, ts.Parameters)
-            {
-                Status = ts.Status,
-                Attempt = ts.Attempt,
-                Failures = ts.Failures,
-                Slot = ts.Slot,
-                Metrics = ts.Metrics,
-                Error = ts.Error,
-                StartedAt = ts.StartedAt,
-                FinishedAt = ts.FinishedAt,
-                SlotIdleMs = ts.SlotIdleMs,
-                StopReason = ts.StopReason,
-                Through = ts.Through,
-            };
-            foreach (var p in ts.History)
-            {
-                t.History[p.Step] = p.Values;
-                if (p.Values.TryGetValue(s.Spec.Metric.Name, out var v)) MetricSeries(t.Index)[p.Step] = v;
-            }
-            t.Artifacts.AddRange(ts.Artifacts ?? []);
-            _trials.Add(t);
-            _counts[(int)t.Status]++;
-            if (t.Status == TrialStatus.Pending) _pending.Add(t.Index);
-        }
+            Id = s.SweepId,
+            Spec = s.Spec,
+            SpecYaml = s.SpecYaml,
+            Seed = s.Seed,
+            CreatedAt = s.CreatedAt,
+            FinishedAt = s.FinishedAt,
+            CancelReason = s.CancelReason,
+            IsPaused = s.Paused,
+            TrialList = trials,
+            StatusCounts = [.. counts],
+            Pending = trials.Where(t => t.Status == TrialStatus.Pending).Select(t => t.Index).ToImmutableSortedSet(),
+            CompletionOrder = [.. s.CompletionOrder ?? []],
+            MetricHistory = trials.ToImmutableDictionary(t => t.Index, t => (IReadOnlyDictionary<long, double>)t.History
+                .Where(kv => kv.Value.ContainsKey(s.Spec.Metric.Name))
+                .ToImmutableSortedDictionary(kv => kv.Key, kv => kv.Value[s.Spec.Metric.Name])),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
 using Atelier.Contracts.Specs;
@@ -6,225 +7,176 @@ using static Atelier.Shared.Protocol.SweepEvents;
 namespace Atelier.Coordinator.Sweeps;
 
 /// <summary>
-/// The domain of one sweep, free of actors: <see cref="Process"/> turns a command into events and
-/// replies without changing anything; <see cref="Apply"/> folds an event into the state.
+/// The domain of one sweep, free of actors and immutable: <see cref="Process"/> turns a command into events and
+/// replies; <see cref="Apply"/> folds an event into the next state. Deciding cannot change anything: nothing here can.
 /// </summary>
-public sealed partial class SweepState(TimeSpan leaseTimeout)
+public sealed partial record SweepState(TimeSpan LeaseTimeout)
 {
-    private readonly List<TrialState> _trials = [];
-    private readonly SortedSet<int> _pending = [];
-    private readonly int[] _counts = new int[Enum.GetValues<TrialStatus>().Length];
+    private ImmutableList<TrialState> TrialList { get; init; } = [];
+    private ImmutableSortedSet<int> Pending { get; init; } = [];
+    private ImmutableArray<int> StatusCounts { get; init; } = [.. new int[Enum.GetValues<TrialStatus>().Length]];
 
-    // The sweep metric per trial and step, kept for early stopping; and the order trials completed in, for bayes.
-    private readonly Dictionary<int, IReadOnlyDictionary<long, double>> _metricHistory = new();
-    private readonly List<int> _completionOrder = [];
+    // The sweep metric per trial and step (each an ImmutableSortedDictionary), kept for early stopping; and the order
+    // trials completed in, for bayes.
+    private ImmutableDictionary<int, IReadOnlyDictionary<long, double>> MetricHistory { get; init; } =
+        ImmutableDictionary<int, IReadOnlyDictionary<long, double>>.Empty;
+    private ImmutableList<int> CompletionOrder { get; init; } = [];
 
-    private void DropHistoryFrom(int trial, TrialState t, long step)
-    {
-        foreach (var stale in t.History.Keys.Where(k => k >= step).ToList()) t.History.Remove(stale);
-        var series = MetricSeries(trial);
-        foreach (var stale in series.Keys.Where(k => k >= step).ToList()) series.Remove(stale);
-    }
+    private ImmutableSortedDictionary<long, double> MetricSeries(int trial) =>
+        MetricHistory.TryGetValue(trial, out var series) ? (ImmutableSortedDictionary<long, double>)series : ImmutableSortedDictionary<long, double>.Empty;
 
-    private SortedDictionary<long, double> MetricSeries(int trial)
-    {
-        if (_metricHistory.TryGetValue(trial, out var series)) return (SortedDictionary<long, double>)series;
-        var created = new SortedDictionary<long, double>();
-        _metricHistory[trial] = created;
-        return created;
-    }
-
-    public SweepId? Id { get; private set; }
-    public SweepSpec? Spec { get; private set; }
-    public string SpecYaml { get; private set; } = "";
-    public long Seed { get; private set; }
-    public DateTimeOffset CreatedAt { get; private set; }
-    public DateTimeOffset? FinishedAt { get; private set; }
+    public SweepId? Id { get; private init; }
+    public SweepSpec? Spec { get; private init; }
+    public string SpecYaml { get; private init; } = "";
+    public long Seed { get; private init; }
+    public DateTimeOffset CreatedAt { get; private init; }
+    public DateTimeOffset? FinishedAt { get; private init; }
 
     /// <summary>Why the sweep was cancelled, once it was.</summary>
-    public string? CancelReason { get; private set; }
+    public string? CancelReason { get; private init; }
 
     public bool IsCancelled => CancelReason is not null;
-    public bool IsPaused { get; private set; }
-    public IReadOnlyList<TrialState> Trials => _trials;
-    public TimeSpan LeaseTimeout { get; } = leaseTimeout;
-
+    public bool IsPaused { get; private init; }
+    public IReadOnlyList<TrialState> Trials => TrialList;
 
     public bool IsCreated => Spec is not null;
     public int Running => Count(TrialStatus.Running);
-    public int PendingCount => _pending.Count;
+    public int PendingCount => Pending.Count;
 
     public bool IsFinished => IsCreated && Count(TrialStatus.Pending) + Running == 0 && ToSuggest == 0;
 
     /// <summary>Trials a bayes sweep has yet to suggest (its run_cap minus those it has).</summary>
-    public int ToSuggest => Spec is { Method: SearchMethod.Bayes, RunCap: { } cap } && !IsCancelled ? Math.Max(0, cap - _trials.Count) : 0;
+    public int ToSuggest => Spec is { Method: SearchMethod.Bayes, RunCap: { } cap } && !IsCancelled ? Math.Max(0, cap - TrialList.Count) : 0;
 
     /// <summary>Whether a slot asking now would get a trial (pending work within max_concurrent).</summary>
-    public bool CanLease => IsCreated && !IsCancelled && !IsPaused && _pending.Count + ToSuggest > 0
+    public bool CanLease => IsCreated && !IsCancelled && !IsPaused && Pending.Count + ToSuggest > 0
         && (Spec!.MaxConcurrent == 0 || Running < Spec.MaxConcurrent);
 
     public SweepStatus Status =>
         IsCancelled ? SweepStatus.Cancelled : IsFinished ? SweepStatus.Completed : IsPaused ? SweepStatus.Paused : SweepStatus.Running;
 
     /// <summary>How many trials are in <paramref name="status"/>, kept as events are applied.</summary>
-    public int Count(TrialStatus status) => _counts[(int)status];
+    public int Count(TrialStatus status) => StatusCounts[(int)status];
 
     /// <summary>Renews the lease of a running attempt (any word from its slot counts).</summary>
-    public void Touch(int trialIndex, int attempt, DateTimeOffset now)
-    {
-        if (Find(trialIndex) is { Status: TrialStatus.Running } t && t.Attempt == attempt) t.LastSeen = now;
-    }
+    public SweepState Touch(int trialIndex, int attempt, DateTimeOffset now) =>
+        Find(trialIndex) is { Status: TrialStatus.Running } t && t.Attempt == attempt ? Update(trialIndex, t => t with { LastSeen = now }) : this;
 
     /// <summary>After recovery every running attempt gets a full lease period to report in.</summary>
-    public void ResetLeaseClocks(DateTimeOffset now)
+    public SweepState ResetLeaseClocks(DateTimeOffset now) =>
+        TrialList.Where(t => t.Status == TrialStatus.Running)
+            .Aggregate(this, (state, running) => state.Update(running.Index, t => t with { LastSeen = now }));
+
+    public SweepState Apply(ISweepEvent e)
     {
-        foreach (var t in _trials.Where(t => t.Status == TrialStatus.Running)) t.LastSeen = now;
+        var next = e switch
+        {
+            SweepCreated c => AddTrials(c.Trials) with
+            {
+                Id = c.SweepId, Spec = c.Spec, SpecYaml = c.SpecYaml, Seed = c.Seed, CreatedAt = c.At,
+            },
+            TrialLeased l => Update(l.TrialIndex, t => t with
+            {
+                Status = TrialStatus.Running, Attempt = l.Attempt, Slot = l.Slot, StartedAt = t.StartedAt ?? l.At, LastSeen = l.At, Through = null,
+            }),
+            TrialMetricsRecorded m => Recorded(m),
+            TrialFinished f => Finished(f),
+            TrialSuggested s => AddTrials([s.Trial]),
+            TrialEarlyStopped x => Update(x.TrialIndex, t => t with
+            {
+                Status = TrialStatus.Stopped, StopReason = x.Reason, FinishedAt = x.At, Metrics = t.LastValues,
+            }),
+            // A cancelled sweep does not run a requeued trial again.
+            TrialRequeued r => Update(r.TrialIndex, t => IsCancelled
+                ? t with { Slot = null, Status = TrialStatus.Cancelled, FinishedAt = r.At }
+                : t with { Slot = null, Status = TrialStatus.Pending }),
+            SweepCancelled c => Pending.Aggregate(this with { CancelReason = c.Reason },
+                (state, index) => state.Update(index, t => t with { Status = TrialStatus.Cancelled, FinishedAt = c.At })),
+            TrialArtifactStored a => Update(a.TrialIndex, t => Stored(t, a.Artifact)),
+            SweepPaused => this with { IsPaused = true },
+            SweepResumed => this with { IsPaused = false },
+            SweepExtended x => AddTrials(x.NewTrials) with
+            {
+                Spec = x.Spec, SpecYaml = x.SpecYaml, CancelReason = null, IsPaused = false, FinishedAt = null,
+            },
+            _ => this,
+        };
+        return next with { FinishedAt = next.IsFinished ? next.FinishedAt ?? At(e) : null };
     }
 
-    public void Apply(ISweepEvent e)
+    private SweepState Recorded(TrialMetricsRecorded m)
     {
-        switch (e)
+        var t = TrialList[m.TrialIndex];
+        // An attempt's first points overwrite the history from there on: steps an earlier attempt recorded beyond where
+        // this one resumed are not this trial's any more (it may stop before reaching them).
+        long? dropFrom = m.Attempt == t.Attempt && t.Through is null && m.Points.Count > 0 ? m.Points.Min(p => p.Step) : null;
+        var series = MetricSeries(m.TrialIndex);
+        if (dropFrom is { } from) series = series.RemoveRange(series.Keys.Where(k => k >= from).ToList());
+        var builder = series.ToBuilder();
+        foreach (var p in m.Points)
+            if (p.Values.TryGetValue(Spec!.Metric.Name, out var v)) builder[p.Step] = v;
+        return Update(m.TrialIndex, _ => t.WithPoints(m.Points, m.Attempt, dropFrom)) with
         {
-            case SweepCreated c:
-                Id = c.SweepId;
-                Spec = c.Spec;
-                SpecYaml = c.SpecYaml;
-                Seed = c.Seed;
-                CreatedAt = c.At;
-                foreach (var plan in c.Trials) AddTrial(plan);
-                break;
-            case TrialLeased l:
-            {
-                var t = _trials[l.TrialIndex];
-                SetStatus(t, TrialStatus.Running);
-                t.Attempt = l.Attempt;
-                t.Slot = l.Slot;
-                t.StartedAt ??= l.At;
-                t.LastSeen = l.At;
-                t.Through = null;
-                break;
-            }
-            case TrialMetricsRecorded m:
-            {
-                var t = _trials[m.TrialIndex];
-                // An attempt's first points overwrite the history from there on: steps an earlier attempt recorded
-                // beyond where this one resumed are not this trial's any more (it may stop before reaching them).
-                if (m.Attempt == t.Attempt && t.Through is null && m.Points.Count > 0)
-                    DropHistoryFrom(m.TrialIndex, t, m.Points.Min(p => p.Step));
-                foreach (var p in m.Points)
-                {
-                    t.History[p.Step] = p.Values;
-                    if (p.Values.TryGetValue(Spec!.Metric.Name, out var v)) MetricSeries(m.TrialIndex)[p.Step] = v;
-                    if (m.Attempt == t.Attempt) t.Through = Math.Max(t.Through ?? long.MinValue, p.Step);
-                }
-                break;
-            }
-            case TrialFinished f:
-                ApplyFinished(f);
-                if (f.Outcome == TrialOutcome.Completed && !f.WillRetry) _completionOrder.Add(f.TrialIndex);
-                break;
-            case TrialSuggested s:
-                AddTrial(s.Trial);
-                break;
-            case TrialEarlyStopped x:
-            {
-                var t = _trials[x.TrialIndex];
-                SetStatus(t, TrialStatus.Stopped);
-                t.StopReason = x.Reason;
-                t.FinishedAt = x.At;
-                t.Metrics = t.History.Count > 0 ? t.History.Last().Value : new Dictionary<string, double>();
-                break;
-            }
-            case TrialRequeued r:
-            {
-                var t = _trials[r.TrialIndex];
-                t.Slot = null;
-                if (IsCancelled)
-                {
-                    // A cancelled sweep does not run the trial again.
-                    SetStatus(t, TrialStatus.Cancelled);
-                    t.FinishedAt = r.At;
-                }
-                else SetStatus(t, TrialStatus.Pending);
-                break;
-            }
-            case SweepCancelled c:
-                CancelReason = c.Reason;
-                foreach (var index in _pending.ToList())
-                {
-                    SetStatus(_trials[index], TrialStatus.Cancelled);
-                    _trials[index].FinishedAt = c.At;
-                }
-                break;
-            case TrialArtifactStored a:
-            {
-                var t = _trials[a.TrialIndex];
-                t.Artifacts.RemoveAll(x => x.Sha256 == a.Artifact.Sha256 && x.FileName == a.Artifact.FileName);
-                t.Artifacts.Add(a.Artifact);
-                if (a.Artifact.Kind == ArtifactInfo.Checkpoint)
-                    CheckpointRetention.Apply(t, Spec!.Retention, Spec.Metric);
-                break;
-            }
-            case SweepPaused:
-                IsPaused = true;
-                break;
-            case SweepResumed:
-                IsPaused = false;
-                break;
-            case SweepExtended x:
-                Spec = x.Spec;
-                SpecYaml = x.SpecYaml;
-                CancelReason = null;
-                IsPaused = false;
-                FinishedAt = null;
-                foreach (var plan in x.NewTrials) AddTrial(plan);
-                break;
-        }
-        FinishedAt = IsFinished ? FinishedAt ?? At(e) : null;
+            MetricHistory = MetricHistory.SetItem(m.TrialIndex, builder.ToImmutable()),
+        };
     }
 
-    private void ApplyFinished(TrialFinished f)
+    private SweepState Finished(TrialFinished f)
     {
-        var t = _trials[f.TrialIndex];
-        if (f.Outcome == TrialOutcome.Failed)
+        var state = Update(f.TrialIndex, t =>
         {
-            t.Failures++;
-            t.Error = f.Error;
-        }
-        if (f.WillRetry && !IsCancelled)
-        {
-            SetStatus(t, TrialStatus.Pending);
-            t.Slot = null;
-            return;
-        }
-        SetStatus(t, f.Outcome switch
-        {
-            TrialOutcome.Completed => TrialStatus.Completed,
-            TrialOutcome.Cancelled => TrialStatus.Cancelled,
-            _ => TrialStatus.Failed,
+            if (f.Outcome == TrialOutcome.Failed) t = t with { Failures = t.Failures + 1, Error = f.Error };
+            if (f.WillRetry && !IsCancelled) return t with { Status = TrialStatus.Pending, Slot = null };
+            return t with
+            {
+                Status = f.Outcome switch
+                {
+                    TrialOutcome.Completed => TrialStatus.Completed,
+                    TrialOutcome.Cancelled => TrialStatus.Cancelled,
+                    _ => TrialStatus.Failed,
+                },
+                Metrics = f.FinalMetrics,
+                FinishedAt = f.At,
+                SlotIdleMs = f.SlotIdleMs,
+                Error = f.Outcome == TrialOutcome.Completed ? null : t.Error,
+            };
         });
-        t.Metrics = f.FinalMetrics;
-        t.FinishedAt = f.At;
-        t.SlotIdleMs = f.SlotIdleMs;
-        if (f.Outcome == TrialOutcome.Completed) t.Error = null;
+        return f.Outcome == TrialOutcome.Completed && !f.WillRetry ? state with { CompletionOrder = CompletionOrder.Add(f.TrialIndex) } : state;
     }
 
-    private void AddTrial(TrialPlan plan)
+    private TrialState Stored(TrialState t, ArtifactInfo artifact)
     {
-        var t = new TrialState(plan.Index, plan.Parameters);
-        _trials.Add(t);
-        _counts[(int)TrialStatus.Pending]++;
-        _pending.Add(t.Index);
+        var artifacts = t.Artifacts.RemoveAll(x => x.Sha256 == artifact.Sha256 && x.FileName == artifact.FileName).Add(artifact);
+        if (artifact.Kind == ArtifactInfo.Checkpoint) artifacts = CheckpointRetention.Kept(artifacts, t.History, Spec!.Retention, Spec.Metric);
+        return t with { Artifacts = artifacts };
     }
 
-    /// <summary>The one place a trial changes status, so the counts and the pending queue stay right.</summary>
-    private void SetStatus(TrialState t, TrialStatus status)
+    private SweepState AddTrials(IEnumerable<TrialPlan> plans)
     {
-        _counts[(int)t.Status]--;
-        _counts[(int)status]++;
-        if (t.Status == TrialStatus.Pending) _pending.Remove(t.Index);
-        if (status == TrialStatus.Pending) _pending.Add(t.Index);
-        t.Status = status;
+        var added = plans.Select(plan => new TrialState(plan.Index, plan.Parameters)).ToList();
+        return this with
+        {
+            TrialList = TrialList.AddRange(added),
+            Pending = Pending.Union(added.Select(t => t.Index)),
+            StatusCounts = StatusCounts.SetItem((int)TrialStatus.Pending, Count(TrialStatus.Pending) + added.Count),
+        };
+    }
+
+    /// <summary>
+    /// The one place a trial changes: its status counts and the pending queue follow from its status before and after.
+    /// </summary>
+    private SweepState Update(int index, Func<TrialState, TrialState> change)
+    {
+        var before = TrialList[index];
+        var after = change(before);
+        var state = this with { TrialList = TrialList.SetItem(index, after) };
+        if (before.Status == after.Status) return state;
+        var counts = StatusCounts.SetItem((int)before.Status, Count(before.Status) - 1);
+        return state with
+        {
+            StatusCounts = counts.SetItem((int)after.Status, counts[(int)after.Status] + 1),
+            Pending = before.Status == TrialStatus.Pending ? Pending.Remove(index) : after.Status == TrialStatus.Pending ? Pending.Add(index) : Pending,
+        };
     }
 
     private static DateTimeOffset? At(ISweepEvent e) => e switch
@@ -243,5 +195,5 @@ public sealed partial class SweepState(TimeSpan leaseTimeout)
         _ => null,
     };
 
-    private TrialState? Find(int index) => index >= 0 && index < _trials.Count ? _trials[index] : null;
+    private TrialState? Find(int index) => index >= 0 && index < TrialList.Count ? TrialList[index] : null;
 }

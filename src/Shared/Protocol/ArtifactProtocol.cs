@@ -63,7 +63,7 @@ public static class ArtifactProtocol
     public sealed record DownloadFrom(string Sha256, long Size, ISourceRef<byte[]> Source) : IAtelierMessage;
 
     /// <summary>The store tells the sweep that an artifact arrived intact; the sweep persists the reference.</summary>
-    public sealed record RecordArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId;
+    public sealed record RecordArtifact(SweepId SweepId, int TrialIndex, int Attempt, ArtifactInfo Artifact) : IWithSweepId, ISweepCommand;
 
     /// <summary>The sweep's answer to <see cref="RecordArtifact"/>: recorded, or why not.</summary>
     public sealed record ArtifactRecorded(SweepId SweepId, string Sha256, string? Error) : IAtelierMessage;

@@ -16,3 +16,9 @@ public interface IWithSweepId : IAtelierMessage
 
 /// <summary>Events persisted by a sweep entity.</summary>
 public interface ISweepEvent : IAtelierMessage;
+
+/// <summary>
+/// A command a sweep entity decides on: its state turns it into events and replies (<c>SweepState.Process</c>), which
+/// takes nothing else.
+/// </summary>
+public interface ISweepCommand;

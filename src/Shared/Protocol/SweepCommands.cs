@@ -9,7 +9,7 @@ public static class SweepCommands
 {
     /// <summary>Create the sweep from a validated spec; replies <see cref="CreateSweepReply"/>.</summary>
     public sealed record CreateSweep(SweepId SweepId, SweepSpec Spec, string SpecYaml, long Seed, DateTimeOffset SubmittedAt)
-        : IWithSweepId;
+        : IWithSweepId, ISweepCommand;
 
     /// <summary>Reply to <see cref="CreateSweep"/>: created, or why not.</summary>
     public sealed record CreateSweepReply(SweepId SweepId, bool Created, int Trials, string? Error) : IAtelierMessage;
@@ -20,7 +20,7 @@ public static class SweepCommands
     /// <see cref="WorkerProtocol.NoWork"/>. <paramref name="FreeDevices"/> and <paramref name="NodeDevices"/> are the
     /// request's (<see cref="WorkerProtocol.RequestWork"/>).
     /// </summary>
-    public sealed record LeaseTrial(SweepId SweepId, SlotInfo Slot, IActorRef SlotRef, int FreeDevices = 1, int NodeDevices = 1) : IWithSweepId
+    public sealed record LeaseTrial(SweepId SweepId, SlotInfo Slot, IActorRef SlotRef, int FreeDevices = 1, int NodeDevices = 1) : IWithSweepId, ISweepCommand
     {
         public static LeaseTrial For(SweepId sweepId, WorkerProtocol.RequestWork request) =>
             new(sweepId, request.Slot, request.SlotRef, request.FreeDevices, request.NodeDevices);
@@ -37,7 +37,7 @@ public static class SweepCommands
     /// step up to <paramref name="After"/> records none of them (there would be a hole).
     /// </summary>
     public sealed record ReportProgress(SweepId SweepId, int TrialIndex, int Attempt, IReadOnlyList<MetricPoint> Points, long After = -1)
-        : IWithSweepId;
+        : IWithSweepId, ISweepCommand;
 
     /// <summary>
     /// An attempt ended. The sweep acknowledges with <see cref="WorkerProtocol.FinishAck"/>.
@@ -54,33 +54,33 @@ public static class SweepCommands
         string? Error,
         IReadOnlyList<MetricPoint> Points,
         double? SlotIdleMs = null,
-        long After = -1) : IWithSweepId;
+        long After = -1) : IWithSweepId, ISweepCommand;
 
     /// <summary>
     /// Cancel the sweep: pending trials are cancelled, running ones are told to stop
     /// (<see cref="WorkerProtocol.StopTrial"/>); completed results stay. Replies <see cref="CancelSweepReply"/>.
     /// </summary>
-    public sealed record CancelSweep(SweepId SweepId, string Reason) : IWithSweepId;
+    public sealed record CancelSweep(SweepId SweepId, string Reason) : IWithSweepId, ISweepCommand;
 
     /// <summary>Reply to <see cref="CancelSweep"/>: whether it changed anything, and what happened.</summary>
     public sealed record CancelSweepReply(SweepId SweepId, bool Cancelled, string Message) : IAtelierMessage;
 
     /// <summary>Pause: no new trials start; running ones finish. Replies <see cref="SweepControlReply"/>.</summary>
-    public sealed record PauseSweep(SweepId SweepId) : IWithSweepId;
+    public sealed record PauseSweep(SweepId SweepId) : IWithSweepId, ISweepCommand;
 
     /// <summary>Resume a paused sweep. Replies <see cref="SweepControlReply"/>.</summary>
-    public sealed record ResumeSweep(SweepId SweepId) : IWithSweepId;
+    public sealed record ResumeSweep(SweepId SweepId) : IWithSweepId, ISweepCommand;
 
     /// <summary>
     /// Extend a sweep with a new spec of the same job, metric and method: a wider grid (only
     /// configurations it has not run yet are added), a larger run_cap, more retries or concurrency.
     /// Its history stays. Replies <see cref="SweepControlReply"/>.
     /// </summary>
-    public sealed record ExtendSweep(SweepId SweepId, SweepSpec Spec, string SpecYaml) : IWithSweepId;
+    public sealed record ExtendSweep(SweepId SweepId, SweepSpec Spec, string SpecYaml) : IWithSweepId, ISweepCommand;
 
     /// <summary>Reply to pause, resume and extend: whether it changed anything, and what happened.</summary>
     public sealed record SweepControlReply(SweepId SweepId, bool Changed, string Message) : IAtelierMessage;
 
     /// <summary>A slot could not take an assigned trial (it was busy); the trial goes back to the queue.</summary>
-    public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId;
+    public sealed record RejectTrial(SweepId SweepId, int TrialIndex, int Attempt, string Reason) : IWithSweepId, ISweepCommand;
 }

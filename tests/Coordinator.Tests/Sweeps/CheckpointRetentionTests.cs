@@ -24,17 +24,17 @@ public sealed class CheckpointRetentionTests
               x: {values: [0.1]}
             """);
         var state = new SweepState(TimeSpan.FromSeconds(30));
-        foreach (var e in state.Process(new CreateSweep(Id, spec, "yaml", 1, T0), Akka.Actor.ActorRefs.Nobody, T0).Events) state.Apply(e);
+        foreach (var e in state.Process(new CreateSweep(Id, spec, "yaml", 1, T0), Akka.Actor.ActorRefs.Nobody, T0).Events) state = state.Apply(e);
         return state;
     }
 
     /// <summary>Reports loss at each step, and a checkpoint at each step, as a worker would.</summary>
-    private static void Run(SweepState state, params double[] losses)
+    private static void Run(ref SweepState state, params double[] losses)
     {
         for (var step = 0; step < losses.Length; step++)
         {
-            state.Apply(new TrialMetricsRecorded(0, 1, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = losses[step] })]));
-            state.Apply(new TrialArtifactStored(0, 1, new ArtifactInfo(ArtifactInfo.Checkpoint, step, $"ckpt-{step}", new string((char)('a' + step), 64), 10), T0));
+            state = state.Apply(new TrialMetricsRecorded(0, 1, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = losses[step] })]));
+            state = state.Apply(new TrialArtifactStored(0, 1, new ArtifactInfo(ArtifactInfo.Checkpoint, step, $"ckpt-{step}", new string((char)('a' + step), 64), 10), T0));
         }
     }
 
@@ -45,7 +45,7 @@ public sealed class CheckpointRetentionTests
     public void Without_a_checkpoints_section_the_newest_three_stay()
     {
         var state = Sweep("");
-        Run(state, 5, 4, 3, 2, 1, 0.5);
+        Run(ref state, 5, 4, 3, 2, 1, 0.5);
         Assert.Equal([3L, 4, 5], KeptSteps(state));
     }
 
@@ -53,7 +53,7 @@ public sealed class CheckpointRetentionTests
     public void Keep_best_adds_the_checkpoints_with_the_best_metric_to_the_newest()
     {
         var state = Sweep("checkpoints: {keep_last: 1, keep_best: 2}");
-        Run(state, 5, 0.7, 3, 0.9, 4, 6, 8);
+        Run(ref state, 5, 0.7, 3, 0.9, 4, 6, 8);
         // newest: step 6; best losses: 0.7 (step 1) and 0.9 (step 3)
         Assert.Equal([1L, 3, 6], KeptSteps(state));
     }
@@ -62,7 +62,7 @@ public sealed class CheckpointRetentionTests
     public void Keep_best_follows_the_metric_goal()
     {
         var state = Sweep("checkpoints: {keep_last: 2, keep_best: 1}", goal: "maximize");
-        Run(state, 5, 9, 3, 1, 2);
+        Run(ref state, 5, 9, 3, 1, 2);
         Assert.Equal([1L, 3, 4], KeptSteps(state));
     }
 
@@ -70,8 +70,8 @@ public sealed class CheckpointRetentionTests
     public void Other_artifacts_are_never_dropped()
     {
         var state = Sweep("checkpoints: {keep_last: 1}");
-        state.Apply(new TrialArtifactStored(0, 1, new ArtifactInfo("preview", 0, "previews/step-0000.png", new string('f', 64), 10), T0));
-        Run(state, 3, 2, 1);
+        state = state.Apply(new TrialArtifactStored(0, 1, new ArtifactInfo("preview", 0, "previews/step-0000.png", new string('f', 64), 10), T0));
+        Run(ref state, 3, 2, 1);
         Assert.Equal([2L], KeptSteps(state));
         Assert.Contains(state.Trials[0].Artifacts, a => a.Kind == "preview");
     }

@@ -21,7 +21,7 @@ public sealed class MultiDeviceLeaseTests
     {
         var spec = Specs.Grid(2) with { Resources = new Contracts.Specs.ResourcesSpec(gpus) };
         var state = new SweepState(TimeSpan.FromSeconds(30));
-        foreach (var e in state.Process(new CreateSweep(Id, spec, "yaml", 7, T0), Broker, T0).Events) state.Apply(e);
+        foreach (var e in state.Process(new CreateSweep(Id, spec, "yaml", 7, T0), Broker, T0).Events) state = state.Apply(e);
         return state;
     }
 
@@ -56,7 +56,7 @@ public sealed class MultiDeviceLeaseTests
     public void A_sweep_with_nothing_to_lease_says_so_without_asking_for_devices()
     {
         var state = Created(gpus: 2);
-        state.Apply(new SweepPaused(T0));
+        state = state.Apply(new SweepPaused(T0));
         var noWork = Assert.IsType<NoWork>(Assert.Single(state.Process(new LeaseTrial(Id, Slot, SlotRef, 1, 1), Broker, T0).Replies).Message);
         Assert.Equal(0, noWork.DevicesNeeded);
     }
