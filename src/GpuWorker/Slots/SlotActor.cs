@@ -4,7 +4,6 @@ using Akka.Hosting;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.Shared.Protocol;
-using Atelier.Shared.Specs;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -26,15 +25,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private readonly SlotSettings _settings;
     private readonly DeviceLedger _ledger;
     private readonly int _index;
-    private readonly Artifacts.ArtifactTransfer _transfer;
-    private Task _uploads = Task.CompletedTask;
+    private readonly TrialPreparation _preparation;
+    private readonly UploadQueue _uploads;
+    private readonly MetricsOutbox _metrics = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    // Metrics the sweep has not acknowledged yet, in step order: every flush sends them (a lost batch is sent again),
-    // and they continue the history after _after, the last step acknowledged (or the step the attempt resumed from).
-    private readonly List<MetricPoint> _unackedMetrics = [];
-    private long _after = -1;
-    // Checkpoint uploads waiting for the metrics up to their step to be acknowledged.
-    private readonly List<(long Step, TaskCompletionSource Acked)> _ackWaiters = [];
     private readonly Dictionary<(SweepId, int, int), FinishTrial> _unackedFinishes = new();
     private long _runNumber;
     private long? _idleSince;
@@ -57,7 +51,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _registry = registry;
         _jobs = jobs;
         _settings = settings;
-        _transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
+        var transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
+        _preparation = new TrialPreparation(transfer, settings.InputCacheDirectory, Self);
+        _uploads = new UploadQueue(transfer, Self);
         Idle();
     }
 
@@ -109,10 +105,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (_current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt)) return;
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} is busy"));
         });
-        Receive<Resumed>(r => r.Run == _current, r => _after = r.Step);
+        Receive<Resumed>(r => r.Run == _current, r => _metrics.ResumedAfter(r.Step));
         Receive<JobMetrics>(m => m.Run == _current, m =>
         {
-            _unackedMetrics.Add(m.Point);
+            _metrics.Add(m.Point);
             _lastStep = m.Point.Step;
         });
         Receive<ProgressAck>(a => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt), Acked);
@@ -125,7 +121,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             _cancel?.Cancel();
             // The sweep acknowledges nothing more of this attempt: what waits for an acknowledgement goes now (its
             // checkpoints are no resume points), instead of holding the slot until the upload wait runs out.
-            DropAckWaiters();
+            _metrics.DropWaiters();
         });
         Common();
     }
@@ -191,8 +187,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
         _current = run;
-        _unackedMetrics.Clear();
-        _after = -1;
+        _metrics.Start();
         _cancel = new CancellationTokenSource();
         Become(Busy);
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
@@ -201,11 +196,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var self = Self;
         var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
-        var transfer = _transfer;
-        var inputCache = _settings.InputCacheDirectory;
         // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job on its
         // own thread: it may block for hours and must never stall this actor.
-        PrepareAsync(a, workDirectory, transfer, inputCache, self, token).ContinueWith(prepared => Task.Factory.StartNew(() =>
+        _preparation.PrepareAsync(a, workDirectory, token).ContinueWith(prepared => Task.Factory.StartNew(() =>
         {
             try
             {
@@ -240,110 +233,15 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
 
     /// <summary>
-    /// Clears the work directory, restores the checkpoint to resume from and fetches the inputs; returns the parameters
-    /// (inputs as local paths) and the step the job resumes after (-1: from scratch).
-    /// </summary>
-    private static async Task<(IReadOnlyDictionary<string, ParamValue> Parameters, long ResumedFrom)> PrepareAsync(AssignTrial a,
-        string workDirectory, Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
-    {
-        // An attempt starts from a checkpoint the sweep gave it, or from scratch; never from files an earlier attempt on
-        // this node left: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
-        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of.
-        if (Directory.Exists(workDirectory))
-        {
-            Directory.Delete(workDirectory, recursive: true);
-            self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
-        }
-        var resumedFrom = await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
-        return (await ResolveInputsAsync(a, transfer, inputCache, self, ct), resumedFrom);
-    }
-
-    /// <summary>
-    /// The trial's parameters with each input given by hash (<c>sha256:HEX</c>) replaced by the path of its copy in this
-    /// node's input cache, fetched from the store unless a verified copy is there already.
-    /// </summary>
-    private static async Task<IReadOnlyDictionary<string, ParamValue>> ResolveInputsAsync(AssignTrial a, Artifacts.ArtifactTransfer transfer,
-        string inputCache, IActorRef self, CancellationToken ct)
-    {
-        var inputs = SpecInputs.InputParameters(a.Job);
-        var resolved = new Dictionary<string, ParamValue>(a.Parameters);
-        foreach (var (name, value) in a.Parameters)
-        {
-            if (!inputs.Contains(name) || value.Kind != Shared.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
-            try
-            {
-                var (path, cached) = await transfer.FetchInputAsync(a.SweepId, sha, inputCache, ct);
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: input {name} sha256:{sha} {(cached ? "found in this node's cache" : "fetched from the store")}", false));
-                resolved[name] = ParamValue.Of(path);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                throw new InputUnavailableException($"input {name} = sha256:{sha} could not be fetched: {e.Message}");
-            }
-        }
-        return resolved;
-    }
-
-    /// <summary>An input of the trial could not be brought to this node.</summary>
-    private sealed class InputUnavailableException(string message) : Exception(message);
-
-    /// <summary>
-    /// Downloads the newest stored checkpoint that arrives intact, falling back to older ones; returns its step, or -1
-    /// when none arrived (the job starts from scratch).
-    /// </summary>
-    private static async Task<long> RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
-    {
-        if (a.Checkpoints is not { Count: > 0 } checkpoints) return -1;
-        foreach (var checkpoint in checkpoints)
-        {
-            try
-            {
-                var error = await transfer.DownloadAsync(a.SweepId, checkpoint, workDirectory, ct);
-                if (error is null)
-                {
-                    self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: resuming from checkpoint {checkpoint.FileName} (step {checkpoint.Step})", false));
-                    return checkpoint.Step;
-                }
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: checkpoint {checkpoint.FileName} refused ({error}); trying an older one", true));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: fetching checkpoint {checkpoint.FileName} failed: {e.Message}", true));
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>
     /// Queues the upload of a file the job wrote; uploads of a slot run one after another, off this actor. A checkpoint
     /// waits until the sweep has acknowledged the metrics the job reported before it: only then is it a resume point
     /// that leaves no hole.
     /// </summary>
     private void Upload(JobFile c)
     {
-        var run = c.Run;
         var step = c.Step >= 0 ? c.Step : Math.Max(0, _lastStep);
-        var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
-        var transfer = _transfer;
-        var self = Self;
-        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
-        _uploads = _uploads.ContinueWith(async _ =>
-        {
-            try
-            {
-                await acked;
-                var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, c.Kind, step, workDirectory, c.Path, CancellationToken.None);
-                if (error is not null) self.Tell(new Note($"{c.Kind} {c.Path} not stored: {error}", true));
-            }
-            catch (OperationCanceledException) when (acked.IsCanceled)
-            {
-                self.Tell(new Note($"{c.Kind} {c.Path} not uploaded: the attempt ended before the sweep acknowledged the metrics up to its step", true));
-            }
-            catch (Exception e)
-            {
-                self.Tell(new Note($"{c.Kind} {c.Path} not stored: {e.Message}", true));
-            }
-        }, TaskScheduler.Default).Unwrap();
+        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && c.Run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
+        _uploads.Enqueue(c, step, WorkDirectory(c.Run.SweepId, c.Run.TrialIndex), acked);
     }
 
     /// <summary>
@@ -356,27 +254,15 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     /// </summary>
     private void Ended(JobEnded e)
     {
-        if (e.Stopped) DropAckWaiters();
-        var uploads = _uploads.IsCompleted ? _uploads : Task.WhenAny(_uploads, Task.Delay(_settings.UploadWait));
-        var metrics = e.Stopped ? Task.CompletedTask : WhenAcked(StepBeforeLastBatch(_unackedMetrics));
+        if (e.Stopped) _metrics.DropWaiters();
+        var uploads = _uploads.WhenDone(_settings.UploadWait);
+        var metrics = e.Stopped ? Task.CompletedTask : WhenAcked(_metrics.StepBeforeLastBatch());
         if (uploads.IsCompleted && metrics.IsCompleted)
         {
             Finished(e);
             return;
         }
         Task.WhenAll(uploads, metrics).ContinueWith(_ => new UploadsDone(e), TaskScheduler.Default).PipeTo(Self);
-    }
-
-    /// <summary>The step after which the newest points fit one batch (<see cref="long.MinValue"/> when they all do).</summary>
-    private static long StepBeforeLastBatch(List<MetricPoint> points)
-    {
-        var values = 0;
-        for (var i = points.Count - 1; i >= 0; i--)
-        {
-            values += points[i].Values.Count + 1;
-            if (values > MaxValuesPerBatch && i < points.Count - 1) return points[i].Step;
-        }
-        return long.MinValue;
     }
 
     private void Finished(JobEnded e)
@@ -386,13 +272,13 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         var outcome = e.Stopped ? TrialOutcome.Cancelled : e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
         // One batch at most (see Ended); more is left only when the attempt was stopped, and then the sweep keeps none.
         var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
-            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, FirstBatch(_unackedMetrics), _idleMs, _after);
+            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _metrics.FirstBatch(), _idleMs, _metrics.After);
         _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
         _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
         Sweeps.Tell(finish);
-        _unackedMetrics.Clear();
-        DropAckWaiters(); // a checkpoint whose metrics were never acknowledged is no resume point: it is not uploaded
+        _metrics.Clear();
+        _metrics.DropWaiters(); // a checkpoint whose metrics were never acknowledged is no resume point: it is not uploaded
         _current = null;
         _cancel?.Dispose();
         _cancel = null;
@@ -408,52 +294,19 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         if (_current is not { } run) return;
         // Sent even when empty: it is the heartbeat that keeps the lease. Every unacknowledged point goes (a batch the
         // sweep never wrote is sent again), up to what fits a remoting frame; the rest follows the acknowledgement.
-        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, FirstBatch(_unackedMetrics), _after));
+        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, _metrics.FirstBatch(), _metrics.After));
     }
-
-    /// <summary>The oldest points, up to about <see cref="MaxValuesPerBatch"/> values (at least one point).</summary>
-    private static List<MetricPoint> FirstBatch(List<MetricPoint> points)
-    {
-        var batch = new List<MetricPoint>();
-        var values = 0;
-        foreach (var point in points)
-        {
-            values += point.Values.Count + 1;
-            if (batch.Count > 0 && values > MaxValuesPerBatch) break;
-            batch.Add(point);
-        }
-        return batch;
-    }
-
-    /// <summary>About 25 bytes a value: a batch stays well under remoting's 128 KiB frame.</summary>
-    private const int MaxValuesPerBatch = 2000;
 
     private void Acked(ProgressAck a)
     {
-        _unackedMetrics.RemoveAll(p => p.Step <= a.Through);
-        _after = Math.Max(_after, a.Through);
-        foreach (var waiter in _ackWaiters.Where(w => w.Step <= _after).ToList())
-        {
-            waiter.Acked.TrySetResult();
-            _ackWaiters.Remove(waiter);
-        }
-        // More than a batch still waits, or a checkpoint waits for later steps: send on now rather than at the next tick.
-        if (_unackedMetrics.Count > 0 && (FirstBatch(_unackedMetrics).Count < _unackedMetrics.Count || _ackWaiters.Count > 0)) Flush();
+        if (_metrics.Acknowledged(a.Through)) Flush();
     }
 
     /// <summary>Completes once the sweep has acknowledged the metrics through <paramref name="step"/>; asks for that now.</summary>
     private Task WhenAcked(long step)
     {
-        if (step <= _after) return Task.CompletedTask;
-        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ackWaiters.Add((step, acked));
-        Flush();
-        return acked.Task;
-    }
-
-    private void DropAckWaiters()
-    {
-        foreach (var (_, acked) in _ackWaiters) acked.TrySetCanceled();
-        _ackWaiters.Clear();
+        var acked = _metrics.WhenAcked(step);
+        if (!acked.IsCompleted) Flush();
+        return acked;
     }
 }
