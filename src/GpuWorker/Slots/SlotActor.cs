@@ -21,11 +21,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 {
     private readonly SlotInfo _slot;
     private readonly IReadOnlyActorRegistry _registry;
-    private readonly JobRegistry _jobs;
     private readonly SlotSettings _settings;
     private readonly DeviceLedger _ledger;
     private readonly int _index;
     private readonly TrialPreparation _preparation;
+    private readonly JobRunner _jobs;
     private readonly UploadQueue _uploads;
     private readonly MetricsOutbox _metrics = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -49,10 +49,10 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _index = index;
         _ledger.Register(index, Self);
         _registry = registry;
-        _jobs = jobs;
         _settings = settings;
         var transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
         _preparation = new TrialPreparation(transfer, settings.InputCacheDirectory, Self);
+        _jobs = new JobRunner(jobs, Self);
         _uploads = new UploadQueue(transfer, Self);
         Idle();
     }
@@ -193,42 +193,11 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
         _log.Info("slot {0}: running {1} trial {2} attempt {3} on {4}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt, string.Join(", ", devices));
 
-        var self = Self;
+        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job.
         var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
-        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job on its
-        // own thread: it may block for hours and must never stall this actor.
-        _preparation.PrepareAsync(a, workDirectory, token).ContinueWith(prepared => Task.Factory.StartNew(() =>
-        {
-            try
-            {
-                var (given, resumedFrom) = prepared.GetAwaiter().GetResult(); // an input that could not be fetched fails the attempt here
-                self.Tell(new Resumed(run, resumedFrom));
-                Directory.CreateDirectory(workDirectory);
-                var job = _jobs.Get(a.Job);
-                var parameters = new JobParameters(job.Definition, given);
-                var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), Resumes(a), token, devices);
-                // A metric that is NaN or infinite fails the attempt (retried up to max_retries, like any job that throws).
-                return new JobEnded(run, JobExecution.Run(job, context).FinalMetrics, null);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return new JobEnded(run, null, "stopped on request", Stopped: true);
-            }
-            catch (InputUnavailableException e)
-            {
-                return new JobEnded(run, null, e.Message);
-            }
-            catch (Exception e)
-            {
-                return new JobEnded(run, null, $"{e.GetType().Name}: {e.Message}");
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).Unwrap().PipeTo(self);
+        _jobs.Run(run, a, devices, workDirectory, _preparation.PrepareAsync(a, workDirectory, token), token).PipeTo(Self);
     }
-
-    /// <summary>An attempt resumes when an earlier one got somewhere: recorded steps or a stored checkpoint.</summary>
-    private static bool Resumes(AssignTrial a) => a.LastStep >= 0 || a.Checkpoints is { Count: > 0 };
 
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
 
