@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.Shared.Protocol;
+using static Atelier.GpuWorker.Slots.DeviceMessages;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -11,19 +12,17 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.GpuWorker.Slots;
 
 /// <summary>
-/// One device (a GPU, or one CPU slot). Idle, it pulls work from the broker; busy, it runs the job
-/// on a dedicated thread, streams its metrics to the sweep (which renews the lease) and reports the
-/// end until the sweep acknowledges it. It never holds more than one trial. A trial needing several devices reserves
-/// free ones of the same node through the node's <see cref="DeviceLedger"/>; a slot lent that way stays idle until
-/// the trial ends.
+/// One device (a GPU, or one CPU slot), a child of its node's <see cref="NodeDevicesActor"/>. Idle, it pulls work from
+/// the broker; busy, it runs the job on a dedicated thread, streams its metrics to the sweep (which renews the lease)
+/// and reports the end until the sweep acknowledges it. It never holds more than one trial. Its devices come from its
+/// parent: a trial needing several borrows free ones of the same node; a slot lent that way stays idle until the trial
+/// ends.
 /// </summary>
-public sealed class SlotActor : ReceiveActor, IWithTimers
+public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private readonly SlotInfo _slot;
     private readonly IReadOnlyActorRegistry _registry;
     private readonly SlotSettings _settings;
-    private readonly DeviceLedger _ledger;
-    private readonly int _index;
     private readonly TrialPreparation _preparation;
     private readonly JobRunner _jobs;
     private readonly UploadQueue _uploads;
@@ -37,17 +36,14 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private long _requestSequence;
     private double _utilisation;
     private long _lastStep = -1;
+    private AssignTrial? _reserving; // asked the parent for its devices, not answered yet
     private RunKey? _current;
     private CancellationTokenSource? _cancel;
+    private DeviceLedger.TrialKey? _lentTo; // another slot's trial holds this slot's device (the parent says so)
 
-    /// <param name="ledger">The devices of this node, shared by its slots; null for a node of this one slot.</param>
-    /// <param name="index">This slot's device in <paramref name="ledger"/>.</param>
-    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings, DeviceLedger? ledger = null, int index = 0)
+    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings)
     {
         _slot = slot;
-        _ledger = ledger ?? new DeviceLedger([slot.Device]);
-        _index = index;
-        _ledger.Register(index, Self);
         _registry = registry;
         _settings = settings;
         var transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
@@ -58,6 +54,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
 
     private IActorRef Sweeps => _registry.Get<SweepRegionProxy>();
 
@@ -72,27 +70,46 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (_current is { } run)
-        {
-            _cancel?.Cancel();
-            Sweeps.Tell(new RejectTrial(run.SweepId, run.TrialIndex, run.Attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
-            _ledger.Release(_index);
-        }
+        if (_current is { } run) Abandon(run.SweepId, run.TrialIndex, run.Attempt);
+        else if (_reserving is { } a) Abandon(a.SweepId, a.TrialIndex, a.Attempt);
     }
 
-    /// <summary>A request for work, with how many of the node's devices are free now.</summary>
-    private RequestWork Request() => new(_slot, Self, _requestSequence, _ledger.Free, _ledger.Count);
+    /// <summary>A stopped slot runs nothing: the attempt it holds goes back to the sweep, its devices to the node.</summary>
+    private void Abandon(SweepId sweep, int trial, int attempt)
+    {
+        _cancel?.Cancel();
+        Sweeps.Tell(new RejectTrial(sweep, trial, attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
+        Context.Parent.Tell(new ReleaseDevices(WakeLent: false), Self);
+    }
+
+    /// <summary>Asks for work through the parent, which adds how many of the node's devices are free.</summary>
+    private void PullWork() => Context.Parent.Tell(new PullWork(_requestSequence), Self);
 
     private void Idle()
     {
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
+        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent holds its pull.
         Receive<RequestTick>(_ =>
         {
-            // A slot lent to another slot's multi-device trial asks for nothing until that trial ends.
-            if (!_draining && _ledger.LentTo(_index) is null) Broker.Tell(Request());
+            if (!_draining) PullWork();
         });
-        Receive<AssignTrial>(Start);
+        Receive<AssignTrial>(Reserve);
         Common();
+    }
+
+    /// <summary>
+    /// Waiting for the parent's answer to <see cref="ReserveDevices"/>. Everything else waits in the stash meanwhile, so
+    /// the slot goes on as if the reservation had been a call.
+    /// </summary>
+    private void Reserving()
+    {
+        Receive<DevicesReserved>(r => Start(Answered(), r.Devices));
+        Receive<DevicesRefused>(r =>
+        {
+            var a = Answered();
+            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, r.Reason));
+        });
+        ReceiveAny(_ => Stash.Stash());
     }
 
     private void Busy()
@@ -134,11 +151,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (n.Warning) _log.Warning("slot {0}: {1}", _slot.SlotId, n.Text);
             else _log.Info("slot {0}: {1}", _slot.SlotId, n.Text);
         });
+        Receive<Lent>(l => _lentTo = l.Trial);
         Receive<StatusTick>(_ =>
         {
             // A slot lent to another slot's trial is busy with that trial.
             var run = _current;
-            var lent = run is null ? _ledger.LentTo(_index) : null;
+            var lent = run is null ? _lentTo : null;
             var busy = run is not null || lent is not null;
             // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
             _utilisation += ((busy ? 1.0 : 0.0) - _utilisation) * 0.05;
@@ -166,23 +184,31 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Receive<StopTrial>(_ => { }); // not (or no longer) running that attempt
     }
 
-    private void Start(AssignTrial a)
+    /// <summary>Asks the parent for the devices <paramref name="a"/> needs: this slot's own and, for several, free others.</summary>
+    private void Reserve(AssignTrial a)
     {
         if (_draining)
         {
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} on {_slot.Node} is draining"));
             return;
         }
-        if (_ledger.TryReserve(_index, a.Devices, new DeviceLedger.TrialKey(a.SweepId, a.TrialIndex, a.Attempt)) is not { } devices)
-        {
-            var why = _ledger.LentTo(_index) is { } lent
-                ? $"slot {_slot.SlotId} on {_slot.Node} is lent to {lent.SweepId} trial {lent.TrialIndex}"
-                : $"the trial needs {a.Devices} devices and only {_ledger.Free} of the {_ledger.Count} on {_slot.Node} are free";
-            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, why));
-            return;
-        }
-        // The borrowed slots tell the broker now that they are busy, so it stops offering them work.
-        foreach (var lent in _ledger.Borrowed(_index)) lent.Tell(new StatusTick());
+        _reserving = a;
+        Context.Parent.Tell(new ReserveDevices(a.Devices, new DeviceLedger.TrialKey(a.SweepId, a.TrialIndex, a.Attempt)), Self);
+        BecomeStacked(Reserving);
+    }
+
+    /// <summary>The parent answered: back to idle, the messages that waited next; returns the trial it answered for.</summary>
+    private AssignTrial Answered()
+    {
+        var a = _reserving!;
+        _reserving = null;
+        UnbecomeStacked();
+        Stash.UnstashAll();
+        return a;
+    }
+
+    private void Start(AssignTrial a, IReadOnlyList<string> devices)
+    {
         var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
         _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
@@ -253,9 +279,9 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         _cancel = null;
         Become(Idle);
         _requestSequence++;
-        // The slots this trial borrowed ask for work again now, not at their next tick.
-        foreach (var lent in _ledger.Release(_index)) lent.Tell(new RequestTick());
-        if (!_draining) Broker.Tell(Request());
+        // The devices go back to the node; the slots this trial borrowed ask for work again now, not at their next tick.
+        Context.Parent.Tell(new ReleaseDevices(WakeLent: true), Self);
+        if (!_draining) PullWork();
     }
 
     private void Flush()
