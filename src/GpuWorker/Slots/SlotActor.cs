@@ -26,7 +26,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private readonly TrialPreparation _preparation;
     private readonly JobRunner _jobs;
     private readonly UploadQueue _uploads;
-    private readonly MetricsOutbox _metrics = new();
+    private readonly MetricsOutbox _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<(SweepId, int, int), FinishTrial> _unackedFinishes = new();
     private long _runNumber;
@@ -50,6 +50,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _preparation = new TrialPreparation(transfer, settings.InputCacheDirectory, Self);
         _jobs = new JobRunner(jobs, Self);
         _uploads = new UploadQueue(transfer, Self);
+        _metrics = new MetricsOutbox(() => _registry.Get<SweepRegionProxy>(), Self);
         Idle();
     }
 
@@ -128,8 +129,8 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
             _metrics.Add(m.Point);
             _lastStep = m.Point.Step;
         });
-        Receive<ProgressAck>(a => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt), Acked);
-        Receive<FlushTick>(_ => Flush());
+        Receive<ProgressAck>(a => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt), a => _metrics.Acknowledged(a.Through));
+        Receive<FlushTick>(_ => _metrics.Flush());
         Receive<JobEnded>(e => e.Run == _current, Ended);
         Receive<UploadsDone>(d => d.Ended.Run == _current, d => Finished(d.Ended));
         Receive<StopTrial>(s => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (s.SweepId, s.TrialIndex, s.Attempt), s =>
@@ -213,7 +214,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         _lastStep = -1;
         _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
         _current = run;
-        _metrics.Start();
+        _metrics.Start(run);
         _cancel = new CancellationTokenSource();
         Become(Busy);
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
@@ -235,7 +236,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     private void Upload(JobFile c)
     {
         var step = c.Step >= 0 ? c.Step : Math.Max(0, _lastStep);
-        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && c.Run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
+        var acked = c.Kind == Shared.Protocol.ArtifactInfo.Checkpoint && c.Run == _current ? _metrics.WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
         _uploads.Enqueue(c, step, WorkDirectory(c.Run.SweepId, c.Run.TrialIndex), acked);
     }
 
@@ -251,7 +252,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
     {
         if (e.Stopped) _metrics.DropWaiters();
         var uploads = _uploads.WhenDone(_settings.UploadWait);
-        var metrics = e.Stopped ? Task.CompletedTask : WhenAcked(_metrics.StepBeforeLastBatch());
+        var metrics = e.Stopped ? Task.CompletedTask : _metrics.WhenAcked(_metrics.StepBeforeLastBatch());
         if (uploads.IsCompleted && metrics.IsCompleted)
         {
             Finished(e);
@@ -272,8 +273,7 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
         _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
         Sweeps.Tell(finish);
-        _metrics.Clear();
-        _metrics.DropWaiters(); // a checkpoint whose metrics were never acknowledged is no resume point: it is not uploaded
+        _metrics.End();
         _current = null;
         _cancel?.Dispose();
         _cancel = null;
@@ -282,26 +282,5 @@ public sealed class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
         // The devices go back to the node; the slots this trial borrowed ask for work again now, not at their next tick.
         Context.Parent.Tell(new ReleaseDevices(WakeLent: true), Self);
         if (!_draining) PullWork();
-    }
-
-    private void Flush()
-    {
-        if (_current is not { } run) return;
-        // Sent even when empty: it is the heartbeat that keeps the lease. Every unacknowledged point goes (a batch the
-        // sweep never wrote is sent again), up to what fits a remoting frame; the rest follows the acknowledgement.
-        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, _metrics.FirstBatch(), _metrics.After));
-    }
-
-    private void Acked(ProgressAck a)
-    {
-        if (_metrics.Acknowledged(a.Through)) Flush();
-    }
-
-    /// <summary>Completes once the sweep has acknowledged the metrics through <paramref name="step"/>; asks for that now.</summary>
-    private Task WhenAcked(long step)
-    {
-        var acked = _metrics.WhenAcked(step);
-        if (!acked.IsCompleted) Flush();
-        return acked;
     }
 }
