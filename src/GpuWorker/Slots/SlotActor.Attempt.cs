@@ -23,10 +23,12 @@ public sealed partial class SlotActor
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
         _log.Info("slot {0}: running {1} trial {2} attempt {3} on {4}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt, string.Join(", ", devices));
 
-        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job.
+        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job. All of it
+        // off this thread, the preparation's start included: clearing what an earlier attempt left can take a while.
         var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
         var token = _cancel.Token;
-        _jobs.Run(run, a, devices, workDirectory, _preparation.PrepareAsync(a, workDirectory, token), token).PipeTo(Self);
+        var preparation = Task.Run(() => _preparation.PrepareAsync(a, workDirectory, token), CancellationToken.None);
+        _jobs.Run(run, a, devices, workDirectory, preparation, token).PipeTo(Self);
     }
 
     private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
