@@ -89,7 +89,7 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
     private void Idle()
     {
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
-        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent holds its pull.
+        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent drops its pull.
         Receive<RequestTick>(_ =>
         {
             if (!_draining) PullWork();
