@@ -17,7 +17,7 @@ public sealed class SweepRegionProxy;
 /// <summary>Registry key of the proxy to the work broker singleton.</summary>
 public sealed class WorkBrokerProxy;
 
-/// <summary>The worker's actors: proxies to sweeps and broker, and one slot per device.</summary>
+/// <summary>The worker's actors: proxies to sweeps and broker, and the node's devices with one slot each.</summary>
 public static class WorkerAkka
 {
     public static IServiceCollection AddWorkerAkka(
@@ -47,12 +47,10 @@ public static class WorkerAkka
         builder.WithActors((system, registry) =>
         {
             var node = Akka.Cluster.Cluster.Get(system).SelfAddress.ToString();
-            var ledger = new DeviceLedger(devices);
-            for (var i = 0; i < devices.Count; i++)
-            {
-                var slot = new SlotInfo($"slot-{i}", node, devices[i]);
-                var index = i;
-                system.ActorOf(Props.Create(() => new SlotActor(slot, registry, jobs, settings, ledger, index)), slot.SlotId);
-            }
+            var slots = devices.Select((device, i) => new SlotInfo($"slot-{i}", node, device)).ToList();
+            var parent = system.ActorOf(Props.Create(() => new NodeDevicesActor(slots, registry, jobs, settings)), "devices");
+            // Sweeps address a slot as NODE/user/SLOT-ID: there, a forwarder to the slot under its parent.
+            foreach (var slot in slots)
+                system.ActorOf(Props.Create(() => new SlotAddress(parent.Path / slot.SlotId)), slot.SlotId);
         });
 }

@@ -5,7 +5,7 @@ using Atelier.Contracts.Api;
 using Atelier.GpuWorker.Hosting;
 using Atelier.GpuWorker.Jobs;
 using Atelier.Shared.Protocol;
-using Atelier.Contracts.Specs;
+using static Atelier.GpuWorker.Slots.DeviceMessages;
 using static Atelier.GpuWorker.Slots.SlotMessages;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -13,29 +13,22 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.GpuWorker.Slots;
 
 /// <summary>
-/// One device (a GPU, or one CPU slot). Idle, it pulls work from the broker; busy, it runs the job
-/// on a dedicated thread, streams its metrics to the sweep (which renews the lease) and reports the
-/// end until the sweep acknowledges it. It never holds more than one trial. A trial needing several devices reserves
-/// free ones of the same node through the node's <see cref="DeviceLedger"/>; a slot lent that way stays idle until
-/// the trial ends.
+/// One device (a GPU, or one CPU slot), a child of its node's <see cref="NodeDevicesActor"/>. Idle, it pulls work from
+/// the broker; busy, it runs the job on a dedicated thread, streams its metrics to the sweep (which renews the lease)
+/// and reports the end until the sweep acknowledges it. It never holds more than one trial. Its devices come from its
+/// parent: a trial needing several borrows free ones of the same node; a slot lent that way stays idle until the trial
+/// ends.
 /// </summary>
-public sealed class SlotActor : ReceiveActor, IWithTimers
+public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnboundedStash
 {
     private readonly SlotInfo _slot;
     private readonly IReadOnlyActorRegistry _registry;
-    private readonly JobRegistry _jobs;
     private readonly SlotSettings _settings;
-    private readonly DeviceLedger _ledger;
-    private readonly int _index;
-    private readonly Artifacts.ArtifactTransfer _transfer;
-    private Task _uploads = Task.CompletedTask;
+    private readonly TrialPreparation _preparation;
+    private readonly JobRunner _jobs;
+    private readonly UploadQueue _uploads;
+    private readonly MetricsOutbox _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    // Metrics the sweep has not acknowledged yet, in step order: every flush sends them (a lost batch is sent again),
-    // and they continue the history after _after, the last step acknowledged (or the step the attempt resumed from).
-    private readonly List<MetricPoint> _unackedMetrics = [];
-    private long _after = -1;
-    // Checkpoint uploads waiting for the metrics up to their step to be acknowledged.
-    private readonly List<(long Step, TaskCompletionSource Acked)> _ackWaiters = [];
     private readonly Dictionary<(SweepId, int, int), FinishTrial> _unackedFinishes = new();
     private long _runNumber;
     private long? _idleSince;
@@ -44,25 +37,27 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
     private long _requestSequence;
     private double _utilisation;
     private long _lastStep = -1;
+    private AssignTrial? _reserving; // asked the parent for its devices, not answered yet
     private RunKey? _current;
     private CancellationTokenSource? _cancel;
+    private DeviceLedger.TrialKey? _lentTo; // another slot's trial holds this slot's device (the parent says so)
 
-    /// <param name="ledger">The devices of this node, shared by its slots; null for a node of this one slot.</param>
-    /// <param name="index">This slot's device in <paramref name="ledger"/>.</param>
-    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings, DeviceLedger? ledger = null, int index = 0)
+    public SlotActor(SlotInfo slot, IReadOnlyActorRegistry registry, JobRegistry jobs, SlotSettings settings)
     {
         _slot = slot;
-        _ledger = ledger ?? new DeviceLedger([slot.Device]);
-        _index = index;
-        _ledger.Register(index, Self);
         _registry = registry;
-        _jobs = jobs;
         _settings = settings;
-        _transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
+        var transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
+        _preparation = new TrialPreparation(transfer, settings.InputCacheDirectory, Self);
+        _jobs = new JobRunner(jobs, Self);
+        _uploads = new UploadQueue(transfer, Self);
+        _metrics = new MetricsOutbox(() => _registry.Get<SweepRegionProxy>(), Self);
         Idle();
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
 
     private IActorRef Sweeps => _registry.Get<SweepRegionProxy>();
 
@@ -77,58 +72,46 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        if (_current is { } run)
-        {
-            _cancel?.Cancel();
-            Sweeps.Tell(new RejectTrial(run.SweepId, run.TrialIndex, run.Attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
-            _ledger.Release(_index);
-        }
+        if (_current is { } run) Abandon(run.SweepId, run.TrialIndex, run.Attempt);
+        else if (_reserving is { } a) Abandon(a.SweepId, a.TrialIndex, a.Attempt);
     }
 
-    /// <summary>A request for work, with how many of the node's devices are free now.</summary>
-    private RequestWork Request() => new(_slot, Self, _requestSequence, _ledger.Free, _ledger.Count);
+    /// <summary>A stopped slot runs nothing: the attempt it holds goes back to the sweep, its devices to the node.</summary>
+    private void Abandon(SweepId sweep, int trial, int attempt)
+    {
+        _cancel?.Cancel();
+        Sweeps.Tell(new RejectTrial(sweep, trial, attempt, $"slot {_slot.SlotId} on {_slot.Node} stopped"));
+        Context.Parent.Tell(new ReleaseDevices(WakeLent: false), Self);
+    }
+
+    /// <summary>Asks for work through the parent, which adds how many of the node's devices are free.</summary>
+    private void PullWork() => Context.Parent.Tell(new PullWork(_requestSequence), Self);
 
     private void Idle()
     {
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
+        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent drops its pull.
         Receive<RequestTick>(_ =>
         {
-            // A slot lent to another slot's multi-device trial asks for nothing until that trial ends.
-            if (!_draining && _ledger.LentTo(_index) is null) Broker.Tell(Request());
+            if (!_draining) PullWork();
         });
-        Receive<AssignTrial>(Start);
+        Receive<AssignTrial>(Reserve);
         Common();
     }
 
-    private void Busy()
+    /// <summary>
+    /// Waiting for the parent's answer to <see cref="ReserveDevices"/>. Everything else waits in the stash meanwhile, so
+    /// the slot goes on as if the reservation had been a call.
+    /// </summary>
+    private void Reserving()
     {
-        Timers.Cancel("request");
-        Receive<RequestTick>(_ => { });
-        Receive<AssignTrial>(a =>
+        Receive<DevicesReserved>(r => Start(Answered(), r.Devices));
+        Receive<DevicesRefused>(r =>
         {
-            // Two answers to one request (a re-sent request crossed a slow reply): give the extra back.
-            if (_current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt)) return;
-            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} is busy"));
+            var a = Answered();
+            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, r.Reason));
         });
-        Receive<Resumed>(r => r.Run == _current, r => _after = r.Step);
-        Receive<JobMetrics>(m => m.Run == _current, m =>
-        {
-            _unackedMetrics.Add(m.Point);
-            _lastStep = m.Point.Step;
-        });
-        Receive<ProgressAck>(a => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (a.SweepId, a.TrialIndex, a.Attempt), Acked);
-        Receive<FlushTick>(_ => Flush());
-        Receive<JobEnded>(e => e.Run == _current, Ended);
-        Receive<UploadsDone>(d => d.Ended.Run == _current, d => Finished(d.Ended));
-        Receive<StopTrial>(s => _current is { } c && (c.SweepId, c.TrialIndex, c.Attempt) == (s.SweepId, s.TrialIndex, s.Attempt), s =>
-        {
-            _log.Info("slot {0}: stopping {1} trial {2}: {3}", _slot.SlotId, s.SweepId, s.TrialIndex, s.Reason);
-            _cancel?.Cancel();
-            // The sweep acknowledges nothing more of this attempt: what waits for an acknowledgement goes now (its
-            // checkpoints are no resume points), instead of holding the slot until the upload wait runs out.
-            DropAckWaiters();
-        });
-        Common();
+        ReceiveAny(_ => Stash.Stash());
     }
 
     private void Common()
@@ -139,11 +122,12 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
             if (n.Warning) _log.Warning("slot {0}: {1}", _slot.SlotId, n.Text);
             else _log.Info("slot {0}: {1}", _slot.SlotId, n.Text);
         });
+        Receive<Lent>(l => _lentTo = l.Trial);
         Receive<StatusTick>(_ =>
         {
             // A slot lent to another slot's trial is busy with that trial.
             var run = _current;
-            var lent = run is null ? _ledger.LentTo(_index) : null;
+            var lent = run is null ? _lentTo : null;
             var busy = run is not null || lent is not null;
             // Exponential average of busy samples: with a 2 s tick it spans about the last minute.
             _utilisation += ((busy ? 1.0 : 0.0) - _utilisation) * 0.05;
@@ -171,290 +155,26 @@ public sealed class SlotActor : ReceiveActor, IWithTimers
         Receive<StopTrial>(_ => { }); // not (or no longer) running that attempt
     }
 
-    private void Start(AssignTrial a)
+    /// <summary>Asks the parent for the devices <paramref name="a"/> needs: this slot's own and, for several, free others.</summary>
+    private void Reserve(AssignTrial a)
     {
         if (_draining)
         {
             Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, $"slot {_slot.SlotId} on {_slot.Node} is draining"));
             return;
         }
-        if (_ledger.TryReserve(_index, a.Devices, new DeviceLedger.TrialKey(a.SweepId, a.TrialIndex, a.Attempt)) is not { } devices)
-        {
-            var why = _ledger.LentTo(_index) is { } lent
-                ? $"slot {_slot.SlotId} on {_slot.Node} is lent to {lent.SweepId} trial {lent.TrialIndex}"
-                : $"the trial needs {a.Devices} devices and only {_ledger.Free} of the {_ledger.Count} on {_slot.Node} are free";
-            Sweeps.Tell(new RejectTrial(a.SweepId, a.TrialIndex, a.Attempt, why));
-            return;
-        }
-        // The borrowed slots tell the broker now that they are busy, so it stops offering them work.
-        foreach (var lent in _ledger.Borrowed(_index)) lent.Tell(new StatusTick());
-        var run = new RunKey(a.SweepId, a.TrialIndex, a.Attempt, ++_runNumber);
-        _lastStep = -1;
-        _idleMs = _idleSince is { } since ? System.Diagnostics.Stopwatch.GetElapsedTime(since).TotalMilliseconds : null;
-        _current = run;
-        _unackedMetrics.Clear();
-        _after = -1;
-        _cancel = new CancellationTokenSource();
-        Become(Busy);
-        Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
-        _log.Info("slot {0}: running {1} trial {2} attempt {3} on {4}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt, string.Join(", ", devices));
-
-        var self = Self;
-        var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
-        var token = _cancel.Token;
-        var transfer = _transfer;
-        var inputCache = _settings.InputCacheDirectory;
-        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job on its
-        // own thread: it may block for hours and must never stall this actor.
-        PrepareAsync(a, workDirectory, transfer, inputCache, self, token).ContinueWith(prepared => Task.Factory.StartNew(() =>
-        {
-            try
-            {
-                var (given, resumedFrom) = prepared.GetAwaiter().GetResult(); // an input that could not be fetched fails the attempt here
-                self.Tell(new Resumed(run, resumedFrom));
-                Directory.CreateDirectory(workDirectory);
-                var job = _jobs.Get(a.Job);
-                var parameters = new JobParameters(job.Definition, given);
-                var context = new JobContext($"{a.SweepId}/{a.TrialIndex}", a.Attempt, parameters, workDirectory,
-                    new ActorJobReporter(self, run), Resumes(a), token, devices);
-                // A metric that is NaN or infinite fails the attempt (retried up to max_retries, like any job that throws).
-                return new JobEnded(run, JobExecution.Run(job, context).FinalMetrics, null);
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return new JobEnded(run, null, "stopped on request", Stopped: true);
-            }
-            catch (InputUnavailableException e)
-            {
-                return new JobEnded(run, null, e.Message);
-            }
-            catch (Exception e)
-            {
-                return new JobEnded(run, null, $"{e.GetType().Name}: {e.Message}");
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).Unwrap().PipeTo(self);
+        _reserving = a;
+        Context.Parent.Tell(new ReserveDevices(a.Devices, new DeviceLedger.TrialKey(a.SweepId, a.TrialIndex, a.Attempt)), Self);
+        BecomeStacked(Reserving);
     }
 
-    /// <summary>An attempt resumes when an earlier one got somewhere: recorded steps or a stored checkpoint.</summary>
-    private static bool Resumes(AssignTrial a) => a.LastStep >= 0 || a.Checkpoints is { Count: > 0 };
-
-    private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
-
-    /// <summary>
-    /// Clears the work directory, restores the checkpoint to resume from and fetches the inputs; returns the parameters
-    /// (inputs as local paths) and the step the job resumes after (-1: from scratch).
-    /// </summary>
-    private static async Task<(IReadOnlyDictionary<string, ParamValue> Parameters, long ResumedFrom)> PrepareAsync(AssignTrial a,
-        string workDirectory, Artifacts.ArtifactTransfer transfer, string inputCache, IActorRef self, CancellationToken ct)
+    /// <summary>The parent answered: back to idle, the messages that waited next; returns the trial it answered for.</summary>
+    private AssignTrial Answered()
     {
-        // An attempt starts from a checkpoint the sweep gave it, or from scratch; never from files an earlier attempt on
-        // this node left: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
-        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of.
-        if (Directory.Exists(workDirectory))
-        {
-            Directory.Delete(workDirectory, recursive: true);
-            self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
-        }
-        var resumedFrom = await RestoreCheckpoint(a, workDirectory, transfer, self, ct);
-        return (await ResolveInputsAsync(a, transfer, inputCache, self, ct), resumedFrom);
-    }
-
-    /// <summary>
-    /// The trial's parameters with each input given by hash (<c>sha256:HEX</c>) replaced by the path of its copy in this
-    /// node's input cache, fetched from the store unless a verified copy is there already.
-    /// </summary>
-    private static async Task<IReadOnlyDictionary<string, ParamValue>> ResolveInputsAsync(AssignTrial a, Artifacts.ArtifactTransfer transfer,
-        string inputCache, IActorRef self, CancellationToken ct)
-    {
-        var inputs = SpecInputs.InputParameters(a.Job);
-        var resolved = new Dictionary<string, ParamValue>(a.Parameters);
-        foreach (var (name, value) in a.Parameters)
-        {
-            if (!inputs.Contains(name) || value.Kind != Contracts.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
-            try
-            {
-                var (path, cached) = await transfer.FetchInputAsync(a.SweepId, sha, inputCache, ct);
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: input {name} sha256:{sha} {(cached ? "found in this node's cache" : "fetched from the store")}", false));
-                resolved[name] = ParamValue.Of(path);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                throw new InputUnavailableException($"input {name} = sha256:{sha} could not be fetched: {e.Message}");
-            }
-        }
-        return resolved;
-    }
-
-    /// <summary>An input of the trial could not be brought to this node.</summary>
-    private sealed class InputUnavailableException(string message) : Exception(message);
-
-    /// <summary>
-    /// Downloads the newest stored checkpoint that arrives intact, falling back to older ones; returns its step, or -1
-    /// when none arrived (the job starts from scratch).
-    /// </summary>
-    private static async Task<long> RestoreCheckpoint(AssignTrial a, string workDirectory, Artifacts.ArtifactTransfer transfer, IActorRef self, CancellationToken ct)
-    {
-        if (a.Checkpoints is not { Count: > 0 } checkpoints) return -1;
-        foreach (var checkpoint in checkpoints)
-        {
-            try
-            {
-                var error = await transfer.DownloadAsync(a.SweepId, checkpoint, workDirectory, ct);
-                if (error is null)
-                {
-                    self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: resuming from checkpoint {checkpoint.FileName} (step {checkpoint.Step})", false));
-                    return checkpoint.Step;
-                }
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: checkpoint {checkpoint.FileName} refused ({error}); trying an older one", true));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                self.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: fetching checkpoint {checkpoint.FileName} failed: {e.Message}", true));
-            }
-        }
-        return -1;
-    }
-
-    /// <summary>
-    /// Queues the upload of a file the job wrote; uploads of a slot run one after another, off this actor. A checkpoint
-    /// waits until the sweep has acknowledged the metrics the job reported before it: only then is it a resume point
-    /// that leaves no hole.
-    /// </summary>
-    private void Upload(JobFile c)
-    {
-        var run = c.Run;
-        var step = c.Step >= 0 ? c.Step : Math.Max(0, _lastStep);
-        var workDirectory = WorkDirectory(run.SweepId, run.TrialIndex);
-        var transfer = _transfer;
-        var self = Self;
-        var acked = c.Kind == ArtifactInfo.Checkpoint && run == _current ? WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
-        _uploads = _uploads.ContinueWith(async _ =>
-        {
-            try
-            {
-                await acked;
-                var error = await transfer.UploadAsync(run.SweepId, run.TrialIndex, run.Attempt, c.Kind, step, workDirectory, c.Path, CancellationToken.None);
-                if (error is not null) self.Tell(new Note($"{c.Kind} {c.Path} not stored: {error}", true));
-            }
-            catch (OperationCanceledException) when (acked.IsCanceled)
-            {
-                self.Tell(new Note($"{c.Kind} {c.Path} not uploaded: the attempt ended before the sweep acknowledged the metrics up to its step", true));
-            }
-            catch (Exception e)
-            {
-                self.Tell(new Note($"{c.Kind} {c.Path} not stored: {e.Message}", true));
-            }
-        }, TaskScheduler.Default).Unwrap();
-    }
-
-    /// <summary>
-    /// The job is done; its result goes to the sweep once the files it reported are uploaded, so that a finished
-    /// trial's checkpoints, pictures and results are in the store when the sweep says it finished. The wait is capped
-    /// (<see cref="SlotSettings.UploadWait"/>): an upload that hangs does not hold the slot forever.
-    /// <para>The result carries at most one batch of the metrics not yet acknowledged (a larger message would not fit a
-    /// remoting frame): the others go first as progress, and the result waits for their acknowledgement, as long as it
-    /// takes (the progress reports keep the lease; a <see cref="StopTrial"/> ends the wait).</para>
-    /// </summary>
-    private void Ended(JobEnded e)
-    {
-        if (e.Stopped) DropAckWaiters();
-        var uploads = _uploads.IsCompleted ? _uploads : Task.WhenAny(_uploads, Task.Delay(_settings.UploadWait));
-        var metrics = e.Stopped ? Task.CompletedTask : WhenAcked(StepBeforeLastBatch(_unackedMetrics));
-        if (uploads.IsCompleted && metrics.IsCompleted)
-        {
-            Finished(e);
-            return;
-        }
-        Task.WhenAll(uploads, metrics).ContinueWith(_ => new UploadsDone(e), TaskScheduler.Default).PipeTo(Self);
-    }
-
-    /// <summary>The step after which the newest points fit one batch (<see cref="long.MinValue"/> when they all do).</summary>
-    private static long StepBeforeLastBatch(List<MetricPoint> points)
-    {
-        var values = 0;
-        for (var i = points.Count - 1; i >= 0; i--)
-        {
-            values += points[i].Values.Count + 1;
-            if (values > MaxValuesPerBatch && i < points.Count - 1) return points[i].Step;
-        }
-        return long.MinValue;
-    }
-
-    private void Finished(JobEnded e)
-    {
-        var run = e.Run;
-        Timers.Cancel("flush");
-        var outcome = e.Stopped ? TrialOutcome.Cancelled : e.Error is null ? TrialOutcome.Completed : TrialOutcome.Failed;
-        // One batch at most (see Ended); more is left only when the attempt was stopped, and then the sweep keeps none.
-        var finish = new FinishTrial(run.SweepId, run.TrialIndex, run.Attempt, outcome,
-            e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, FirstBatch(_unackedMetrics), _idleMs, _after);
-        _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
-        _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
-        Sweeps.Tell(finish);
-        _unackedMetrics.Clear();
-        DropAckWaiters(); // a checkpoint whose metrics were never acknowledged is no resume point: it is not uploaded
-        _current = null;
-        _cancel?.Dispose();
-        _cancel = null;
-        Become(Idle);
-        _requestSequence++;
-        // The slots this trial borrowed ask for work again now, not at their next tick.
-        foreach (var lent in _ledger.Release(_index)) lent.Tell(new RequestTick());
-        if (!_draining) Broker.Tell(Request());
-    }
-
-    private void Flush()
-    {
-        if (_current is not { } run) return;
-        // Sent even when empty: it is the heartbeat that keeps the lease. Every unacknowledged point goes (a batch the
-        // sweep never wrote is sent again), up to what fits a remoting frame; the rest follows the acknowledgement.
-        Sweeps.Tell(new ReportProgress(run.SweepId, run.TrialIndex, run.Attempt, FirstBatch(_unackedMetrics), _after));
-    }
-
-    /// <summary>The oldest points, up to about <see cref="MaxValuesPerBatch"/> values (at least one point).</summary>
-    private static List<MetricPoint> FirstBatch(List<MetricPoint> points)
-    {
-        var batch = new List<MetricPoint>();
-        var values = 0;
-        foreach (var point in points)
-        {
-            values += point.Values.Count + 1;
-            if (batch.Count > 0 && values > MaxValuesPerBatch) break;
-            batch.Add(point);
-        }
-        return batch;
-    }
-
-    /// <summary>About 25 bytes a value: a batch stays well under remoting's 128 KiB frame.</summary>
-    private const int MaxValuesPerBatch = 2000;
-
-    private void Acked(ProgressAck a)
-    {
-        _unackedMetrics.RemoveAll(p => p.Step <= a.Through);
-        _after = Math.Max(_after, a.Through);
-        foreach (var waiter in _ackWaiters.Where(w => w.Step <= _after).ToList())
-        {
-            waiter.Acked.TrySetResult();
-            _ackWaiters.Remove(waiter);
-        }
-        // More than a batch still waits, or a checkpoint waits for later steps: send on now rather than at the next tick.
-        if (_unackedMetrics.Count > 0 && (FirstBatch(_unackedMetrics).Count < _unackedMetrics.Count || _ackWaiters.Count > 0)) Flush();
-    }
-
-    /// <summary>Completes once the sweep has acknowledged the metrics through <paramref name="step"/>; asks for that now.</summary>
-    private Task WhenAcked(long step)
-    {
-        if (step <= _after) return Task.CompletedTask;
-        var acked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _ackWaiters.Add((step, acked));
-        Flush();
-        return acked.Task;
-    }
-
-    private void DropAckWaiters()
-    {
-        foreach (var (_, acked) in _ackWaiters) acked.TrySetCanceled();
-        _ackWaiters.Clear();
+        var a = _reserving!;
+        _reserving = null;
+        UnbecomeStacked();
+        Stash.UnstashAll();
+        return a;
     }
 }

@@ -70,7 +70,7 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit, IDis
         ActorRegistry.Register<WorkBrokerProxy>(broker.Ref, overwrite: true);
         ActorRegistry.Register<SweepRegionProxy>(Sys.ActorOf(Props.Create(() => new FakeStore(served, sweeps.Ref))), overwrite: true);
         var settings = new SlotSettings(_work) { RequestInterval = TimeSpan.FromSeconds(30), FlushInterval = TimeSpan.FromMilliseconds(50) };
-        var slot = Sys.ActorOf(Props.Create(() => new SlotActor(new SlotInfo("slot-0", "node-a", "cpu"), ActorRegistry, JobRegistry.Default(), settings)));
+        var slot = await SlotOnNode.StartAsync(Sys, ActorRegistry, new SlotInfo("slot-0", "node-a", "cpu"), settings);
         await broker.ExpectMsgAsync<RequestWork>();
 
         slot.Tell(new AssignTrial(Id, 0, 2, "synthetic",

@@ -25,7 +25,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
 
     public void Dispose() => Directory.Delete(_work, recursive: true);
 
-    private (IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps) Start(TimeSpan? uploadWait = null)
+    private async Task<(IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps)> Start(TimeSpan? uploadWait = null)
     {
         var broker = CreateTestProbe();
         var sweeps = CreateTestProbe();
@@ -39,7 +39,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
             // The probe standing in for the sweeps never answers an upload offer: do not hold results for long.
             UploadWait = uploadWait ?? TimeSpan.FromSeconds(1),
         };
-        var slot = Sys.ActorOf(Props.Create(() => new SlotActor(_slot, ActorRegistry, JobRegistry.Default(), settings)));
+        var slot = await SlotOnNode.StartAsync(Sys, ActorRegistry, _slot, settings);
         return (slot, broker, sweeps);
     }
 
@@ -69,7 +69,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task Pulls_runs_the_job_off_thread_reports_every_step_and_pulls_again()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         var request = await broker.ExpectMsgAsync<RequestWork>();
         Assert.Equal(slot, request.SlotRef);
 
@@ -89,7 +89,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task Re_sends_the_result_until_the_sweep_acknowledges_it()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1L))));
         var finish = await CollectUntilFinish(sweeps, []);
@@ -104,7 +104,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_diverging_job_fails_its_attempt_and_nothing_non_finite_leaves_the_slot()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(2, 1, ("steps", ParamValue.Of(5L)), ("nan_at_step", ParamValue.Of(3L))));
         var points = new List<MetricPoint>();
@@ -119,7 +119,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_failing_job_is_reported_failed_with_its_error()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("fail_probability", ParamValue.Of(1.0))));
 
@@ -132,7 +132,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_second_trial_offered_while_busy_is_rejected()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(50L)), ("step_seconds", ParamValue.Of(0.05))));
         slot.Tell(Synthetic(1, 1));
@@ -144,7 +144,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_stop_request_cancels_the_running_job_promptly_and_reports_it_cancelled()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05))));
         await sweeps.FishForMessageAsync<ReportProgress>(p => p.Points.Count > 0, TimeSpan.FromSeconds(5));
@@ -159,7 +159,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task Each_checkpoint_the_job_writes_is_offered_to_the_store_with_its_hash()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(4, 1, ("steps", ParamValue.Of(2L)), ("checkpoint_every", ParamValue.Of(1L))));
 
@@ -187,7 +187,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task Metrics_are_sent_again_until_the_sweep_acknowledges_them()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(200L)), ("step_seconds", ParamValue.Of(0.02))));
 
@@ -210,7 +210,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_result_carries_at_most_one_batch_of_metrics_the_rest_go_first_and_are_acknowledged()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         // 5,000 steps at once: the job ends before the sweep has acknowledged anything.
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5000L)), ("step_seconds", ParamValue.Of(0.0))));
@@ -230,7 +230,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_stop_releases_a_checkpoint_waiting_for_acknowledgement_and_the_result_goes_at_once()
     {
-        var (slot, broker, sweeps) = Start(uploadWait: TimeSpan.FromMinutes(5));
+        var (slot, broker, sweeps) = await Start(uploadWait: TimeSpan.FromMinutes(5));
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05)), ("checkpoint_every", ParamValue.Of(3L))));
         // Steps 1-3 and the checkpoint of step 3 are waiting; the sweep stopped the trial early and acknowledges nothing more.
@@ -246,7 +246,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task A_checkpoint_is_offered_only_once_the_metrics_of_its_step_are_acknowledged()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(1000L)), ("step_seconds", ParamValue.Of(0.05)), ("checkpoint_every", ParamValue.Of(3L))));
 
@@ -268,7 +268,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     [Fact]
     public async Task An_attempt_given_no_checkpoint_starts_from_scratch_whatever_an_earlier_attempt_left_on_the_node()
     {
-        var (slot, broker, sweeps) = Start();
+        var (slot, broker, sweeps) = await Start();
         await broker.ExpectMsgAsync<RequestWork>();
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5L)), ("checkpoint_every", ParamValue.Of(1L))));
         await CollectUntilFinish(sweeps, []);

@@ -1,0 +1,91 @@
+using Akka.Actor;
+using Atelier.Contracts.Api;
+using Atelier.GpuWorker.Artifacts;
+using Atelier.Shared.Protocol;
+using Atelier.Contracts.Specs;
+using static Atelier.GpuWorker.Slots.SlotMessages;
+using static Atelier.Shared.Protocol.WorkerProtocol;
+
+namespace Atelier.GpuWorker.Slots;
+
+/// <summary>
+/// Readies this node for one attempt of a trial, off the slot's thread: clears what an earlier attempt left in the work
+/// directory, restores the newest stored checkpoint that arrives intact (falling back to older ones, then to a fresh
+/// start) and brings the trial's inputs into the node's input cache. What it did goes to <paramref name="slot"/> as
+/// <see cref="Note"/>s, for the log.
+/// </summary>
+internal sealed class TrialPreparation(ArtifactTransfer transfer, string inputCache, IActorRef slot)
+{
+    /// <summary>The trial's parameters (inputs as local paths) and the step the job resumes after (-1: from scratch).</summary>
+    public sealed record Prepared(IReadOnlyDictionary<string, ParamValue> Parameters, long ResumedFrom);
+
+    /// <exception cref="InputUnavailableException">An input could not be brought to this node.</exception>
+    public async Task<Prepared> PrepareAsync(AssignTrial a, string workDirectory, CancellationToken ct)
+    {
+        // An attempt starts from a checkpoint the sweep gave it, or from scratch; never from files an earlier attempt on
+        // this node left: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
+        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of.
+        if (Directory.Exists(workDirectory))
+        {
+            Directory.Delete(workDirectory, recursive: true);
+            slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
+        }
+        var resumedFrom = await RestoreCheckpointAsync(a, workDirectory, ct);
+        return new Prepared(await ResolveInputsAsync(a, ct), resumedFrom);
+    }
+
+    /// <summary>
+    /// The trial's parameters with each input given by hash (<c>sha256:HEX</c>) replaced by the path of its copy in this
+    /// node's input cache, fetched from the store unless a verified copy is there already.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, ParamValue>> ResolveInputsAsync(AssignTrial a, CancellationToken ct)
+    {
+        var inputs = SpecInputs.InputParameters(a.Job);
+        var resolved = new Dictionary<string, ParamValue>(a.Parameters);
+        foreach (var (name, value) in a.Parameters)
+        {
+            if (!inputs.Contains(name) || value.Kind != Contracts.Jobs.ParamType.String || SpecInputs.HashOf(value.AsString()) is not { } sha) continue;
+            try
+            {
+                var (path, cached) = await transfer.FetchInputAsync(a.SweepId, sha, inputCache, ct);
+                slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: input {name} sha256:{sha} {(cached ? "found in this node's cache" : "fetched from the store")}", false));
+                resolved[name] = ParamValue.Of(path);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                throw new InputUnavailableException($"input {name} = sha256:{sha} could not be fetched: {e.Message}");
+            }
+        }
+        return resolved;
+    }
+
+    /// <summary>
+    /// Downloads the newest stored checkpoint that arrives intact, falling back to older ones; returns its step, or -1
+    /// when none arrived (the job starts from scratch).
+    /// </summary>
+    private async Task<long> RestoreCheckpointAsync(AssignTrial a, string workDirectory, CancellationToken ct)
+    {
+        if (a.Checkpoints is not { Count: > 0 } checkpoints) return -1;
+        foreach (var checkpoint in checkpoints)
+        {
+            try
+            {
+                var error = await transfer.DownloadAsync(a.SweepId, checkpoint, workDirectory, ct);
+                if (error is null)
+                {
+                    slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: resuming from checkpoint {checkpoint.FileName} (step {checkpoint.Step})", false));
+                    return checkpoint.Step;
+                }
+                slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: checkpoint {checkpoint.FileName} refused ({error}); trying an older one", true));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: fetching checkpoint {checkpoint.FileName} failed: {e.Message}", true));
+            }
+        }
+        return -1;
+    }
+}
+
+/// <summary>An input of the trial could not be brought to this node: the attempt fails with this message.</summary>
+internal sealed class InputUnavailableException(string message) : Exception(message);
