@@ -6,7 +6,7 @@ namespace Atelier.Contracts.Specs;
 /// macOS; sampled trials must be the same everywhere, so the samplers use these instead (within a few ulps of
 /// Math's).
 /// </summary>
-public static class StableMath
+internal static class StableMath
 {
     // ln 2 split so that k·Ln2Hi is exact for the k that occur (fdlibm's constants).
     private const double Ln2Hi = 6.93147180369123816490e-01;

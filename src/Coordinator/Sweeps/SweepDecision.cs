@@ -19,7 +19,7 @@ public sealed record SweepDecision(IReadOnlyList<ISweepEvent> Events, IReadOnlyL
 /// <summary>One message to send once the decision's events are persisted.</summary>
 public sealed record Outgoing(IActorRef To, object Message);
 
-/// <summary>One message for the slot actor named by <paramref name="Slot"/> (<c>NODE/user/SLOT-ID</c>).</summary>
+/// <summary>One message for the slot named by <paramref name="Slot"/>, sent to <c>NODE/user/SLOT-ID</c> (on the worker, a forwarder to the slot).</summary>
 public sealed record SlotMessage(SlotInfo Slot, object Message)
 {
     public string Path => $"{Slot.Node}/user/{Slot.SlotId}";

@@ -47,7 +47,10 @@ public sealed class NodeDevicesActor : ReceiveActor
                 Sender.Tell(new Lent(trial));
                 return;
             }
-            Broker.Tell(new RequestWork(_slots[i], Sender, p.Sequence, _ledger.Free, _ledger.Count), Sender);
+            // Without the broker's proxy yet, the pull waits for the slot's next tick: throwing here would restart this actor
+            // and with it every slot of the node.
+            if (_registry.TryGet<WorkBrokerProxy>(out var broker))
+                broker.Tell(new RequestWork(_slots[i], Sender, p.Sequence, _ledger.Free, _ledger.Count), Sender);
         });
         Receive<ReserveDevices>(r =>
         {
@@ -78,8 +81,6 @@ public sealed class NodeDevicesActor : ReceiveActor
             }
         });
     }
-
-    private IActorRef Broker => _registry.Get<WorkBrokerProxy>();
 
     /// <summary>
     /// Which slot <paramref name="sender"/> is; null for none of this incarnation's children (a message a slot sent as

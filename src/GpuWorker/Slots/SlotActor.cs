@@ -90,7 +90,8 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
     private void Idle()
     {
         if (!_draining) Timers.StartPeriodicTimer("request", new RequestTick(), _settings.RequestInterval);
-        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent drops its pull.
+        // A slot lent to another slot's multi-device trial gets no work until that trial ends: the parent answers its pull
+        // with Lent instead of passing it to the broker.
         Receive<RequestTick>(_ =>
         {
             if (!_draining) PullWork();

@@ -101,4 +101,22 @@ public sealed class NodeDevicesActorTests : Akka.Hosting.TestKit.TestKit, IDispo
         var finish = await sweeps.FishForMessageAsync<FinishTrial>(_ => true, Wait);
         Assert.Equal(TrialOutcome.Cancelled, finish.Outcome);
     }
+
+    [Fact]
+    public async Task Pulls_before_the_brokers_proxy_is_known_wait_and_the_node_keeps_its_slots()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegionProxy>(sweeps.Ref, overwrite: true);
+        var settings = new SlotSettings(_work) { RequestInterval = TimeSpan.FromMilliseconds(200) };
+        var slots = await SlotOnNode.StartAsync(Sys, ActorRegistry, _slots, settings);
+        foreach (var slot in slots) Watch(slot);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // several pulls with no broker to send them to
+
+        var broker = CreateTestProbe();
+        ActorRegistry.Register<WorkBrokerProxy>(broker.Ref, overwrite: true);
+        foreach (var slot in new[] { "slot-0", "slot-1" })
+            Assert.Equal(2, (await RequestFrom(broker, slot)).FreeDevices);
+        // The slots were not stopped (a restarted parent would have stopped them and made new ones).
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300));
+    }
 }
