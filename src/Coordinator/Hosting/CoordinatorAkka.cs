@@ -37,8 +37,8 @@ public static class CoordinatorAkka
     public static AkkaConfigurationBuilder WithSqliteJournal(this AkkaConfigurationBuilder builder, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        var connection = $"Data Source={Path.Combine(dataDirectory, "journal.db")}";
-        return builder.WithSqlPersistence(connection, ProviderName.SQLiteMS);
+        return builder.WithSqlPersistence(SqliteJournal.Options(Path.Combine(dataDirectory, "journal.db")))
+            .AddHocon(SqliteJournal.Hocon, HoconAddMode.Prepend);
     }
 
     public static AkkaConfigurationBuilder WithPostgresJournal(this AkkaConfigurationBuilder builder, string connectionString) =>
