@@ -26,16 +26,18 @@ internal static class Bench
 
         if (RepoLayout.Configuration != "Release")
             stderr.WriteLine($"scheduler-bench: warning: this is a {RepoLayout.Configuration} build; use -c Release for numbers worth quoting");
-        stderr.WriteLine($"scheduler-bench: starting a coordinator and {options.Workers} workers × {options.Slots} CPU slots{(options.Tls ? ", mutual TLS on remoting" : "")} ({RepoLayout.Configuration})");
+        stderr.WriteLine($"scheduler-bench: starting a coordinator ({(options.Postgres ? "PostgreSQL" : "SQLite")} journal) and {options.Workers} workers × {options.Slots} CPU slots{(options.Tls ? ", mutual TLS on remoting" : "")} ({RepoLayout.Configuration})");
         using var certificates = options.Tls ? new TestCertificateAuthority("scheduler-bench-ca") : null;
         var certificateDirectory = Directory.CreateTempSubdirectory("atelier-bench-tls-").FullName;
         string[] tls = certificates is null ? [] : TestCertificateAuthority.Arguments(certificates.WriteNode(certificateDirectory, "node"));
+        // Declared before the cluster, so disposed after it: the schema is dropped once the coordinator is gone.
+        await using var postgres = options.Postgres ? await TestPostgres.CreateSchemaAsync("atelier_bench", cancel.Token) : null;
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions
         {
             Name = "bench",
             Workers = options.Workers,
             SlotsPerWorker = options.Slots,
-            CoordinatorArguments = tls,
+            CoordinatorArguments = postgres is null ? tls : [.. tls, "--postgres", postgres.ConnectionString],
             WorkerArguments = tls,
         }, cancel.Token);
         // The nodes read their certificate files at start.
@@ -55,24 +57,40 @@ internal static class Bench
 
         Print(result!, stdout);
         if (options.Json)
-            stdout.WriteLine(JsonSerializer.Serialize(result, ApiJson.Options));
+            // A sample that is empty (an API probe not asked for) has NaN percentiles: written as "NaN".
+            stdout.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions(ApiJson.Options)
+            {
+                NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            }));
         return result!.Failed == 0 ? 0 : 1;
 
         // On failure the exception carries the tail of every process's log, and the cluster's files are kept.
         Task MeasureAsync() => cluster.ExplainFailuresAsync(async () =>
         {
-            // A short sweep first, so that JIT compilation and connection set-up are not in the numbers.
+            // A short sweep of the same shape first, so that JIT compilation of the paths the measured sweep takes (a trial,
+            // its metric batches) and connection set-up are not in the numbers: a coordinator normally runs for days.
             stderr.WriteLine($"scheduler-bench: warm-up sweep of {WarmupTrials} trials");
-            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials, 1, 0), cancel.Token);
+            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials, options.Steps, options.StepMilliseconds), cancel.Token);
             await cluster.WaitForSweepAsync(warmup.Id, options.Timeout, cancellationToken: cancel.Token);
 
             stderr.WriteLine($"scheduler-bench: sweep of {options.Trials} trials");
             var cpuBefore = CpuTimes(cluster);
             var submitted = await cluster.SubmitAsync(Spec("scheduler-bench", options.Trials, options.Steps, options.StepMilliseconds), cancel.Token);
-            // Polled slowly: every poll serialises the whole sweep on the coordinator, which competes with the work.
-            var sweep = await cluster.WaitForSweepAsync(submitted.Id, options.Timeout, cancellationToken: cancel.Token,
-                interval: TimeSpan.FromSeconds(2));
-            result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster));
+            using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
+            var probe = ApiProbe.RunAsync(cluster.Http, submitted.Id, TimeSpan.FromMilliseconds(options.ProbeMilliseconds), probeStop.Token);
+            SweepDto sweep;
+            try
+            {
+                // Polled slowly: every poll serialises the whole sweep on the coordinator, which competes with the work.
+                sweep = await cluster.WaitForSweepAsync(submitted.Id, options.Timeout, cancellationToken: cancel.Token,
+                    interval: TimeSpan.FromSeconds(2));
+            }
+            finally
+            {
+                // Stopped however the wait ends, so it never outlives the cluster.
+                await probeStop.CancelAsync();
+            }
+            result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster), await probe);
         });
     }
 
@@ -94,7 +112,7 @@ internal static class Bench
 
     private static BenchResult Measure(
         SweepDto sweep, LocalCluster cluster, BenchOptions options,
-        IReadOnlyDictionary<string, TimeSpan> cpuBefore, IReadOnlyDictionary<string, TimeSpan> cpuAfter)
+        IReadOnlyDictionary<string, TimeSpan> cpuBefore, IReadOnlyDictionary<string, TimeSpan> cpuAfter, ApiProbe.Latencies api)
     {
         var seconds = (sweep.FinishedAt!.Value - sweep.CreatedAt).TotalSeconds;
 
@@ -150,7 +168,8 @@ internal static class Bench
             Math.Round(seconds, 3), Math.Round(options.Trials / seconds, 1),
             options.Steps, options.StepMilliseconds, Math.Round(ideal, 3), overhead, Math.Round(events / seconds, 1),
             sweep.Counts.Completed, sweep.Counts.Failed, sweep.Trials.Count(t => t.Attempts > 1), unmapped,
-            bySlot.ToDictionary(g => g.Key, g => g.Count()), Stats.Of(idle), Stats.Of(gaps), leaseToResult, cpu);
+            bySlot.ToDictionary(g => g.Key, g => g.Count()), Stats.Of(idle), Stats.Of(gaps), leaseToResult,
+            Stats.Of(cluster.Workers.SelectMany(w => w.ResultLatencies(sweep.Id))), Stats.Of(api.Sweep), Stats.Of(api.Report), cpu);
     }
 
     private static Dictionary<string, TimeSpan> CpuTimes(LocalCluster cluster) =>
@@ -175,6 +194,12 @@ internal static class Bench
         o.WriteLine();
         o.WriteLine($"  {"one trial (ms)",-34} {"n",6} {"p50",9} {"p90",9} {"p99",9} {"max",9}");
         o.WriteLine(r.LeaseToResultMs.Row("coordinator: lease → result"));
+        o.WriteLine(r.ResultAckMs.Row("slot: job end → result acknowledged"));
+        if (r.ApiSweepMs.Count == 0) return; // no --probe-ms
+        o.WriteLine();
+        o.WriteLine($"  {"API while the sweep runs (ms)",-34} {"n",6} {"p50",9} {"p90",9} {"p99",9} {"max",9}");
+        o.WriteLine(r.ApiSweepMs.Row("GET /api/sweeps/{id}"));
+        o.WriteLine(r.ApiReportMs.Row("GET /api/sweeps/{id}/report.html"));
     }
 }
 
@@ -184,4 +209,4 @@ internal sealed record BenchResult(
     double Seconds, double TrialsPerSecond, int Steps, int StepMs, double IdealSeconds, double? OverheadPercent,
     double MetricEventsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
     IReadOnlyDictionary<string, int> TrialsPerSlot, Stats SlotIdleMs, Stats CoordinatorGapMs, Stats LeaseToResultMs,
-    IReadOnlyDictionary<string, double> CpuSeconds);
+    Stats ResultAckMs, Stats ApiSweepMs, Stats ApiReportMs, IReadOnlyDictionary<string, double> CpuSeconds);

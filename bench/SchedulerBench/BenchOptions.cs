@@ -3,18 +3,22 @@ using System.Globalization;
 namespace Atelier.SchedulerBench;
 
 /// <summary>The command line of the benchmark.</summary>
-internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0, bool Tls = false)
+internal sealed record BenchOptions(
+    int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0, bool Tls = false,
+    bool Postgres = false, int ProbeMilliseconds = 0)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S]
-               [--steps K] [--step-ms M] [--timeout SECONDS] [--tls] [--json]
+               [--steps K] [--step-ms M] [--timeout SECONDS] [--probe-ms P] [--tls] [--postgres] [--json]
 
         Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), submits a random sweep of N
         synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
         metric per step, waits for it, and reports the throughput, the overhead against the ideal wall time
         (N × K × M / (W × S)), the metric events per second the coordinator took in, and the slots' idle gaps
         between trials. --tls runs every node with mutual TLS on remoting (a CA and a node certificate made for
-        the run). --json adds a final JSON line.
+        the run). --postgres journals in PostgreSQL (ATELIER_TEST_POSTGRES, else a private server started from the
+        installed binaries) instead of SQLite. While the sweep runs, the sweep's API resource and its HTML report are
+        fetched every P ms (default 0: never) and their latency reported. --json adds a final JSON line.
         """;
 
     public static BenchOptions? Parse(string[] args, TextWriter error)
@@ -33,6 +37,11 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
                 options = options with { Tls = true };
                 continue;
             }
+            if (arg == "--postgres")
+            {
+                options = options with { Postgres = true };
+                continue;
+            }
             if (arg is "-h" or "--help")
             {
                 error.Write(Usage);
@@ -46,6 +55,7 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
                 "--timeout" => (1, 86_400),
                 "--steps" => (1, 100_000),
                 "--step-ms" => (0, 60_000),
+                "--probe-ms" => (0, 3_600_000),
                 _ => null,
             };
             if (range is not { } r)
@@ -62,6 +72,7 @@ internal sealed record BenchOptions(int Trials, int Workers, int Slots, bool Jso
                 "--slots" => options with { Slots = n },
                 "--steps" => options with { Steps = n },
                 "--step-ms" => options with { StepMilliseconds = n },
+                "--probe-ms" => options with { ProbeMilliseconds = n },
                 _ => options with { Timeout = TimeSpan.FromSeconds(n) },
             };
         }

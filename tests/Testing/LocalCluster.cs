@@ -407,6 +407,20 @@ public sealed partial record WorkerNode(int Number, int Port, ClusterProcess Pro
     // SlotActor: "slot {0}: running {1} trial {2} attempt {3}".
     [GeneratedRegex(@"slot (?<slot>\S+): running (?<sweep>\S+) trial (?<trial>\d+) attempt (?<attempt>\d+)")]
     private static partial Regex StartedLine();
+
+    /// <summary>
+    /// For each result of <paramref name="sweepId"/> that this worker's slots sent and the sweep acknowledged: the
+    /// milliseconds from the end of its job to the acknowledgement, from its log.
+    /// </summary>
+    public IReadOnlyList<double> ResultLatencies(string sweepId) =>
+        AcknowledgedLine().Matches(Process.ReadLog())
+            .Where(m => m.Groups["sweep"].Value == sweepId)
+            .Select(m => double.Parse(m.Groups["ms"].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+
+    // SlotActor: "slot {0}: {1} trial {2} attempt {3} result acknowledged {4:0.0} ms after its job ended".
+    [GeneratedRegex(@"slot \S+: (?<sweep>\S+) trial \d+ attempt \d+ result acknowledged (?<ms>[\d.]+) ms after its job ended")]
+    private static partial Regex AcknowledgedLine();
 }
 
 /// <summary>A further coordinator of a <see cref="LocalCluster"/> (<see cref="LocalCluster.StartCoordinatorReplicaAsync"/>), with a client for its API.</summary>

@@ -37,7 +37,7 @@ public static class CoordinatorAkka
     public static AkkaConfigurationBuilder WithSqliteJournal(this AkkaConfigurationBuilder builder, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        return builder.WithSqlPersistence(SqliteJournal.Options(Path.Combine(dataDirectory, "journal.db")))
+        return builder.WithSqlPersistence(SqliteJournal.Prepare(Path.Combine(dataDirectory, "journal.db")))
             .AddHocon(SqliteJournal.Hocon, HoconAddMode.Prepend);
     }
 

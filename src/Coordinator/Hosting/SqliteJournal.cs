@@ -15,8 +15,9 @@ namespace Atelier.Coordinator.Hosting;
 /// <list type="bullet">
 /// <item>the file is in write-ahead-log mode: readers never block the writer, and a commit syncs the log only;</item>
 /// <item>one journal writer (SQLite cannot write in parallel anyway; its batches grow instead);</item>
-/// <item>reads begin deferred (the read-uncommitted level; without a shared cache SQLite reads committed data all the
-/// same, from one consistent snapshot of the log);</item>
+/// <item>reads begin deferred (the read-uncommitted level: Microsoft.Data.Sqlite then begins with a plain <c>BEGIN</c>;
+/// the connection string has no shared cache, so SQLite still reads committed data only, from one consistent snapshot of
+/// the log);</item>
 /// <item>a connection that finds the lock taken waits inside SQLite (<c>busy_timeout</c>), retrying after 1, 2, 5, 10… ms.</item>
 /// </list>
 /// </summary>
@@ -29,7 +30,11 @@ internal static class SqliteJournal
         akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
         """;
 
-    public static DataOptions Options(string databaseFile)
+    /// <summary>
+    /// Puts <paramref name="databaseFile"/> (created if missing) in write-ahead-log mode, or throws saying why it cannot
+    /// be, and returns the options every journal connection opens with.
+    /// </summary>
+    public static DataOptions Prepare(string databaseFile)
     {
         var connectionString = new SqliteConnectionStringBuilder { DataSource = databaseFile }.ToString();
         UseWriteAheadLog(connectionString);

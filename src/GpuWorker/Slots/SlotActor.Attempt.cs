@@ -108,7 +108,7 @@ public sealed partial class SlotActor
             e.FinalMetrics ?? new Dictionary<string, double>(), e.Error, _metrics.FirstBatch(), _idleMs, _metrics.After);
         _idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
         if (e.Error is not null) _log.Warning("slot {0}: {1} trial {2} failed: {3}", _slot.SlotId, run.SweepId, run.TrialIndex, e.Error);
-        _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = finish;
+        _unackedFinishes[(run.SweepId, run.TrialIndex, run.Attempt)] = (finish, e.EndedAt);
         Sweeps.Tell(finish);
         _metrics.End();
         _current = null;

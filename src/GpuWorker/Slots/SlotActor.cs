@@ -29,7 +29,8 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
     private readonly UploadQueue _uploads;
     private readonly MetricsOutbox _metrics;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<(SweepId, int, int), FinishTrial> _unackedFinishes = new();
+    // Results sent and not yet acknowledged, with when their job ended.
+    private readonly Dictionary<(SweepId, int, int), (FinishTrial Finish, long EndedAt)> _unackedFinishes = new();
     private long _runNumber;
     private long? _idleSince;
     private double? _idleMs;
@@ -142,10 +143,16 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
             Timers.Cancel("request");
             _log.Info("slot {0}: draining ({1}): finishing the current trial, then taking no more work", _slot.SlotId, d.Reason);
         });
-        Receive<FinishAck>(a => _unackedFinishes.Remove((a.SweepId, a.TrialIndex, a.Attempt)));
+        Receive<FinishAck>(a =>
+        {
+            if (!_unackedFinishes.Remove((a.SweepId, a.TrialIndex, a.Attempt), out var sent)) return;
+            // How long a result took to be written by the sweep, from the end of its job (uploads and metrics first).
+            _log.Info("slot {0}: {1} trial {2} attempt {3} result acknowledged {4:0.0} ms after its job ended", _slot.SlotId,
+                a.SweepId, a.TrialIndex, a.Attempt, System.Diagnostics.Stopwatch.GetElapsedTime(sent.EndedAt).TotalMilliseconds);
+        });
         Receive<ResendTick>(_ =>
         {
-            foreach (var finish in _unackedFinishes.Values) Sweeps.Tell(finish);
+            foreach (var (finish, _) in _unackedFinishes.Values) Sweeps.Tell(finish);
         });
         Receive<JobMetrics>(_ => { });
         Receive<Resumed>(_ => { });

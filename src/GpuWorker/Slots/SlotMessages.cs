@@ -18,7 +18,11 @@ internal static class SlotMessages
     public sealed record Resumed(RunKey Run, long Step);
 
     /// <summary>The job returned (<paramref name="FinalMetrics"/>), threw (<paramref name="Error"/>) or was stopped.</summary>
-    public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error, bool Stopped = false);
+    public sealed record JobEnded(RunKey Run, IReadOnlyDictionary<string, double>? FinalMetrics, string? Error, bool Stopped = false)
+    {
+        /// <summary>When the job returned (a <see cref="System.Diagnostics.Stopwatch"/> timestamp), made on the job's thread.</summary>
+        public long EndedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     /// <summary>
     /// The job wrote a file (a checkpoint, a preview, a result); the slot uploads it to the store.

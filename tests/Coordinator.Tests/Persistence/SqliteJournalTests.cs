@@ -6,6 +6,7 @@ using Atelier.Coordinator.Sweeps;
 using Atelier.Coordinator.Work;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
+using LinqToDB.Data;
 using Microsoft.Data.Sqlite;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
@@ -63,6 +64,16 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit, IDisposab
         Start().Tell(new SweepQueries.GetSweep(_id, false));
         var recovered = (await ExpectMsgAsync<SweepQueries.SweepDetails>(TimeSpan.FromSeconds(10))).Sweep;
         Assert.Equal(TrialStatus.Running, recovered.Trials[assigned.TrialIndex].Status);
+    }
+
+    [Fact]
+    public async Task Every_journal_connection_waits_for_the_lock_inside_SQLite_and_syncs_each_commit()
+    {
+        await using var connection = new DataConnection(SqliteJournal.Prepare(Path.Combine(_directory, "other.db")));
+        // Without busy_timeout a locked write would come back to Microsoft.Data.Sqlite, which sleeps 150 ms per retry.
+        Assert.Equal(30_000L, connection.Execute<long>("PRAGMA busy_timeout;"));
+        Assert.Equal(2L, connection.Execute<long>("PRAGMA synchronous;")); // FULL
+        Assert.Equal("wal", connection.Execute<string>("PRAGMA journal_mode;"));
     }
 
     private static async Task<object?> Scalar(SqliteConnection connection, string sql)
