@@ -146,7 +146,7 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
         Receive<FinishAck>(a =>
         {
             if (!_unackedFinishes.Remove((a.SweepId, a.TrialIndex, a.Attempt), out var sent)) return;
-            // How long a result took to be written by the sweep, from the end of its job (uploads and metrics first).
+            // How long the sweep took to acknowledge a result, counted from the end of its job (its uploads and metrics go first).
             _log.Info("slot {0}: {1} trial {2} attempt {3} result acknowledged {4:0.0} ms after its job ended", _slot.SlotId,
                 a.SweepId, a.TrialIndex, a.Attempt, System.Diagnostics.Stopwatch.GetElapsedTime(sent.EndedAt).TotalMilliseconds);
         });
