@@ -29,6 +29,11 @@ public static class ClusterHosting
                 // through the seed nodes, see the worker's CoordinatorWatchdog).
                 SplitBrainResolver = new KeepMajorityOption { Role = ClusterNames.CoordinatorRole },
             })
+            // Off: by default the resolver downs every node, the coordinators included, once reachability has kept
+            // changing for stable-after + 3/4 of it (35 s) without a decision. Workers dropping out and coming back
+            // (killed, frozen, restarted, scaled) are enough for that, and they must never cost the sweeps their
+            // coordinators. Keep-majority over coordinators still decides as soon as membership is stable.
+            .AddHocon("akka.cluster.split-brain-resolver.down-all-when-unstable = off", HoconAddMode.Prepend)
             .WithAtelierSerialization()
             // One stack trace per failed connection attempt to an unreachable node says less than SeedNodeCheck's line;
             // membership changes (unreachable, removed) are still logged by the cluster.
