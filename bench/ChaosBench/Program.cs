@@ -15,6 +15,8 @@ const string usage = """
     exactly once, histories without a hole or a duplicate and equal to an uninterrupted run's, final metrics
     exact, every kept checkpoint in the store with its SHA-256, nothing unreferenced after a collector round, the
     journal replaying to the same state. Exit 0 when all hold; 1 with the seed and the fault schedule otherwise.
+    A process that exits by itself (a downed coordinator exits with 3) is started again, as its supervisor
+    would, and listed in the summary.
 
     Faults (--only): KillWorker, KillHostCoordinator, KillCoordinator, TermWorker, TermCoordinator, PauseWorker,
     DiskFull (root only: the store is a tmpfs), PowerLoss. PostgreSQL: ATELIER_TEST_POSTGRES, else the local
@@ -101,6 +103,7 @@ try
             minutes = result.Elapsed.TotalMinutes,
             faults = result.Faults.GroupBy(f => f.Kind.ToString()).ToDictionary(g => g.Key, g => g.Count()),
             report = result.Report,
+            self_exits = result.SelfExits,
             error = result.Error,
         }));
     }

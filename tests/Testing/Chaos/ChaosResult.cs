@@ -8,6 +8,9 @@ public sealed record ChaosResult(ChaosOptions Options, IReadOnlyList<FaultRecord
     /// <summary>Why the run could not even be checked (a process that never came up, a sweep that never finished).</summary>
     public string? Error { get; init; }
 
+    /// <summary>Processes that exited without the harness stopping them, each started again as a supervisor would.</summary>
+    public IReadOnlyList<string> SelfExits { get; init; } = [];
+
     public bool Passed => Error is null && Report.Violations.Count == 0;
 
     public static ChaosResult Failed(ChaosOptions options, IReadOnlyList<FaultRecord> faults, string error) =>
@@ -26,6 +29,7 @@ public sealed record ChaosResult(ChaosOptions Options, IReadOnlyList<FaultRecord
         yield return string.Create(CultureInfo.InvariantCulture,
             $"  worker death → its trial back in the queue: {Summary(r.DeathToRequeueSeconds)}; → leased again: {Summary(r.DeathToResumeSeconds)}; power cut → leased again: {Summary(r.PowerLossToResumeSeconds)}");
         yield return string.Create(CultureInfo.InvariantCulture, $"  steps run again after a resume: {r.RerunSteps} ({r.WastedSeconds:0.0} s of slot time)");
+        yield return $"  processes that exited on their own and were started again: {(SelfExits.Count == 0 ? "none" : string.Join("; ", SelfExits))}";
         if (Passed) yield break;
         if (Error is not null) yield return $"  error: {Error}";
         foreach (var v in r.Violations.Take(50)) yield return $"  violation: {v}";

@@ -61,6 +61,7 @@ public sealed class ChaosRun
     private readonly List<FaultRecord> _faults = [];
     private readonly List<WorkerDeath> _deaths = [];
     private readonly List<(ChaosSweep Sweep, string Id)> _submitted = [];
+    private readonly List<string> _selfExits = [];
     private readonly string _directory;
     private ChaosCluster _cluster = null!;
     private string? _tmpfs;
@@ -119,6 +120,7 @@ public sealed class ChaosRun
             while (_clock.Elapsed < _options.Duration && _faults.Count < _options.MaxFaults)
             {
                 await Task.Delay(_plan.NextGap(), ct);
+                await RestartSelfExitedAsync(ct);
                 if (await AllFinishedAsync(ct)) await SubmitWaveAsync(ct);
                 await InjectAsync(_plan.NextKind(), ct);
             }
@@ -130,7 +132,7 @@ public sealed class ChaosRun
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            result = ChaosResult.Failed(_options, _faults, $"the run itself failed: {e.GetType().Name}: {e.Message}\n{_cluster.DescribeLogs()}");
+            result = ChaosResult.Failed(_options, _faults, $"the run itself failed: {e.GetType().Name}: {e.Message}\n{_cluster.DescribeLogs()}") with { SelfExits = _selfExits };
             foreach (var line in result.Describe()) Out.WriteLine(line);
             return result;
         }
@@ -265,9 +267,29 @@ public sealed class ChaosRun
         }
     }
 
+    /// <summary>
+    /// What Kubernetes (restartPolicy Always) or systemd (<c>Restart=on-failure</c>) does: a process that exited without
+    /// the harness stopping it is started again. Each such exit is recorded and reported: a coordinator downed by the
+    /// split-brain resolver exits with 3 for its supervisor, and the harness plays that supervisor.
+    /// </summary>
+    private async Task RestartSelfExitedAsync(CancellationToken ct)
+    {
+        foreach (var node in _cluster.Nodes.Where(n => n.Process is { HasExited: true }))
+        {
+            var exit = string.Create(CultureInfo.InvariantCulture, $"{node.Name} exited with {node.Process!.ExitCode} (noticed at t={Now:0.0}s)");
+            _selfExits.Add(exit);
+            Say($"{exit}: starting it again, as its supervisor would");
+            await _cluster.StartAsync(node, ct);
+        }
+    }
+
     private async Task WaitForAllAsync(CancellationToken ct)
     {
-        await Poll.UntilAsync(c => AllFinishedAsync(c), _options.FinishTimeout, "every sweep to finish after the faults",
+        await Poll.UntilAsync(async c =>
+            {
+                await RestartSelfExitedAsync(c);
+                return await AllFinishedAsync(c);
+            }, _options.FinishTimeout, "every sweep to finish after the faults",
             interval: TimeSpan.FromSeconds(2), cancellationToken: ct);
         Say("every sweep finished");
     }
@@ -308,7 +330,7 @@ public sealed class ChaosRun
         var references = await ChaosReferences.ComputeAsync(_submitted.Select(s => (s.Sweep, after[s.Id])).ToList(), _directory, Out, ct);
         var checks = new ChaosChecks(_cluster.Options.ArtifactsDirectory, references);
         var report = checks.Verify(_submitted.Select(s => (s.Sweep, before[s.Id], after[s.Id], logs[s.Id])).ToList(), _deaths);
-        var result = new ChaosResult(_options, _faults, report, _clock.Elapsed);
+        var result = new ChaosResult(_options, _faults, report, _clock.Elapsed) { SelfExits = _selfExits };
         foreach (var line in result.Describe()) Out.WriteLine(line);
         return result;
     }
