@@ -10,6 +10,7 @@
 #   - Node.js/npm and kubectl: the deployment tests render the Kustomize overlays and validate them.
 #   - podman, runc and debootstrap: the container rehearsal builds the images (docker/build-local.sh) and runs the
 #     local overlay in containers.
+#   - strace: the artifact store's durability test records the fsync and rename calls of a store write.
 #
 # Installing needs root (as CI runs it); without root, whatever is missing is named with the command that installs
 # it, and nothing runs. Extra arguments go to `dotnet test` (e.g. --filter FullyQualifiedName~Chaos).
@@ -29,6 +30,7 @@ compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || [[ -n ${ATELIER_TEST
 { command -v node >/dev/null && command -v npm >/dev/null; } || missing+=("nodejs npm:the deployment tests validate the Kubernetes manifests")
 # The machine image ships kubectl 1.32 (with Kustomize 5.5) from Google's repository; Debian's kubernetes-client is older.
 command -v kubectl >/dev/null || missing+=("kubectl:the deployment tests render the Kustomize overlays")
+command -v strace >/dev/null || missing+=("strace:the artifact store's durability test watches its fsync and rename calls")
 for tool in podman runc debootstrap; do
   [[ -x /usr/bin/$tool || -x /usr/sbin/$tool ]] || { missing+=("podman runc debootstrap:the container rehearsal builds and runs the images"); break; }
 done

@@ -108,9 +108,7 @@ public sealed partial class ArtifactStore(string root)
             var size = new FileInfo(tempFile).Length;
             if (size != expectedSize) return $"size mismatch: {size} bytes arrived, {expectedSize} announced";
             if (actualSha256 != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actualSha256}, {expectedSha256} was announced";
-            var target = PathOf(expectedSha256);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            if (!Touch(expectedSha256)) File.Move(tempFile, target, overwrite: true);
+            if (!Touch(expectedSha256)) DurableFiles.MoveIntoPlace(tempFile, PathOf(expectedSha256));
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -148,17 +146,13 @@ public sealed partial class ArtifactStore(string root)
                     hash.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
+                file.Flush(flushToDisk: true);
             }
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (expectedSha256 is not null && actual != expectedSha256)
                 return new PutResult(actual, size, false, PutProblem.HashMismatch);
             var existed = Touch(actual);
-            if (!existed)
-            {
-                var target = PathOf(actual);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.Move(temp, target, overwrite: true);
-            }
+            if (!existed) DurableFiles.MoveIntoPlace(temp, PathOf(actual));
             return new PutResult(actual, size, existed, null);
         }
         finally

@@ -17,6 +17,12 @@ public sealed class HashingFileWriter(string path) : IDisposable
     /// <summary>The bytes written so far.</summary>
     public long Length { get; private set; }
 
+    /// <summary>How far the disk's writeback has been started (<see cref="DurableFiles.StartWriteback"/>).</summary>
+    private long _writebackStarted;
+
+    /// <summary>Start writing back every this many bytes, so that the flush in <see cref="Finish"/> has little left.</summary>
+    private const long WritebackEvery = 8 << 20;
+
     private FileStream File => _file ??= new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
 
     public Task WriteAsync(byte[] chunk) => WriteAsync(chunk.AsMemory()).AsTask();
@@ -27,11 +33,15 @@ public sealed class HashingFileWriter(string path) : IDisposable
         _hash.AppendData(chunk.Span);
         await file.WriteAsync(chunk);
         Length += chunk.Length;
+        if (Length - _writebackStarted < WritebackEvery) return;
+        DurableFiles.StartWriteback(file.SafeFileHandle, _writebackStarted, Length - _writebackStarted);
+        _writebackStarted = Length;
     }
 
-    /// <summary>Closes the file; the SHA-256 (lower-case hex) of the bytes written.</summary>
+    /// <summary>Flushes the file to the disk and closes it (see <see cref="DurableFiles"/>); the SHA-256 (lower-case hex) of the bytes written.</summary>
     public string Finish()
     {
+        File.Flush(flushToDisk: true);
         File.Dispose();
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
