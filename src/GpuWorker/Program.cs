@@ -80,8 +80,8 @@ while (true)
         Console.Error.WriteLine($"worker: cannot start: {StartupFailure.Describe(e)} (remoting {settings.Node.Host}:{settings.Node.Port}; choose another with --port)");
         return 1;
     }
-    // A downed worker rejoins (below) rather than exiting with the downing code.
-    if (!lifetime.Rejoin && NodeExit.Describe() is { } stopped)
+    // A downed worker rejoins (below) rather than exiting with the downing code; one being stopped anyway exits with 0.
+    if (!(NodeExit.Downed && (lifetime.Rejoin || stopRequested)) && NodeExit.Describe() is { } stopped)
     {
         Console.Error.WriteLine($"worker: {stopped}");
         return NodeExit.Reason!.ExitCode;

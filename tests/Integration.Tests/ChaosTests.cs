@@ -40,9 +40,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Three coordinators. A coordinator restarted on its own address can lose its link with another one (Akka.NET's
-    /// classic remoting), and then the resolver downs both; they exit with 3 and the harness starts them again as a
-    /// supervisor would (docs/architecture.md, "Cluster membership"). What must hold is that nothing is lost.
+    /// Three coordinators. A coordinator restarted on its own address can lose its link with another one (probably
+    /// Akka.NET's classic remoting; not proven), and then the resolver downs both; they exit with 3 and the harness starts
+    /// them again as a supervisor would (docs/architecture.md, "Cluster membership"). What must hold is that nothing is lost.
     /// </summary>
     [Fact(Timeout = 900_000)]
     public async Task Every_fault_with_three_coordinators_on_postgres_loses_nothing()

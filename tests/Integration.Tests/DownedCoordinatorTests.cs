@@ -3,9 +3,9 @@ using Atelier.Testing;
 namespace Atelier.Integration.Tests;
 
 /// <summary>
-/// A downed coordinator is out of the cluster for good: it must end with a failure code, so that a supervisor
-/// (Kubernetes, systemd's <c>Restart=on-failure</c>) starts it again, and say why. It used to exit with 0, which
-/// such a supervisor takes for a requested stop.
+/// A downed coordinator is out of the cluster for good: it must end with a failure code, so that any supervisor starts
+/// it again, and say why. It used to exit with 0, which systemd's <c>Restart=on-failure</c> takes for a requested stop
+/// (Kubernetes restarts a pod either way).
 /// </summary>
 public sealed class DownedCoordinatorTests
 {

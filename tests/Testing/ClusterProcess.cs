@@ -198,8 +198,9 @@ public sealed class ClusterProcess : IAsyncDisposable
     }
 
     /// <summary>Linux signal numbers and kill(2).</summary>
-    private static class Signals
+    public static class Signals
     {
+        public const int Interrupt = 2;
         public const int Term = 15;
         public const int Cont = 18;
         public const int Stop = 19;

@@ -165,7 +165,15 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
                     if (!t.IsCompletedSuccessfully)
                         return new Arrived(id, ByteRoute.Stream, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
                     if (!route.TryTake(ByteRoute.Stream)) return new Arrived(id, ByteRoute.Stream, "the bytes are arriving over HTTP");
-                    return new Arrived(id, ByteRoute.Stream, null, writer.Finish());
+                    try
+                    {
+                        return new Arrived(id, ByteRoute.Stream, null, writer.Finish());
+                    }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                    {
+                        // The flush to the disk failed (a full or failing disk, a network store reporting a write error).
+                        return new Arrived(id, ByteRoute.Stream, $"the store could not keep it: {e.Message}");
+                    }
                 }
             })
             .PipeTo(self);

@@ -108,7 +108,9 @@ public sealed partial class ArtifactStore(string root)
             var size = new FileInfo(tempFile).Length;
             if (size != expectedSize) return $"size mismatch: {size} bytes arrived, {expectedSize} announced";
             if (actualSha256 != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actualSha256}, {expectedSha256} was announced";
-            if (!Touch(expectedSha256)) DurableFiles.MoveIntoPlace(tempFile, PathOf(expectedSha256));
+            var target = PathOf(expectedSha256);
+            if (Touch(expectedSha256)) DurableFiles.FlushNamesOf(target);
+            else DurableFiles.MoveIntoPlace(tempFile, target);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -152,7 +154,8 @@ public sealed partial class ArtifactStore(string root)
             if (expectedSha256 is not null && actual != expectedSha256)
                 return new PutResult(actual, size, false, PutProblem.HashMismatch);
             var existed = Touch(actual);
-            if (!existed) DurableFiles.MoveIntoPlace(temp, PathOf(actual));
+            if (existed) DurableFiles.FlushNamesOf(PathOf(actual));
+            else DurableFiles.MoveIntoPlace(temp, PathOf(actual));
             return new PutResult(actual, size, existed, null);
         }
         finally

@@ -4,25 +4,34 @@ namespace Atelier.Coordinator.Artifacts;
 
 /// <summary>
 /// What makes a file of the store survive a power cut once the journal refers to it: its bytes flushed to the disk
-/// before it is renamed into place (<see cref="FileStream.Flush(bool)"/> with true, by its writer), and the directory
-/// that holds the new name flushed after the rename. Without the first, ext4 can come back from a power cut with the
+/// before it is renamed into place (<see cref="FileStream.Flush(bool)"/> with true, by its writer), and the directories
+/// that hold the new names flushed after the rename. Without the first, ext4 can come back from a power cut with the
 /// name and no bytes (a rename to a new name does not wait for delayed allocation); without the second, without the
 /// name. The journal's write of the artifact comes after <see cref="MoveIntoPlace"/> returns.
 /// </summary>
 internal static class DurableFiles
 {
     /// <summary>
-    /// Moves the (already flushed) <paramref name="tempFile"/> to <paramref name="target"/>, then flushes the target's
-    /// directory, and its parent too when the directory was made here.
+    /// Moves the (already flushed) <paramref name="tempFile"/> to <paramref name="target"/> (<c>sha256/ab/abcdef…</c>), then
+    /// flushes the names on the way to it (<see cref="FlushNamesOf"/>).
     /// </summary>
     public static void MoveIntoPlace(string tempFile, string target)
     {
-        var directory = Path.GetDirectoryName(target)!;
-        var made = !Directory.Exists(directory);
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Move(tempFile, target, overwrite: true);
+        FlushNamesOf(target);
+    }
+
+    /// <summary>
+    /// Flushes the directory holding <paramref name="file"/> and its parent: the file's name, and the name of its
+    /// directory, which this or a concurrent store may just have made. Also for a file found already stored: the rename
+    /// that put it there may not have been flushed yet (another upload's, still on its way).
+    /// </summary>
+    public static void FlushNamesOf(string file)
+    {
+        var directory = Path.GetDirectoryName(file)!;
         FlushDirectory(directory);
-        if (made) FlushDirectory(Path.GetDirectoryName(directory)!);
+        FlushDirectory(Path.GetDirectoryName(directory)!);
     }
 
     /// <summary>fsync(2) of a directory: its entries (the names just made or moved) reach the disk.</summary>
@@ -30,11 +39,17 @@ internal static class DurableFiles
     {
         // NTFS journals its metadata and has no fsync of a directory; every other system this runs on is POSIX.
         if (OperatingSystem.IsWindows()) return;
-        var fd = Posix.Open(directory, Posix.ReadOnly);
+        var fd = Posix.Open(directory, Posix.ReadOnly | Posix.CloseOnExec);
         if (fd < 0) throw new IOException($"cannot open the directory {directory} to flush it: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            if (Posix.Fsync(fd) != 0) throw new IOException($"cannot flush the directory {directory}: errno {Marshal.GetLastPInvokeError()}");
+            int result;
+            do result = Posix.Fsync(fd);
+            while (result != 0 && Marshal.GetLastPInvokeError() == Posix.Interrupted);
+            // A file system that cannot flush a directory (EINVAL, EROFS: some network and read-only mounts) says so;
+            // there is nothing more to do there, as PostgreSQL's fsync_fname also decides.
+            if (result != 0 && Marshal.GetLastPInvokeError() is not (Posix.Invalid or Posix.ReadOnlyFileSystem))
+                throw new IOException($"cannot flush the directory {directory}: errno {Marshal.GetLastPInvokeError()}");
         }
         finally
         {
@@ -44,7 +59,7 @@ internal static class DurableFiles
 
     /// <summary>
     /// Asks Linux to start writing a range of the file to the disk now, without waiting (sync_file_range(2) with
-    /// SYNC_FILE_RANGE_WRITE), so that the flush before the rename finds little left to write. Advisory: ignored
+    /// SYNC_FILE_RANGE_WRITE), so that the flush before the rename finds less left to write. Advisory: ignored
     /// elsewhere, and a failure only leaves the work to the flush.
     /// </summary>
     public static void StartWriteback(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
@@ -66,10 +81,11 @@ internal static class DurableFiles
     private static class Posix
     {
         public const int ReadOnly = 0;
+        public const int CloseOnExec = 0x80000; // O_CLOEXEC: the same on x86-64 and arm64
+        public const int Interrupted = 4; // EINTR
+        public const int Invalid = 22; // EINVAL
+        public const int ReadOnlyFileSystem = 30; // EROFS
         public const uint SyncFileRangeWrite = 2;
-
-        [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
-        public static extern int SyncFileRange(int fd, long offset, long count, uint flags);
 
         [DllImport("libc", EntryPoint = "open", SetLastError = true)]
         public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
@@ -79,5 +95,8 @@ internal static class DurableFiles
 
         [DllImport("libc", EntryPoint = "close", SetLastError = true)]
         public static extern int Close(int fd);
+
+        [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
+        public static extern int SyncFileRange(int fd, long offset, long count, uint flags);
     }
 }

@@ -35,12 +35,16 @@ public static class NodeExit
         });
     }
 
+    /// <summary>Whether the current actor system stopped because this node was downed.</summary>
+    public static bool Downed => Reason is CoordinatedShutdown.ClusterDowningReason;
+
     /// <summary>One line for the process's last words, or null unless one of the reasons above stopped the node.</summary>
     public static string? Describe() => Reason switch
     {
-        null => null,
         CoordinatedShutdown.ClusterDowningReason r =>
             $"this node was downed (by the split-brain resolver or `pbm cluster down`) and is out of the cluster; exit code {r.ExitCode}, for a supervisor to start it again (the log above says who downed it)",
-        var r => $"the cluster node stopped itself (TlsHandshakeFailure, exit code {r.ExitCode}); the log above says with whom and why",
+        { } r when r.GetType().Name == TlsHandshakeFailure =>
+            $"the cluster node stopped itself (TlsHandshakeFailure, exit code {r.ExitCode}); the log above says with whom and why",
+        _ => null,
     };
 }

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Atelier.Coordinator.Artifacts;
+using Atelier.Testing;
 
 namespace Atelier.Coordinator.Tests.Artifacts;
 
@@ -12,9 +13,11 @@ namespace Atelier.Coordinator.Tests.Artifacts;
 /// system calls themselves: strace(1) attached to this process records every fsync and rename while an upload (the path
 /// of checkpoints) and a put (the path of inputs) are stored.
 /// </summary>
+[Collection(nameof(ArtifactDurabilityTests))] // alone: strace slows every thread of the process while it is attached
 public sealed partial class ArtifactDurabilityTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("atelier-durable-").FullName;
+    // strace prints paths resolved; a temporary directory behind a symbolic link must match them.
+    private readonly string _root = RealPath(Directory.CreateTempSubdirectory("atelier-durable-").FullName);
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
@@ -65,11 +68,12 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
     private async Task<List<Call>> TraceAsync(Func<Task> body)
     {
         // Yama's default (ptrace_scope 1) lets a process trace only its descendants; this lets strace, a child, trace us.
-        if (OperatingSystem.IsLinux()) _ = SetPtracer(PrSetPtracer, PrSetPtracerAny, 0, 0, 0);
+        _ = SetPtracer(PrSetPtracer, PrSetPtracerAny, 0, 0, 0);
         var output = Path.Combine(_root, "strace.txt");
         var start = new ProcessStartInfo("strace")
         {
-            ArgumentList = { "-f", "-y", "-e", "trace=fsync,fdatasync,rename,renameat,renameat2", "-o", output, "-p", Environment.ProcessId.ToString() },
+            // Every fsync and rename system call, by whatever name the architecture has (arm64 has no rename(2)).
+            ArgumentList = { "-f", "-y", "-e", "trace=/^(rename(at2?)?|f(data)?sync)$", "-o", output, "-p", Environment.ProcessId.ToString() },
             RedirectStandardError = true,
         };
         Process strace;
@@ -81,36 +85,94 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
         {
             throw new InvalidOperationException("this test needs strace(1) (test.sh installs it: apt-get install strace)", e);
         }
-        using (strace)
+        var said = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        try
         {
-            // strace says on stderr when it has attached (one line per thread); the calls before that are not seen.
-            var attached = new TaskCompletionSource();
-            strace.ErrorDataReceived += (_, e) => { if (e.Data?.Contains("attached", StringComparison.Ordinal) == true) attached.TrySetResult(); };
-            strace.BeginErrorReadLine();
-            await attached.Task.WaitAsync(TimeSpan.FromSeconds(30));
-            await Task.Delay(500); // every thread attached, not only the first
-            try
+            using (strace)
             {
-                await body();
-            }
-            finally
-            {
-                _ = Kill(strace.Id, 2); // SIGINT: strace detaches and writes out what it has
-                await strace.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                // With -f, strace attaches every thread of the process, then says so once on stderr (and follows new threads).
+                var attached = new TaskCompletionSource();
+                strace.ErrorDataReceived += (_, e) =>
+                {
+                    if (e.Data is null) return;
+                    said.Enqueue(e.Data);
+                    if (e.Data.Contains("attached", StringComparison.Ordinal)) attached.TrySetResult();
+                };
+                strace.BeginErrorReadLine();
+                try
+                {
+                    await Task.WhenAny(attached.Task, strace.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(30));
+                    if (!attached.Task.IsCompleted) throw new TimeoutException();
+                    await body();
+                }
+                catch (TimeoutException e)
+                {
+                    throw new InvalidOperationException($"strace did not attach to this process: {string.Join(" / ", said)}", e);
+                }
+                finally
+                {
+                    _ = ClusterProcess.Signals.Kill(strace.Id, ClusterProcess.Signals.Interrupt); // detaches and writes out what it has
+                    await strace.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+                }
             }
         }
-        return File.ReadAllLines(output)
-            .Where(l => l.Contains(_root, StringComparison.Ordinal))
-            .Select(l => CallPattern().Match(l))
-            .Where(m => m.Success)
-            .Select(m => new Call(m.Groups["name"].Value,
-                PathPattern().Matches(m.Groups["args"].Value).Select(p => p.Groups["path"].Value).Where(p => p.StartsWith(_root, StringComparison.Ordinal)).ToList()))
-            .ToList();
+        finally
+        {
+            _ = SetPtracer(PrSetPtracer, 0, 0, 0, 0);
+        }
+        return Calls(File.ReadAllLines(output));
+    }
+
+    /// <summary>
+    /// The successful calls of strace's output with a path under the store, in order. A call that another thread
+    /// interrupted is printed in two parts ("… &lt;unfinished ...&gt;", later "&lt;... NAME resumed&gt; …"), joined here by pid.
+    /// </summary>
+    private List<Call> Calls(IEnumerable<string> lines)
+    {
+        var pending = new Dictionary<string, string>();
+        var calls = new List<Call>();
+        foreach (var line in lines)
+        {
+            var text = line;
+            if (UnfinishedPattern().Match(text) is { Success: true } unfinished)
+            {
+                pending[unfinished.Groups["pid"].Value] = unfinished.Groups["head"].Value;
+                continue;
+            }
+            if (ResumedPattern().Match(text) is { Success: true } resumed)
+            {
+                if (!pending.Remove(resumed.Groups["pid"].Value, out var head)) continue;
+                text = $"{resumed.Groups["pid"].Value} {head}{resumed.Groups["tail"].Value}";
+            }
+            if (!text.Contains(_root, StringComparison.Ordinal) || CallPattern().Match(text) is not { Success: true } call) continue;
+            calls.Add(new Call(call.Groups["name"].Value,
+                PathPattern().Matches(call.Groups["args"].Value).Select(p => p.Groups["path"].Value).Where(p => p.StartsWith(_root, StringComparison.Ordinal)).ToList()));
+        }
+        return calls;
+    }
+
+    /// <summary>The path with every symbolic link along it resolved, as the kernel names it.</summary>
+    private static string RealPath(string path)
+    {
+        var current = "/";
+        foreach (var part in Path.GetFullPath(path).Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(current, part);
+            current = new DirectoryInfo(next).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next;
+        }
+        return current;
     }
 
     // "12345 fsync(23</tmp/…/tmp/x>) = 0", "12345 rename("/tmp/…/tmp/x", "/tmp/…/sha256/ab/…") = 0"
     [GeneratedRegex(@"^\d+\s+(?<name>\w+)\((?<args>.*)\)\s+=\s+0")]
     private static partial Regex CallPattern();
+
+    // "12345 fsync(23</tmp/…> <unfinished ...>" and "12345 <... fsync resumed>) = 0"
+    [GeneratedRegex(@"^(?<pid>\d+)\s+(?<head>.*) <unfinished \.\.\.>$")]
+    private static partial Regex UnfinishedPattern();
+
+    [GeneratedRegex(@"^(?<pid>\d+)\s+<\.\.\. \w+ resumed>(?<tail>.*)$")]
+    private static partial Regex ResumedPattern();
 
     [GeneratedRegex("(?:<|\")(?<path>/[^>\"]+)(?:>|\")")]
     private static partial Regex PathPattern();
@@ -120,7 +182,7 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
 
     [DllImport("libc", EntryPoint = "prctl", SetLastError = true)]
     private static extern int SetPtracer(int option, nint arg2, nint arg3, nint arg4, nint arg5);
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
+
+[CollectionDefinition(nameof(ArtifactDurabilityTests), DisableParallelization = true)]
+public sealed class ArtifactDurabilityCollection;

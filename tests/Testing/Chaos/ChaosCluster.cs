@@ -141,9 +141,25 @@ public sealed class ChaosCluster : IAsyncDisposable
         }
     }
 
-    public Task KillAsync(ChaosNode node) => node.Process?.KillAsync() ?? Task.CompletedTask;
+    public Task KillAsync(ChaosNode node) => Stopping(node)?.KillAsync() ?? Task.CompletedTask;
 
-    public Task<bool> TerminateAsync(ChaosNode node) => node.Process?.TerminateAsync(TimeSpan.FromSeconds(60)) ?? Task.FromResult(true);
+    public Task<bool> TerminateAsync(ChaosNode node) => Stopping(node)?.TerminateAsync(TimeSpan.FromSeconds(60)) ?? Task.FromResult(true);
+
+    private readonly HashSet<ClusterProcess> _stopped = [];
+
+    /// <summary>Whether the harness itself killed or stopped <paramref name="process"/> (else it exited by itself).</summary>
+    public bool WasStopped(ClusterProcess process)
+    {
+        lock (_stopped) return _stopped.Contains(process);
+    }
+
+    /// <summary>Remembers, before the signal, that the harness stops the node's current process.</summary>
+    private ClusterProcess? Stopping(ChaosNode node)
+    {
+        var process = node.Process;
+        if (process is not null) lock (_stopped) _stopped.Add(process);
+        return process;
+    }
 
     /// <summary>Waits until every running worker has (re)joined since <paramref name="joinsBefore"/> (by its log).</summary>
     public Task WaitForWorkersAsync(TimeSpan timeout, CancellationToken ct) =>

@@ -62,6 +62,7 @@ public sealed class ChaosRun
     private readonly List<WorkerDeath> _deaths = [];
     private readonly List<(ChaosSweep Sweep, string Id)> _submitted = [];
     private readonly List<string> _selfExits = [];
+    private readonly HashSet<ClusterProcess> _noted = [];
     private readonly string _directory;
     private ChaosCluster _cluster = null!;
     private string? _tmpfs;
@@ -117,16 +118,27 @@ public sealed class ChaosRun
             await _cluster.WaitForWorkersAsync(TimeSpan.FromMinutes(2), ct);
             await SubmitWaveAsync(ct);
 
-            while (_clock.Elapsed < _options.Duration && _faults.Count < _options.MaxFaults)
+            using (var supervising = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await Task.Delay(_plan.NextGap(), ct);
-                await RestartSelfExitedAsync(ct);
-                if (await AllFinishedAsync(ct)) await SubmitWaveAsync(ct);
-                await InjectAsync(_plan.NextKind(), ct);
+                var supervisor = SuperviseAsync(supervising.Token);
+                try
+                {
+                    while (_clock.Elapsed < _options.Duration && _faults.Count < _options.MaxFaults)
+                    {
+                        await Task.Delay(_plan.NextGap(), ct);
+                        if (await AllFinishedAsync(ct)) await SubmitWaveAsync(ct);
+                        await InjectAsync(_plan.NextKind(), ct);
+                    }
+                    Say($"faults done ({_faults.Count}); healing and letting every sweep finish");
+                    await HealAsync(ct);
+                    await WaitForAllAsync(ct);
+                }
+                finally
+                {
+                    await supervising.CancelAsync();
+                    await supervisor;
+                }
             }
-            Say($"faults done ({_faults.Count}); healing and letting every sweep finish");
-            await HealAsync(ct);
-            await WaitForAllAsync(ct);
             result = await VerifyAsync(ct);
             return result;
         }
@@ -260,36 +272,62 @@ public sealed class ChaosRun
     private async Task HealAsync(CancellationToken ct)
     {
         if (_tmpfs is not null) File.Delete(Path.Combine(_tmpfs, "filler"));
-        foreach (var node in _cluster.Nodes)
-        {
-            node.Process?.Resume();
-            if (node.IsDown) await _cluster.StartAsync(node, ct);
-        }
+        foreach (var node in _cluster.Nodes) node.Process?.Resume();
+        // Every fault has started its target again; what is down exited by itself, and the supervisor starts it.
+        await Poll.UntilAsync(_ => Task.FromResult(_cluster.Nodes.All(n => !n.IsDown)), TimeSpan.FromMinutes(3),
+            "every process to run again", interval: TimeSpan.FromMilliseconds(500), cancellationToken: ct);
     }
 
     /// <summary>
-    /// What Kubernetes (restartPolicy Always) or systemd (<c>Restart=on-failure</c>) does: a process that exited without
-    /// the harness stopping it is started again. Each such exit is recorded and reported: a coordinator downed by the
-    /// split-brain resolver exits with 3 for its supervisor, and the harness plays that supervisor.
+    /// What Kubernetes (restartPolicy Always) or systemd (<c>Restart=on-failure</c>) does, all along the faults and
+    /// while the sweeps finish: a process that exited without the harness stopping it is started again, within a second
+    /// or so. Each such exit is recorded and reported: a coordinator downed by the split-brain resolver exits with 3 for
+    /// its supervisor, and the harness plays that supervisor. It runs beside the faults (a fault may be waiting for a
+    /// coordinator that only this brings back); it never touches a process the harness stopped itself.
     /// </summary>
-    private async Task RestartSelfExitedAsync(CancellationToken ct)
+    private async Task SuperviseAsync(CancellationToken ct)
     {
-        foreach (var node in _cluster.Nodes.Where(n => n.Process is { HasExited: true }))
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                foreach (var node in NoteSelfExits())
+                {
+                    Say($"{node.Name}: starting it again, as its supervisor would");
+                    await _cluster.StartAsync(node, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A restarted process that a fault killed again, or that did not come up: the next round sees it.
+                Say($"supervisor: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+            }
+        }
+    }
+
+    /// <summary>Records, once each, the processes that exited without the harness stopping them.</summary>
+    private List<ChaosNode> NoteSelfExits()
+    {
+        var exited = _cluster.Nodes
+            .Where(n => n.Process is { HasExited: true } p && !_cluster.WasStopped(p) && _noted.Add(p))
+            .ToList();
+        foreach (var node in exited)
         {
             var exit = string.Create(CultureInfo.InvariantCulture, $"{node.Name} exited with {node.Process!.ExitCode} (noticed at t={Now:0.0}s)");
-            _selfExits.Add(exit);
-            Say($"{exit}: starting it again, as its supervisor would");
-            await _cluster.StartAsync(node, ct);
+            lock (_selfExits) _selfExits.Add(exit);
+            Say(exit);
         }
+        return exited;
     }
 
     private async Task WaitForAllAsync(CancellationToken ct)
     {
-        await Poll.UntilAsync(async c =>
-            {
-                await RestartSelfExitedAsync(c);
-                return await AllFinishedAsync(c);
-            }, _options.FinishTimeout, "every sweep to finish after the faults",
+        await Poll.UntilAsync(c => AllFinishedAsync(c), _options.FinishTimeout, "every sweep to finish after the faults",
             interval: TimeSpan.FromSeconds(2), cancellationToken: ct);
         Say("every sweep finished");
     }
