@@ -40,8 +40,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Three coordinators. A coordinator restarted on its own address can lose its link with another one (probably
-    /// Akka.NET's classic remoting; not proven), and then the resolver downs both; they exit with 3 and the harness starts
+    /// Three coordinators. A coordinator restarted on its own address can lose its link with another one (in
+    /// Akka.NET's classic remoting; cause not found), and then the resolver downs both; they exit with 3 and the harness starts
     /// them again as a supervisor would (docs/architecture.md, "Cluster membership"). What must hold is that nothing is lost.
     /// </summary>
     [Fact(Timeout = 900_000)]
