@@ -108,9 +108,7 @@ public sealed partial class ArtifactStore(string root)
             var size = new FileInfo(tempFile).Length;
             if (size != expectedSize) return $"size mismatch: {size} bytes arrived, {expectedSize} announced";
             if (actualSha256 != expectedSha256) return $"SHA-256 mismatch: the bytes hash to {actualSha256}, {expectedSha256} was announced";
-            var target = PathOf(expectedSha256);
-            if (Touch(expectedSha256)) DurableFiles.FlushNamesOf(target);
-            else DurableFiles.MoveIntoPlace(tempFile, target);
+            Place(tempFile, expectedSha256);
             return null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -135,9 +133,9 @@ public sealed partial class ArtifactStore(string root)
         var temp = NewTempFile();
         try
         {
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            string actual;
             long size = 0;
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            using (var writer = new HashingFileWriter(temp))
             {
                 var buffer = new byte[1 << 16];
                 int read;
@@ -145,23 +143,30 @@ public sealed partial class ArtifactStore(string root)
                 {
                     size += read;
                     if (size > maxBytes) return new PutResult(null, size, false, PutProblem.TooLarge);
-                    hash.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    await writer.WriteAsync(buffer.AsMemory(0, read));
                 }
-                file.Flush(flushToDisk: true);
+                actual = writer.Finish();
             }
-            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (expectedSha256 is not null && actual != expectedSha256)
                 return new PutResult(actual, size, false, PutProblem.HashMismatch);
-            var existed = Touch(actual);
-            if (existed) DurableFiles.FlushNamesOf(PathOf(actual));
-            else DurableFiles.MoveIntoPlace(temp, PathOf(actual));
-            return new PutResult(actual, size, existed, null);
+            return new PutResult(actual, size, Place(temp, actual), null);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// Puts the flushed <paramref name="tempFile"/> in place as <paramref name="sha256"/>'s file, or, when the store has
+    /// those bytes already, keeps them (touched) and flushes the names on the way to them; whether they were there.
+    /// </summary>
+    private bool Place(string tempFile, string sha256)
+    {
+        var existed = Touch(sha256);
+        if (existed) DurableFiles.FlushNamesOf(PathOf(sha256));
+        else DurableFiles.MoveIntoPlace(tempFile, PathOf(sha256));
+        return existed;
     }
 
     [GeneratedRegex("^[0-9a-f]{64}$")]
