@@ -11,7 +11,7 @@ namespace Atelier.SchedulerBench;
 /// </summary>
 internal static class Bench
 {
-    private const int WarmupTrials = 100;
+    private const int ShapeWarmupTrials = 100;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -67,11 +67,14 @@ internal static class Bench
         // On failure the exception carries the tail of every process's log, and the cluster's files are kept.
         Task MeasureAsync() => cluster.ExplainFailuresAsync(async () =>
         {
-            // A short sweep of the same shape first, so that JIT compilation of the paths the measured sweep takes (a trial,
-            // its metric batches) and connection set-up are not in the numbers: a coordinator normally runs for days.
-            stderr.WriteLine($"scheduler-bench: warm-up sweep of {WarmupTrials} trials");
-            var warmup = await cluster.SubmitAsync(Spec("scheduler-bench-warmup", WarmupTrials, options.Steps, options.StepMilliseconds), cancel.Token);
-            await cluster.WaitForSweepAsync(warmup.Id, options.Timeout, cancellationToken: cancel.Token);
+            // Warm-up, so that what the measured sweep shows is a running cluster, not a starting one: a coordinator normally
+            // runs for days. First many trials that take no time, until tiered compilation has moved the scheduling path
+            // to optimised code: with 100 trials only, the three processes' background JIT threads still took 43 % of
+            // this 2-core VM's CPU during the measured sweep and its slot idle gap p99 rose from ~50 to ~125 ms
+            // (docs/benchmarks.md, "Warm-up and the JIT"). Then a short sweep of the measured shape, for its metric path.
+            await WarmUpAsync("scheduler-bench-warmup", options.WarmupTrials, 1, 0);
+            if (options.Steps > 1 || options.StepMilliseconds > 0)
+                await WarmUpAsync("scheduler-bench-warmup-shape", ShapeWarmupTrials, options.Steps, options.StepMilliseconds);
 
             stderr.WriteLine($"scheduler-bench: sweep of {options.Trials} trials");
             var cpuBefore = CpuTimes(cluster);
@@ -92,6 +95,13 @@ internal static class Bench
             }
             result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster), await probe);
         });
+
+        async Task WarmUpAsync(string name, int trials, int steps, int stepMs)
+        {
+            stderr.WriteLine($"scheduler-bench: warm-up sweep of {trials} trials ({steps} steps of {stepMs} ms)");
+            var warmup = await cluster.SubmitAsync(Spec(name, trials, steps, stepMs), cancel.Token);
+            await cluster.WaitForSweepAsync(warmup.Id, options.Timeout, cancellationToken: cancel.Token);
+        }
     }
 
     /// <summary>A random sweep of <paramref name="trials"/> trials of <paramref name="steps"/> steps of <paramref name="stepMs"/> ms.</summary>

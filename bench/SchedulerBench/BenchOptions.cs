@@ -5,14 +5,15 @@ namespace Atelier.SchedulerBench;
 /// <summary>The command line of the benchmark.</summary>
 internal sealed record BenchOptions(
     int Trials, int Workers, int Slots, bool Json, TimeSpan Timeout, int Steps = 1, int StepMilliseconds = 0, bool Tls = false,
-    bool Postgres = false, int ProbeMilliseconds = 0)
+    bool Postgres = false, int ProbeMilliseconds = 0, int WarmupTrials = 5000)
 {
     public const string Usage = """
         Usage: dotnet run -c Release --project bench/SchedulerBench -- [--trials N] [--workers W] [--slots S]
-               [--steps K] [--step-ms M] [--timeout SECONDS] [--probe-ms P] [--tls] [--postgres] [--json]
+               [--steps K] [--step-ms M] [--warmup T] [--timeout SECONDS] [--probe-ms P] [--tls] [--postgres] [--json]
 
-        Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), submits a random sweep of N
-        synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
+        Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), warms them up with a sweep of T
+        trials that take no time (default 5000) and, when K or M is given, 100 trials of the measured shape, then
+        submits a random sweep of N synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
         metric per step, waits for it, and reports the throughput, the overhead against the ideal wall time
         (N × K × M / (W × S)), the metric events per second the coordinator took in, and the slots' idle gaps
         between trials. --tls runs every node with mutual TLS on remoting (a CA and a node certificate made for
@@ -56,6 +57,7 @@ internal sealed record BenchOptions(
                 "--steps" => (1, 100_000),
                 "--step-ms" => (0, 60_000),
                 "--probe-ms" => (0, 3_600_000),
+                "--warmup" => (1, Atelier.Contracts.Specs.SearchSpace.MaxTrials),
                 _ => null,
             };
             if (range is not { } r)
@@ -73,6 +75,7 @@ internal sealed record BenchOptions(
                 "--steps" => options with { Steps = n },
                 "--step-ms" => options with { StepMilliseconds = n },
                 "--probe-ms" => options with { ProbeMilliseconds = n },
+                "--warmup" => options with { WarmupTrials = n },
                 _ => options with { Timeout = TimeSpan.FromSeconds(n) },
             };
         }
