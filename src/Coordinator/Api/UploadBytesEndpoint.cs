@@ -10,8 +10,8 @@ namespace Atelier.Coordinator.Api;
 /// <c>PUT /artifacts/uploads/{id}</c>: the bytes of an upload a worker offered over remoting, as one request body, written
 /// and hashed as they come (memory stays one buffer). Outside <c>/api</c>, so no bearer token: the id is the capability,
 /// 128 random bits the coordinator gave only to the uploader (<see cref="ArtifactProtocol.UploadTo.Url"/>). The answer
-/// says the bytes are in; whether they were stored (size, SHA-256, the sweep's record) the uploader asks over remoting, as
-/// for a streamed upload.
+/// says whether the bytes arrived, matched the offer (size, SHA-256) and are in the store, or why not; whether the sweep
+/// recorded them the uploader asks over remoting, as for a streamed upload.
 /// </summary>
 public static class UploadBytesEndpoint
 {
@@ -32,27 +32,28 @@ public static class UploadBytesEndpoint
             bodyLimit.MaxRequestBodySize = null; // the offer's size is the cap, checked below as the bytes come
 
         string? error = "the request ended before its bytes were written";
-        var sha = "";
         try
         {
-            (error, sha) = await WriteAsync(context.Request, claimed, ct);
+            error = await WriteAsync(context.Request, claimed, ct);
         }
         finally
         {
             // Whatever happened, the claimed upload ends now, not when it expires.
-            ingest.ActorRef.Tell(new ArtifactIngest.Arrived(id, ArtifactIngest.ByteRoute.Http, error, sha));
+            ingest.ActorRef.Tell(new ArtifactIngest.Arrived(id, ArtifactIngest.ByteRoute.Http, error));
         }
         return error is null ? Results.NoContent() : SweepEndpoints.Error(StatusCodes.Status400BadRequest, error);
     }
 
     /// <summary>
-    /// The body into the claimed temporary file: (null, its SHA-256), or (why not, ""). Two buffers: while one is hashed
-    /// and written (on the thread pool, the other core), the next fills from the socket.
+    /// The body into the claimed temporary file, then into the store (<see cref="ArtifactIngest.StoreUpload"/>): null, or why
+    /// not. Two buffers: while one is hashed and written (on the thread pool, the other core), the next fills from the
+    /// socket.
     /// </summary>
-    private static async Task<(string? Error, string Sha256)> WriteAsync(HttpRequest request, ArtifactIngest.UploadClaimed claimed, CancellationToken ct)
+    private static async Task<string?> WriteAsync(HttpRequest request, ArtifactIngest.UploadClaimed claimed, CancellationToken ct)
     {
-        if (request.ContentLength is { } declared && declared != claimed.Size)
-            return ($"the request has {declared} bytes; the offer said {claimed.Size}", "");
+        var size = claimed.Artifact.Size;
+        if (request.ContentLength is { } declared && declared != size)
+            return $"the request has {declared} bytes; the offer said {size}";
         byte[][] buffers = [new byte[BufferSize], new byte[BufferSize]];
         var writer = new HashingFileWriter(claimed.TempFile);
         var writing = Task.CompletedTask;
@@ -65,15 +66,15 @@ public static class UploadBytesEndpoint
                 received += read;
                 await writing;
                 if (read == 0) break;
-                if (received > claimed.Size) return ($"the request has more than the {claimed.Size} bytes the offer said", "");
+                if (received > size) return $"the request has more than the {size} bytes the offer said";
                 var chunk = buffers[i].AsMemory(0, read);
                 writing = Task.Run(async () => await writer.WriteAsync(chunk), ct);
             }
-            return (null, writer.Finish());
+            return ArtifactIngest.StoreUpload(claimed.Store, writer, claimed.TempFile, claimed.Artifact);
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException or UnauthorizedAccessException)
         {
-            return ($"the upload's bytes did not arrive: {e.Message}", "");
+            return $"the upload's bytes did not arrive: {e.Message}";
         }
         finally
         {

@@ -93,10 +93,10 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     public enum ByteRoute { Stream, Http, Timeout }
 
     /// <summary>
-    /// The upload's bytes are in its temporary file, hashing to <paramref name="Sha256"/>, or they failed to arrive
-    /// (<paramref name="Error"/>).
+    /// The upload's bytes arrived, matched the offer and are in the store (<see cref="StoreUpload"/>), or not, and
+    /// <paramref name="Error"/> says why.
     /// </summary>
-    public sealed record Arrived(string UploadId, ByteRoute Route, string? Error, string Sha256 = "");
+    public sealed record Arrived(string UploadId, ByteRoute Route, string? Error);
 
     /// <summary>
     /// The API asks to write upload <paramref name="UploadId"/>'s bytes from an HTTP request; answered with
@@ -105,8 +105,32 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
     /// </summary>
     public sealed record ClaimUpload(string UploadId);
 
-    /// <summary>Write exactly <paramref name="Size"/> bytes into <paramref name="TempFile"/> (through a <see cref="HashingFileWriter"/>).</summary>
-    public sealed record UploadClaimed(string TempFile, long Size);
+    /// <summary>
+    /// Write exactly <paramref name="Artifact"/>'s size in bytes into <paramref name="TempFile"/> through a
+    /// <see cref="HashingFileWriter"/>, then <see cref="StoreUpload"/> them in <paramref name="Store"/>.
+    /// </summary>
+    public sealed record UploadClaimed(string TempFile, ArtifactInfo Artifact, ArtifactStore Store);
+
+    /// <summary>
+    /// Flushes the written upload to the disk, checks it against the offer (size, SHA-256) and moves it into the store:
+    /// null when stored, else why not (the temporary file is then gone). Called by the way the bytes came, in its own
+    /// task, never on this actor's thread: the flushes wait for the disk, and every other upload would wait with them.
+    /// </summary>
+    public static string? StoreUpload(ArtifactStore store, HashingFileWriter writer, string tempFile, ArtifactInfo expected)
+    {
+        string sha256;
+        try
+        {
+            sha256 = writer.Finish();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The flush to the disk failed (a full or failing disk, a network store reporting a write error).
+            ArtifactStore.DiscardTempFile(tempFile);
+            return $"the store could not keep it: {e.Message}";
+        }
+        return store.Commit(tempFile, sha256, expected.Sha256, expected.Size);
+    }
 
     private sealed record Upload(OfferArtifact Offer, string TempFile, UploadResult? Result, IReadOnlyList<IActorRef> Waiting)
     {
@@ -152,6 +176,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var writer = new HashingFileWriter(temp);
         var upload = new Upload(offer, temp, null, []);
         var route = upload.Route;
+        var store = _store;
         var (sinkRef, written) = StreamRefs.SinkRef<byte[]>()
             .ToMaterialized(Sink.ForEachAsync<byte[]>(1, chunk => route.TryTake(ByteRoute.Stream)
                 ? writer.WriteAsync(chunk)
@@ -165,15 +190,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
                     if (!t.IsCompletedSuccessfully)
                         return new Arrived(id, ByteRoute.Stream, $"the upload stream failed: {t.Exception?.GetBaseException().Message ?? "incomplete"}");
                     if (!route.TryTake(ByteRoute.Stream)) return new Arrived(id, ByteRoute.Stream, "the bytes are arriving over HTTP");
-                    try
-                    {
-                        return new Arrived(id, ByteRoute.Stream, null, writer.Finish());
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        // The flush to the disk failed (a full or failing disk, a network store reporting a write error).
-                        return new Arrived(id, ByteRoute.Stream, $"the store could not keep it: {e.Message}");
-                    }
+                    return new Arrived(id, ByteRoute.Stream, StoreUpload(store, writer, temp, artifact));
                 }
             })
             .PipeTo(self);
@@ -195,7 +212,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         else if (!upload.Route.TryTake(ByteRoute.Http))
             Sender.Tell(new UploadResult(c.UploadId, false, "this upload's bytes are arriving through its stream already"));
         else
-            Sender.Tell(new UploadClaimed(upload.TempFile, upload.Offer.Artifact.Size));
+            Sender.Tell(new UploadClaimed(upload.TempFile, upload.Offer.Artifact, _store));
     }
 
     private void Arrive(Arrived a)
@@ -205,9 +222,9 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         // used, and its subscription timing out is no failure.
         if (a.Route != ByteRoute.Timeout && upload.Route.Owner is { } owner && owner != a.Route) return;
         var artifact = upload.Offer.Artifact;
-        var error = a.Error ?? _store.Commit(upload.TempFile, a.Sha256, artifact.Sha256, artifact.Size);
-        if (error is not null)
+        if (a.Error is { } error)
         {
+            // Gone already, unless the timer gave up on the upload.
             ArtifactStore.DiscardTempFile(upload.TempFile);
             _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, error);
             Finish(a.UploadId, upload with { Result = new UploadResult(a.UploadId, false, error) });

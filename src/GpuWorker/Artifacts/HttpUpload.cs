@@ -23,7 +23,7 @@ public sealed class HttpUpload
 
     /// <summary>How the PUT ended.</summary>
     /// <param name="Connected">False when no byte left: the caller may send them another way.</param>
-    /// <param name="Error">Null when the coordinator has all the bytes (whether it stored them it says when asked).</param>
+    /// <param name="Error">Null when the coordinator has stored the bytes (whether the sweep recorded them it says when asked).</param>
     public readonly record struct Outcome(bool Connected, string? Error);
 
     public async Task<Outcome> PutAsync(string url, string path, long size, CancellationToken ct)

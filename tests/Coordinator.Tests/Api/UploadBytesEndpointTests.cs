@@ -123,7 +123,7 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
     }
 
     [Theory]
-    [InlineData("flipped", HttpStatusCode.NoContent, "SHA-256 mismatch")]
+    [InlineData("flipped", HttpStatusCode.BadRequest, "SHA-256 mismatch")]
     [InlineData("short", HttpStatusCode.BadRequest, "the request has 99999 bytes; the offer said 100000")]
     [InlineData("long", HttpStatusCode.BadRequest, "the request has 100001 bytes; the offer said 100000")]
     [InlineData("long-chunked", HttpStatusCode.BadRequest, "more than the 100000 bytes the offer said")]
