@@ -10,14 +10,19 @@ using static Atelier.Shared.Protocol.ArtifactProtocol;
 namespace Atelier.Coordinator.Tests.Artifacts;
 
 /// <summary>The store's door serves stored files as streams, checking each file's hash as it leaves.</summary>
-public sealed class ArtifactServeTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class ArtifactServeTests : Akka.Hosting.TestKit.TestKit
 {
     private readonly string _root = Directory.CreateTempSubdirectory("atelier-serve-").FullName;
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_root, recursive: true);
+    }
 
     private (ArtifactStore Store, IActorRef Ingest) Start()
     {

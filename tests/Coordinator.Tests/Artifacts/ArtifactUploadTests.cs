@@ -16,7 +16,7 @@ namespace Atelier.Coordinator.Tests.Artifacts;
 /// An upload completes only once its own trial has recorded it, also when two trials upload the same bytes (the
 /// inputs as used, identical checkpoints): the sweep's answer for one must not complete the other.
 /// </summary>
-public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly SweepId Sweep = new("upload-test");
     private readonly string _root = Directory.CreateTempSubdirectory("atelier-upload-").FullName;
@@ -24,7 +24,12 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit, IDisposa
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_root, recursive: true);
+    }
 
     [Fact]
     public async Task Two_trials_uploading_the_same_bytes_each_wait_for_their_own_record()

@@ -18,7 +18,7 @@ namespace Atelier.Coordinator.Tests.Persistence;
 /// holds the file's write lock, as the journal's own writer does during every commit: reads go on, writes wait for the
 /// lock and then succeed.
 /// </summary>
-public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("atelier-sqlite-journal-").FullName;
     private readonly SweepId _id = new("sqlite-journal");
@@ -84,5 +84,10 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit, IDisposab
     }
 
     // The journal's connections may still be open: Linux deletes the files all the same.
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_directory, recursive: true);
+    }
 }

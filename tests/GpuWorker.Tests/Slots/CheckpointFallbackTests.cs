@@ -22,7 +22,7 @@ namespace Atelier.GpuWorker.Tests.Slots;
 /// be fetched is refused and the next older one is tried; only when none is intact does the job start from scratch.
 /// The real slot, transfer code and synthetic job; a stand-in store serves the bytes.
 /// </summary>
-public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly SweepId Id = new("fallback-test");
     private readonly string _work = Directory.CreateTempSubdirectory("atelier-fallback-").FullName;
@@ -30,7 +30,12 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit, IDis
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    public void Dispose() => Directory.Delete(_work, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_work, recursive: true);
+    }
 
     /// <summary>Answers FetchArtifact with the bytes it was given for that hash (which may not match it); passes the rest on.</summary>
     private sealed class FakeStore : ReceiveActor

@@ -16,7 +16,7 @@ namespace Atelier.GpuWorker.Tests.Slots;
 /// standing in for the broker and the sweeps: a two-device trial borrows the other slot, and a sweep reaches a slot at
 /// the address it knows (<c>NODE/user/SLOT-ID</c>).
 /// </summary>
-public sealed class NodeDevicesActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class NodeDevicesActorTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly SweepId Id = new("node-test");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(10);
@@ -26,7 +26,12 @@ public sealed class NodeDevicesActorTests : Akka.Hosting.TestKit.TestKit, IDispo
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    public void Dispose() => Directory.Delete(_work, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_work, recursive: true);
+    }
 
     private async Task<(IReadOnlyList<IActorRef> Slots, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps)> Start()
     {

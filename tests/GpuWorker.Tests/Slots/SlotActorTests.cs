@@ -14,7 +14,7 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.GpuWorker.Tests.Slots;
 
 /// <summary>A slot running the real synthetic job, with probes standing in for the broker and the sweeps.</summary>
-public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
+public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit
 {
     private static readonly SweepId Id = new("slot-test");
     private readonly string _work = Directory.CreateTempSubdirectory("atelier-slot-").FullName;
@@ -23,7 +23,12 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit, IDisposable
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    public void Dispose() => Directory.Delete(_work, recursive: true);
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    protected override async Task AfterAllAsync()
+    {
+        await base.AfterAllAsync();
+        Directory.Delete(_work, recursive: true);
+    }
 
     private async Task<(IActorRef Slot, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps)> Start(TimeSpan? uploadWait = null)
     {
