@@ -48,6 +48,7 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
         await base.InitializeAsync();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Services.AddUploadBytesEndpoint(); // Kestrel's blocks as in production
         builder.Logging.ClearProviders();
         var ingest = _ingestRef = new IngestRef();
         builder.Services.AddSingleton<IRequiredActor<ArtifactIngest>>(ingest);
