@@ -72,7 +72,7 @@ internal static class Bench
             // to optimised code: with 100 trials only, the three processes' background JIT threads still took 43 % of
             // this 2-core VM's CPU during the measured sweep and its slot idle gap p99 rose from ~50 to ~125 ms
             // (docs/benchmarks.md, "Warm-up and the JIT"). Then a short sweep of the measured shape, for its metric path.
-            await WarmUpAsync("scheduler-bench-warmup", options.WarmupTrials, 1, 0);
+            if (options.WarmupTrials > 0) await WarmUpAsync("scheduler-bench-warmup", options.WarmupTrials, 1, 0);
             if (options.Steps > 1 || options.StepMilliseconds > 0)
                 await WarmUpAsync("scheduler-bench-warmup-shape", ShapeWarmupTrials, options.Steps, options.StepMilliseconds);
 
@@ -174,7 +174,7 @@ internal static class Bench
         var events = sweep.Trials.Where(t => t.Status == TrialStatus.Completed).Sum(t => (long)options.Steps);
         var cpu = cpuAfter.ToDictionary(kv => kv.Key, kv => Math.Round((kv.Value - cpuBefore.GetValueOrDefault(kv.Key)).TotalSeconds, 2));
         return new BenchResult(
-            sweep.Id, options.Trials, options.Workers, options.Slots, RepoLayout.Configuration, Environment.ProcessorCount,
+            sweep.Id, options.Trials, options.WarmupTrials, options.Workers, options.Slots, RepoLayout.Configuration, Environment.ProcessorCount,
             Math.Round(seconds, 3), Math.Round(options.Trials / seconds, 1),
             options.Steps, options.StepMilliseconds, Math.Round(ideal, 3), overhead, Math.Round(events / seconds, 1),
             sweep.Counts.Completed, sweep.Counts.Failed, sweep.Trials.Count(t => t.Attempts > 1), unmapped,
@@ -189,7 +189,7 @@ internal static class Bench
     {
         var c = CultureInfo.InvariantCulture;
         o.WriteLine();
-        o.WriteLine(string.Create(c, $"Scheduler overhead: {r.Trials} synthetic trials ({r.Steps} steps of {r.StepMs} ms), {r.Workers} workers × {r.SlotsPerWorker} CPU slots, {r.Configuration}, {r.Cores} cores"));
+        o.WriteLine(string.Create(c, $"Scheduler overhead: {r.Trials} synthetic trials ({r.Steps} steps of {r.StepMs} ms), {r.Workers} workers × {r.SlotsPerWorker} CPU slots, {r.Configuration}, {r.Cores} cores, after a warm-up of {r.WarmupTrials} zero-length trials"));
         o.WriteLine(string.Create(c, $"  sweep {r.SweepId}: {r.Completed} completed, {r.Failed} failed, {r.Retried} needed more than one attempt"));
         o.WriteLine(string.Create(c, $"  wall time (createdAt → finishedAt)  {r.Seconds:0.00} s"));
         o.WriteLine(string.Create(c, $"  throughput                          {r.TrialsPerSecond:0.0} trials/s, {r.MetricEventsPerSecond:0.0} metric events/s"));
@@ -215,7 +215,7 @@ internal static class Bench
 
 /// <summary>What the benchmark measured (the JSON line of <c>--json</c>).</summary>
 internal sealed record BenchResult(
-    string SweepId, int Trials, int Workers, int SlotsPerWorker, string Configuration, int Cores,
+    string SweepId, int Trials, int WarmupTrials, int Workers, int SlotsPerWorker, string Configuration, int Cores,
     double Seconds, double TrialsPerSecond, int Steps, int StepMs, double IdealSeconds, double? OverheadPercent,
     double MetricEventsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
     IReadOnlyDictionary<string, int> TrialsPerSlot, Stats SlotIdleMs, Stats CoordinatorGapMs, Stats LeaseToResultMs,

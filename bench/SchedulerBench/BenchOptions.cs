@@ -12,7 +12,7 @@ internal sealed record BenchOptions(
                [--steps K] [--step-ms M] [--warmup T] [--timeout SECONDS] [--probe-ms P] [--tls] [--postgres] [--json]
 
         Starts a coordinator and W workers with S CPU slots each (defaults: 2 × 4), warms them up with a sweep of T
-        trials that take no time (default 5000) and, when K or M is given, 100 trials of the measured shape, then
+        trials that take no time (default 5000; 0: none) and, when K > 1 or M > 0, 100 trials of the measured shape, then
         submits a random sweep of N synthetic trials (default 2000) of K steps (default 1) that sleep M ms each (default 0) and report one
         metric per step, waits for it, and reports the throughput, the overhead against the ideal wall time
         (N × K × M / (W × S)), the metric events per second the coordinator took in, and the slots' idle gaps
@@ -57,7 +57,7 @@ internal sealed record BenchOptions(
                 "--steps" => (1, 100_000),
                 "--step-ms" => (0, 60_000),
                 "--probe-ms" => (0, 3_600_000),
-                "--warmup" => (1, Atelier.Contracts.Specs.SearchSpace.MaxTrials),
+                "--warmup" => (0, Atelier.Contracts.Specs.SearchSpace.MaxTrials),
                 _ => null,
             };
             if (range is not { } r)

@@ -44,7 +44,7 @@ builder.WebHost.UseUrls($"http://{settings.ApiHost}:{settings.ApiPort}");
 // ASP.NET's per-request lines would log each upload URL, whose id is the capability to send that upload's bytes, and
 // bury the cluster's own lines under four per probe and API call.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Services.AddUploadBytesEndpoint();
+builder.Services.AddLargeKestrelBlocks();
 builder.Services.AddCoordinatorAkka(settings);
 builder.Services.AddSingleton<SweepService>();
 builder.Services.AddReports(settings);

@@ -9,7 +9,7 @@ namespace Atelier.Coordinator.Api;
 
 /// <summary>
 /// <c>PUT /artifacts/uploads/{id}</c>: the bytes of an upload a worker offered over remoting, as one request body, written
-/// and hashed as they come (memory stays one buffer). Outside <c>/api</c>, so no bearer token: the id is the capability,
+/// and hashed as they come (memory stays two 1 MiB buffers, whatever the size). Outside <c>/api</c>, so no bearer token: the id is the capability,
 /// 128 random bits the coordinator gave only to the uploader (<see cref="ArtifactProtocol.UploadTo.Url"/>). The answer
 /// says whether the bytes arrived, matched the offer (size, SHA-256) and are in the store, or why not; whether the sweep
 /// recorded them the uploader asks over remoting, as for a streamed upload.
@@ -19,10 +19,10 @@ public static class UploadBytesEndpoint
     private const int BufferSize = 1 << 20;
 
     /// <summary>
-    /// Kestrel reads every connection of this coordinator in 64 KiB blocks (<see cref="LargeBlockMemoryPool"/>), not 4 KiB:
-    /// checkpoint bodies arrive at hundreds of MB/s.
+    /// Kestrel reads every connection of this coordinator, not only uploads, in 64 KiB blocks
+    /// (<see cref="LargeBlockMemoryPool"/>), not 4 KiB: checkpoint bodies arrive at hundreds of MB/s.
     /// </summary>
-    public static IServiceCollection AddUploadBytesEndpoint(this IServiceCollection services) =>
+    public static IServiceCollection AddLargeKestrelBlocks(this IServiceCollection services) =>
         services.AddSingleton<IMemoryPoolFactory<byte>, LargeBlockMemoryPool.Factory>();
 
     public static IEndpointRouteBuilder MapUploadBytesEndpoint(this IEndpointRouteBuilder app)

@@ -172,7 +172,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var temp = _store.NewTempFile();
         var self = Self;
         // The sink's materialized SinkRef goes to the uploader. The bytes are hashed as they are written (no second read
-        // of the file to check it); the write completing tells us the bytes are in, and what they hash to.
+        // of the file to check it); when the write completes, this stream's task stores them (StoreUpload) and says so.
         var writer = new HashingFileWriter(temp);
         var upload = new Upload(offer, temp, null, []);
         var route = upload.Route;
@@ -224,8 +224,10 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         var artifact = upload.Offer.Artifact;
         if (a.Error is { } error)
         {
-            // Gone already, unless the timer gave up on the upload.
-            ArtifactStore.DiscardTempFile(upload.TempFile);
+            // A failed store has deleted the file already; a failed transfer has not. When the timer gives up on bytes that
+            // are still coming, their way may still be writing or storing the file: it is left to the collector, which
+            // removes it once nothing touches it.
+            if (a.Route != ByteRoute.Timeout || upload.Route.Owner is null) ArtifactStore.DiscardTempFile(upload.TempFile);
             _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, upload.Offer.SweepId, upload.Offer.TrialIndex, error);
             Finish(a.UploadId, upload with { Result = new UploadResult(a.UploadId, false, error) });
             return;

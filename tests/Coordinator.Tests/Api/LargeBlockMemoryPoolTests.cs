@@ -37,6 +37,21 @@ public sealed class LargeBlockMemoryPoolTests
     }
 
     [Fact]
+    public void The_pools_of_one_factory_share_their_free_blocks_and_keep_at_most_256()
+    {
+        var factory = new LargeBlockMemoryPool.Factory();
+        using var a = factory.Create();
+        using var b = factory.Create();
+        var rented = Enumerable.Range(0, LargeBlockMemoryPool.MaxFree + 10).Select(_ => a.Rent()).ToList();
+        var arrays = rented.Select(ArrayOf).ToHashSet(ReferenceEqualityComparer.Instance);
+        rented.ForEach(block => block.Dispose());
+
+        var again = Enumerable.Range(0, LargeBlockMemoryPool.MaxFree + 10).Select(_ => b.Rent()).ToList();
+        Assert.Equal(LargeBlockMemoryPool.MaxFree, again.Count(block => arrays.Contains(ArrayOf(block))));
+        again.ForEach(block => block.Dispose());
+    }
+
+    [Fact]
     public void More_than_a_block_is_refused_naming_the_block_size()
     {
         using var pool = new LargeBlockMemoryPool();

@@ -48,7 +48,7 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
         await base.InitializeAsync();
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddUploadBytesEndpoint(); // Kestrel's blocks as in production
+        builder.Services.AddLargeKestrelBlocks(); // Kestrel's blocks as in production
         builder.Logging.ClearProviders();
         var ingest = _ingestRef = new IngestRef();
         builder.Services.AddSingleton<IRequiredActor<ArtifactIngest>>(ingest);
@@ -121,6 +121,8 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
         Assert.Equal(new UploadResult(to.UploadId, true, null), await ConfirmAsync(uploader, to));
         Assert.Equal(bytes, await File.ReadAllBytesAsync(_store.PathOf(info.Sha256), Ct));
         Assert.Equal([Path.Combine("sha256", info.Sha256[..2], info.Sha256)], FilesInStore());
+        // Kestrel read the body through the coordinator's 64 KiB blocks.
+        Assert.True(((LargeBlockMemoryPool.Factory)_app.Services.GetRequiredService<Microsoft.AspNetCore.Connections.IMemoryPoolFactory<byte>>()).PoolsCreated > 0);
     }
 
     [Theory]

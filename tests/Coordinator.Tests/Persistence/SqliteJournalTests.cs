@@ -84,10 +84,12 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
     }
 
     // The journal's connections may still be open: Linux deletes the files all the same.
-    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does. The TestKit stops the
+    // actor system only after this; stopped here first, so that no actor writes into the directory as it goes.
     protected override async Task AfterAllAsync()
     {
         await base.AfterAllAsync();
+        await ShutdownAsync();
         Directory.Delete(_directory, recursive: true);
     }
 }

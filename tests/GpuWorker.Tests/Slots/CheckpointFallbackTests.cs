@@ -30,10 +30,12 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization();
 
-    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does.
+    // Not Dispose: xUnit v3 calls only DisposeAsync on a class that has it, as the TestKit does. The TestKit stops the
+    // actor system only after this; stopped here first, so that no actor writes into the directory as it goes.
     protected override async Task AfterAllAsync()
     {
         await base.AfterAllAsync();
+        await ShutdownAsync();
         Directory.Delete(_work, recursive: true);
     }
 
