@@ -9,8 +9,9 @@ namespace Atelier.Coordinator.Api;
 
 /// <summary>
 /// <c>PUT /artifacts/uploads/{id}</c>: the bytes of an upload a worker offered over remoting, as one request body, written
-/// and hashed as they come (memory stays two 1 MiB buffers, whatever the size). Outside <c>/api</c>, so no bearer token: the id is the capability,
-/// 128 random bits the coordinator gave only to the uploader (<see cref="ArtifactProtocol.UploadTo.Url"/>). The answer
+/// and hashed as they come (memory stays two 1 MiB buffers, whatever the size). Outside <c>/api</c>, so no bearer token:
+/// the id is the capability, 128 random bits the coordinator gave only to the uploader
+/// (<see cref="ArtifactProtocol.UploadTo.Url"/>). The answer
 /// says whether the bytes arrived, matched the offer (size, SHA-256) and are in the store, or why not; whether the sweep
 /// recorded them the uploader asks over remoting, as for a streamed upload.
 /// </summary>
