@@ -57,27 +57,7 @@ internal static class DurableFiles
         }
     }
 
-    /// <summary>
-    /// Asks Linux to start writing a range of the file to the disk now, without waiting (sync_file_range(2) with
-    /// SYNC_FILE_RANGE_WRITE), so that the flush before the rename finds less left to write. Advisory: ignored
-    /// elsewhere, and a failure only leaves the work to the flush.
-    /// </summary>
-    public static void StartWriteback(Microsoft.Win32.SafeHandles.SafeFileHandle file, long offset, long count)
-    {
-        if (!OperatingSystem.IsLinux()) return;
-        var added = false;
-        try
-        {
-            file.DangerousAddRef(ref added);
-            _ = Posix.SyncFileRange((int)file.DangerousGetHandle(), offset, count, Posix.SyncFileRangeWrite);
-        }
-        finally
-        {
-            if (added) file.DangerousRelease();
-        }
-    }
-
-    /// <summary>open(2), fsync(2), close(2) and sync_file_range(2): .NET cannot open a directory as a file, nor start a writeback.</summary>
+    /// <summary>open(2), fsync(2) and close(2): .NET cannot open a directory as a file.</summary>
     private static class Posix
     {
         public const int ReadOnly = 0;
@@ -85,7 +65,6 @@ internal static class DurableFiles
         public const int Interrupted = 4; // EINTR
         public const int Invalid = 22; // EINVAL
         public const int ReadOnlyFileSystem = 30; // EROFS
-        public const uint SyncFileRangeWrite = 2;
 
         [DllImport("libc", EntryPoint = "open", SetLastError = true)]
         public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
@@ -95,8 +74,5 @@ internal static class DurableFiles
 
         [DllImport("libc", EntryPoint = "close", SetLastError = true)]
         public static extern int Close(int fd);
-
-        [DllImport("libc", EntryPoint = "sync_file_range", SetLastError = true)]
-        public static extern int SyncFileRange(int fd, long offset, long count, uint flags);
     }
 }

@@ -25,7 +25,8 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
     public async Task Bytes_reach_the_disk_before_the_rename_and_the_new_name_after_it()
     {
         var store = new ArtifactStore(_root);
-        var uploaded = RandomNumberGenerator.GetBytes(100_000);
+        // Large enough for the writer to flush in the background while the chunks come (every 32 MiB).
+        var uploaded = RandomNumberGenerator.GetBytes(40 << 20);
         var put = RandomNumberGenerator.GetBytes(50_000);
         var uploadedSha = Convert.ToHexStringLower(SHA256.HashData(uploaded));
         var putSha = Convert.ToHexStringLower(SHA256.HashData(put));
@@ -35,7 +36,8 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
             var temp = store.NewTempFile();
             using (var writer = new HashingFileWriter(temp))
             {
-                await writer.WriteAsync(uploaded);
+                for (var offset = 0; offset < uploaded.Length; offset += 1 << 20)
+                    await writer.WriteAsync(uploaded.AsMemory(offset, 1 << 20));
                 Assert.Null(store.Commit(temp, writer.Finish(), uploadedSha, uploaded.Length));
             }
             var result = await store.PutAsync(new MemoryStream(put), 1 << 20, putSha, TestContext.Current.CancellationToken);
@@ -50,6 +52,9 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
             var temp = calls[rename].Paths[0];
             Assert.True(calls.Take(rename).Any(c => c.IsFsync && c.Paths.Contains(temp)),
                 $"{temp} was renamed into place before its bytes were flushed:\n{string.Join('\n', calls)}");
+            if (sha == uploadedSha)
+                Assert.True(calls.Take(rename).Count(c => c.IsFsync && c.Paths.Contains(temp)) >= 2,
+                    $"{temp} was flushed only once, at the end, not while its chunks were written:\n{string.Join('\n', calls)}");
             foreach (var directory in new[] { Path.GetDirectoryName(target)!, Path.GetDirectoryName(Path.GetDirectoryName(target))! })
                 Assert.True(calls.Skip(rename + 1).Any(c => c.IsFsync && c.Paths.Contains(directory)),
                     $"the directory {directory} was not flushed after the rename of {target}:\n{string.Join('\n', calls)}");
