@@ -56,23 +56,4 @@ internal static class DurableFiles
             _ = Posix.Close(fd);
         }
     }
-
-    /// <summary>open(2), fsync(2) and close(2): .NET cannot open a directory as a file.</summary>
-    private static class Posix
-    {
-        public const int ReadOnly = 0;
-        public const int CloseOnExec = 0x80000; // O_CLOEXEC: the same on x86-64 and arm64
-        public const int Interrupted = 4; // EINTR
-        public const int Invalid = 22; // EINVAL
-        public const int ReadOnlyFileSystem = 30; // EROFS
-
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        public static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
-
-        [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-        public static extern int Fsync(int fd);
-
-        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-        public static extern int Close(int fd);
-    }
 }

@@ -43,19 +43,24 @@ public sealed class HashingFileWriter(string path) : IDisposable
         // A failed flush is not retried in the background: Linux may have dropped the pages it could not write and
         // report the next fsync as clean, so Finish reports this one's error.
         if (_flushing.IsFaulted) return;
-        _flushStartedAt = Length;
+        var flushed = _flushStartedAt = Length;
         var handle = file.SafeFileHandle;
-        _flushing = Task.Run(() => RandomAccess.FlushToDisk(handle));
+        _flushing = Task.Run(() =>
+        {
+            RandomAccess.FlushToDisk(handle);
+            PageCache.Forget(handle, flushed);
+        });
     }
 
     /// <summary>
-    /// Flushes the file to the disk and closes it (see <see cref="DurableFiles"/>); the SHA-256 (lower-case hex) of the bytes
+    /// Flushes the file to the disk, lets its pages go (<see cref="PageCache"/>) and closes it (see <see cref="DurableFiles"/>); the SHA-256 (lower-case hex) of the bytes
     /// written. Throws the error of a background flush that failed, or of the last flush.
     /// </summary>
     public string Finish()
     {
         _flushing.GetAwaiter().GetResult();
         File.Flush(flushToDisk: true);
+        PageCache.Forget(File.SafeFileHandle, Length);
         File.Dispose();
         return Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
