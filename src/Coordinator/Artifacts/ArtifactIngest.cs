@@ -169,7 +169,19 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         // The id is the capability to send the bytes over HTTP (no bearer token there): 128 random bits, told only to the
         // uploader, over remoting.
         var id = RandomNumberGenerator.GetHexString(32, lowercase: true);
-        var temp = _store.NewTempFile();
+        string temp;
+        try
+        {
+            temp = _store.NewTempFile();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Refused, not thrown: a restarted actor would forget every other upload under way.
+            var error = $"the store cannot make a temporary file: {e.Message}";
+            _log.Warning("artifact {0} of {1} trial {2} refused: {3}", artifact.FileName, offer.SweepId, offer.TrialIndex, error);
+            uploader.Tell(new UploadResult("", false, $"refused artifact {artifact.FileName}: {error}"));
+            return;
+        }
         var self = Self;
         // The sink's materialized SinkRef goes to the uploader. The bytes are hashed as they are written (no second read
         // of the file to check it); when the write completes, this stream's task stores them (StoreUpload) and says so.

@@ -150,6 +150,37 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit
         Assert.True(File.Exists(waiting), "the collector deleted the temporary file of an upload still waiting for its bytes");
     }
 
+    [Fact]
+    public async Task An_offer_the_store_has_no_room_for_is_refused_saying_why_and_an_upload_under_way_carries_on()
+    {
+        var sweeps = CreateTestProbe();
+        ActorRegistry.Register<SweepRegion>(sweeps.Ref, overwrite: true);
+        var store = new ArtifactStore(_root);
+        var ingest = Sys.ActorOf(Props.Create(() => new ArtifactIngest(store, ActorRegistry)));
+        var bytes = RandomNumberGenerator.GetBytes(ChunkSize + 10);
+        var info = new ArtifactInfo(ArtifactInfo.Checkpoint, 1, "checkpoints/step-1.bin", Convert.ToHexStringLower(SHA256.HashData(bytes)), bytes.Length);
+        var underWay = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 0, 1, info), underWay.Ref));
+        var underWayTo = await underWay.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
+
+        // The store's directory of temporary files is gone, a file in its place: no temporary file can be made there.
+        var temp = Path.Combine(_root, "tmp");
+        Directory.Move(temp, temp + "-aside");
+        await File.WriteAllTextAsync(temp, "not a directory", TestContext.Current.CancellationToken);
+        var refused = CreateTestProbe();
+        ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 1, 1, info), refused.Ref));
+        var result = await refused.ExpectMsgAsync<UploadResult>(TimeSpan.FromSeconds(10));
+        Assert.False(result.Stored);
+        Assert.Contains("the store cannot make a temporary file", result.Error);
+
+        // Repaired: the upload offered before goes through, so the ingest kept it (a restarted actor would have forgotten it).
+        File.Delete(temp);
+        Directory.Move(temp + "-aside", temp);
+        Source.From(bytes.Chunk(ChunkSize)).RunWith(underWayTo.Sink.Sink, Sys.Materializer());
+        Assert.Equal(info, (await sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10))).Artifact);
+        Assert.True(store.Contains(info.Sha256));
+    }
+
     private static async Task<T?> PollAsync<T>(Func<T?> probe, TimeSpan? timeout = null) where T : class
     {
         var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
