@@ -27,7 +27,7 @@ public sealed class HashingFileWriter(string path) : IDisposable
 
     /// <summary>The flush running in the background, if any, and how many bytes had been written when it started.</summary>
     private Task _flushing = Task.CompletedTask;
-    private long _flushStartedAt;
+    private long _lengthAtLastFlush;
 
     private FileStream File => _file ??= new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
 
@@ -39,11 +39,11 @@ public sealed class HashingFileWriter(string path) : IDisposable
         _hash.AppendData(chunk.Span);
         await file.WriteAsync(chunk);
         Length += chunk.Length;
-        if (Length - _flushStartedAt < FlushEvery || !_flushing.IsCompleted) return;
+        if (Length - _lengthAtLastFlush < FlushEvery || !_flushing.IsCompleted) return;
         // A failed flush is not retried in the background: Linux may have dropped the pages it could not write and
         // report the next fsync as clean, so Finish reports this one's error.
         if (_flushing.IsFaulted) return;
-        var flushed = _flushStartedAt = Length;
+        var flushed = _lengthAtLastFlush = Length;
         var handle = file.SafeFileHandle;
         _flushing = Task.Run(() =>
         {
@@ -67,7 +67,15 @@ public sealed class HashingFileWriter(string path) : IDisposable
 
     public void Dispose()
     {
-        // The file's handle stays open until a flush still running has returned (SafeHandle counts its users).
+        // An upload given up on (its body failed, it was too large) may still have a flush running: it ends before the
+        // file closes, and its error, if any, is observed here (the upload has failed already).
+        try
+        {
+            _flushing.Wait();
+        }
+        catch (AggregateException)
+        {
+        }
         _file?.Dispose();
         _hash.Dispose();
     }

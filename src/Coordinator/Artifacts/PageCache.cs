@@ -4,9 +4,9 @@ namespace Atelier.Coordinator.Artifacts;
 
 /// <summary>
 /// Lets Linux drop a stored file's pages from its cache once they are on the disk. The store writes each file once and
-/// reads it seldom (a resumed trial, a download), so keeping it cached only takes memory; and on the virtual machines
-/// this was measured on, a file written into new cache pages ran at a third of the speed of one written into pages just
-/// freed: without this, every 256 MiB checkpoint after the first uploaded at 300–400 MB/s instead of 600–700
+/// reads it seldom (a resumed trial, a download), so keeping it cached only takes memory; and on the virtual machine
+/// this was measured on, a file written into new cache pages ran at a third to a half of the speed of one written into
+/// pages just freed: without this, 256 MiB checkpoints uploaded at 270–360 MB/s, with it at 410–600
 /// (docs/benchmarks.md, "Pages the store no longer needs").
 /// </summary>
 internal static class PageCache

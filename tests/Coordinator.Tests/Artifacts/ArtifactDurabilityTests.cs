@@ -54,7 +54,7 @@ public sealed partial class ArtifactDurabilityTests : IDisposable
                 $"{temp} was renamed into place before its bytes were flushed:\n{string.Join('\n', calls)}");
             if (sha == uploadedSha)
                 Assert.True(calls.Take(rename).Count(c => c.IsFsync && c.Paths.Contains(temp)) >= 2,
-                    $"{temp} was flushed only once, at the end, not while its chunks were written:\n{string.Join('\n', calls)}");
+                    $"{temp} was flushed fewer than twice before its rename: no flush in the background while its chunks came:\n{string.Join('\n', calls)}");
             foreach (var directory in new[] { Path.GetDirectoryName(target)!, Path.GetDirectoryName(Path.GetDirectoryName(target))! })
                 Assert.True(calls.Skip(rename + 1).Any(c => c.IsFsync && c.Paths.Contains(directory)),
                     $"the directory {directory} was not flushed after the rename of {target}:\n{string.Join('\n', calls)}");

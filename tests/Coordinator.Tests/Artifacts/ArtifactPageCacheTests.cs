@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Atelier.Coordinator.Artifacts;
-using Microsoft.Win32.SafeHandles;
 
 namespace Atelier.Coordinator.Tests.Artifacts;
 
@@ -28,6 +27,14 @@ public sealed class ArtifactPageCacheTests : IDisposable
         {
             for (var offset = 0; offset < bytes.Length; offset += 1 << 20)
                 await writer.WriteAsync(bytes.AsMemory(offset, 1 << 20));
+            // The first 32 MiB go once the background flush has written them; the last 8 MiB wait for Finish.
+            var unflushed = (long)(bytes.Length - (32 << 20));
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            long whileWriting;
+            while ((whileWriting = ResidentBytes(temp)) > unflushed + (1 << 20) && watch.Elapsed < TimeSpan.FromSeconds(10))
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            Assert.True(whileWriting <= unflushed + (1 << 20),
+                $"{whileWriting:N0} of the {bytes.Length:N0} bytes written so far are in the page cache 10 s after their background flush began");
             Assert.Null(store.Commit(temp, writer.Finish(), sha, bytes.Length));
         }
 
@@ -39,28 +46,44 @@ public sealed class ArtifactPageCacheTests : IDisposable
     /// <summary>How many bytes of <paramref name="path"/>'s pages are in the page cache (mincore(2) of a shared mapping).</summary>
     private static long ResidentBytes(string path)
     {
-        using var file = File.OpenHandle(path);
-        var length = RandomAccess.GetLength(file);
-        var map = Mmap(0, (nuint)length, ProtRead, MapShared, file, 0);
-        Assert.NotEqual(-1, map);
+        // open(2) itself: .NET would refuse a file its writer holds with FileShare.None (an advisory lock).
+        var fd = Open(path, 0);
+        Assert.True(fd >= 0, $"cannot open {path}: errno {Marshal.GetLastPInvokeError()}");
         try
         {
-            var pageSize = Environment.SystemPageSize;
-            var pages = new byte[(length + pageSize - 1) / pageSize];
-            Assert.Equal(0, Mincore(map, (nuint)length, pages));
-            return pages.Count(p => (p & 1) != 0) * (long)pageSize;
+            var length = new FileInfo(path).Length;
+            if (length == 0) return 0;
+            var map = Mmap(0, (nuint)length, ProtRead, MapShared, fd, 0);
+            Assert.NotEqual(-1, map);
+            try
+            {
+                var pageSize = Environment.SystemPageSize;
+                var pages = new byte[(length + pageSize - 1) / pageSize];
+                Assert.Equal(0, Mincore(map, (nuint)length, pages));
+                return pages.Count(p => (p & 1) != 0) * (long)pageSize;
+            }
+            finally
+            {
+                _ = Munmap(map, (nuint)length);
+            }
         }
         finally
         {
-            _ = Munmap(map, (nuint)length);
+            _ = Close(fd);
         }
     }
 
     private const int ProtRead = 1;
     private const int MapShared = 1;
 
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static extern int Close(int fd);
+
     [DllImport("libc", EntryPoint = "mmap", SetLastError = true)]
-    private static extern nint Mmap(nint address, nuint length, int protection, int flags, SafeFileHandle file, long offset);
+    private static extern nint Mmap(nint address, nuint length, int protection, int flags, int fd, long offset);
 
     [DllImport("libc", EntryPoint = "mincore", SetLastError = true)]
     private static extern int Mincore(nint address, nuint length, byte[] resident);
