@@ -20,6 +20,14 @@ public static class ErrorHandling
         {
             await Write(context, e.StatusCode, e.Message);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && !context.RequestAborted.IsCancellationRequested
+            && !context.Response.HasStarted)
+        {
+            // The coordinator's own disk (a full or failing disk, a store directory gone): not the request's fault.
+            context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ErrorHandling))
+                .LogError(e, "{Method} {Path}: the coordinator could not read or write its files", context.Request.Method, context.Request.Path);
+            await Write(context, StatusCodes.Status500InternalServerError, $"the coordinator could not read or write its files: {e.Message}");
+        }
     });
 
     private static Task Write(HttpContext context, int status, string message)

@@ -50,7 +50,8 @@ public static class UploadBytesEndpoint
             // Whatever happened, the claimed upload ends now, not when it expires.
             ingest.ActorRef.Tell(new ArtifactIngest.Arrived(id, ArtifactIngest.ByteRoute.Http, error));
         }
-        return error is null ? Results.NoContent() : SweepEndpoints.Error(StatusCodes.Status400BadRequest, error);
+        return error is null ? Results.NoContent()
+            : SweepEndpoints.Error(ArtifactStore.IsStoreFault(error) ? StatusCodes.Status500InternalServerError : StatusCodes.Status400BadRequest, error);
     }
 
     /// <summary>
@@ -73,7 +74,14 @@ public static class UploadBytesEndpoint
             {
                 var read = await request.Body.ReadAtLeastAsync(buffers[i], BufferSize, throwOnEndOfStream: false, ct);
                 received += read;
-                await writing;
+                try
+                {
+                    await writing;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    return ArtifactStore.CouldNotKeep(e);
+                }
                 if (read == 0) break;
                 if (received > size) return $"the request has more than the {size} bytes the offer said";
                 var chunk = buffers[i].AsMemory(0, read);

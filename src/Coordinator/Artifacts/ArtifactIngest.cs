@@ -127,7 +127,7 @@ public sealed class ArtifactIngest : ReceiveActor, IWithTimers
         {
             // The flush to the disk failed (a full or failing disk, a network store reporting a write error).
             ArtifactStore.DiscardTempFile(tempFile);
-            return $"the store could not keep it: {e.Message}";
+            return ArtifactStore.CouldNotKeep(e);
         }
         return store.Commit(tempFile, sha256, expected.Sha256, expected.Size);
     }

@@ -80,6 +80,14 @@ public sealed partial class ArtifactStore(string root)
         }
     }
 
+    /// <summary>Why an upload was not kept when the fault is the store's own (its disk), not the bytes'.</summary>
+    public static string CouldNotKeep(Exception fault) => StoreFault + fault.Message;
+
+    /// <summary>Whether <paramref name="error"/>, from <see cref="Commit(string, string, string, long)"/> or an upload's writing, is the store's own fault.</summary>
+    public static bool IsStoreFault(string error) => error.StartsWith(StoreFault, StringComparison.Ordinal);
+
+    private const string StoreFault = "the store could not keep it: ";
+
     /// <summary>Hashes the temporary file, checks it against the expected hash and size, then moves it into place.</summary>
     public string? Commit(string tempFile, string expectedSha256, long expectedSize)
     {
@@ -115,7 +123,7 @@ public sealed partial class ArtifactStore(string root)
         {
             // A full disk, a vanished temporary file: this upload is refused (the uploader keeps its file and says so);
             // the store and every other upload carry on.
-            return $"the store could not keep it: {e.Message}";
+            return CouldNotKeep(e);
         }
         finally
         {

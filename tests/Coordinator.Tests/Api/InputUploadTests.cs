@@ -89,6 +89,24 @@ public sealed class InputUploadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_store_that_cannot_write_answers_500_naming_the_fault_and_keeps_what_it_had()
+    {
+        var kept = Bytes(3000, 7);
+        Assert.Equal(HttpStatusCode.Created, (await Upload(new ByteArrayContent(kept), "?name=kept.png")).Status);
+        // The store's directory of temporary files is gone, a file in its place (a fault of the coordinator's disk).
+        var temp = Path.Combine(_root, "tmp");
+        Directory.Delete(temp, recursive: true);
+        await File.WriteAllTextAsync(temp, "not a directory", Ct);
+
+        var (status, body) = await Upload(new ByteArrayContent(Bytes(5000, 8)), "?name=photo.png");
+        Assert.True(status == HttpStatusCode.InternalServerError, $"{(int)status}: {body}");
+        var error = JsonSerializer.Deserialize<ApiError>(body, ApiJson.Options)!.Error;
+        Assert.Contains("the coordinator could not read or write its files", error);
+        Assert.Contains(temp, error);
+        Assert.Equal(kept, await File.ReadAllBytesAsync(_store.PathOf(Sha(kept)), Ct));
+    }
+
+    [Fact]
     public async Task The_same_bytes_twice_are_stored_once()
     {
         var bytes = Bytes(5000, 2);

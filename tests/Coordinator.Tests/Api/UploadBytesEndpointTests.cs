@@ -154,6 +154,26 @@ public sealed class UploadBytesEndpointTests : Akka.Hosting.TestKit.TestKit, IAs
     }
 
     [Fact]
+    public async Task Bytes_the_store_cannot_write_are_answered_500_naming_the_fault_and_the_upload_fails()
+    {
+        var (bytes, info) = Checkpoint(100_000);
+        var (uploader, to) = await OfferAsync(info);
+        // The store's directory of temporary files is gone, a file in its place (a fault of the coordinator's disk).
+        var temp = Path.Combine(_root, "tmp");
+        Directory.Delete(temp, recursive: true);
+        await File.WriteAllTextAsync(temp, "not a directory", Ct);
+
+        var (status, body) = await PutAsync(to.Url!, new ByteArrayContent(bytes));
+        Assert.True(status == HttpStatusCode.InternalServerError, $"{status}: {body}");
+        Assert.Contains("the store could not keep it", body);
+        var result = await ConfirmAsync(uploader, to);
+        Assert.False(result.Stored);
+        Assert.Contains("the store could not keep it", result.Error);
+        await _sweeps.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(300), Ct); // never recorded
+        Assert.False(_store.Contains(info.Sha256));
+    }
+
+    [Fact]
     public async Task A_put_to_an_unknown_upload_or_one_being_sent_already_is_refused_saying_so()
     {
         var (unknown, _) = await PutAsync(ArtifactIngest.UploadPath + RandomNumberGenerator.GetHexString(32, lowercase: true), new ByteArrayContent([1]));
