@@ -33,6 +33,8 @@ public sealed record CoordinatorSettings(
         "directory for the SQLite journal (created on first start)");
     public static readonly Setting LeaseTimeoutSetting = new("Atelier:Sweeps:LeaseTimeout", "--lease-timeout", "ATELIER_LEASE_TIMEOUT", "30s",
         "a running trial whose slot is silent this long goes back to the queue");
+    public static readonly Setting SnapshotEverySetting = new("Atelier:Sweeps:SnapshotEvery", "--snapshot-every", "ATELIER_SNAPSHOT_EVERY", "500",
+        "a sweep saves a snapshot of its state every this many journal events; recovery replays only the events after it");
 
     public static readonly Setting ApiTokenSetting = new("Atelier:Api:Token", "--token", "ATELIER_TOKEN", "",
         "bearer token every /api request must carry; required when --api-host is not loopback (prefer the env var: options show in ps)");
@@ -74,7 +76,7 @@ public sealed record CoordinatorSettings(
     [
         ApiHostSetting, ApiPortSetting, ApiTokenSetting, ClusterNodeSettings.HostSetting, ClusterNodeSettings.PublicHostSetting, PortSetting,
         ClusterNodeSettings.SeedNodesSetting, DataDirectorySetting, ArtifactsSetting, MaxInputSizeSetting, PostgresSetting, LeaseTimeoutSetting,
-        ArtifactGcIntervalSetting, ArtifactGcGraceSetting, ArtifactTransportSetting, .. NodeTlsSettings.Settings, .. KubernetesDiscovery.Settings,
+        SnapshotEverySetting, ArtifactGcIntervalSetting, ArtifactGcGraceSetting, ArtifactTransportSetting, .. NodeTlsSettings.Settings, .. KubernetesDiscovery.Settings,
     ];
 
     public static CoordinatorSettings From(IConfiguration configuration)
@@ -89,7 +91,11 @@ public sealed record CoordinatorSettings(
         return new CoordinatorSettings(
             configuration.Get(ApiHostSetting), apiPort, node,
             dataDirectory,
-            new SweepSettings { LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting) },
+            new SweepSettings
+            {
+                LeaseTimeout = configuration.GetDuration(LeaseTimeoutSetting),
+                SnapshotEvery = configuration.GetPositiveInt(SnapshotEverySetting),
+            },
             configuration.Get(ApiTokenSetting),
             configuration.Get(PostgresSetting),
             artifacts)

@@ -6,6 +6,7 @@ using Akka.Hosting;
 using Akka.Persistence;
 using Atelier.Contracts.Api;
 using Atelier.Shared.Protocol;
+using Atelier.Shared.Serialization;
 using static Atelier.Shared.Protocol.SweepCommands;
 
 namespace Atelier.Coordinator.Sweeps;
@@ -23,6 +24,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly int _snapshotEvery;
     private long _lastSnapshot;
+    private bool _snapshotting; // a snapshot is being serialized or written
+    private readonly AtelierSerializer _serializer;
     private int _unconfirmed; // events applied to the state but not yet written to the journal
     private bool _pushScheduled;
 
@@ -33,6 +36,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         _state = new SweepState(settings.LeaseTimeout);
         _tick = settings.TickInterval;
         _snapshotEvery = settings.SnapshotEvery;
+        _serializer = Context.System.Serialization.FindSerializerForType(typeof(SweepSnapshot)) as AtelierSerializer
+            ?? throw new InvalidOperationException("sweep snapshots need the Atelier serializer (WithAtelierSerialization)");
 
         Recover<SnapshotOffer>(o => _state = SweepState.FromSnapshot((SweepSnapshot)o.Snapshot, settings.LeaseTimeout));
         Recover<Shared.Protocol.ISweepEvent>(e => _state = _state.Apply(e));
@@ -76,9 +81,15 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // The shard's hand-off (a rebalance, a coordinator leaving) and passivation: stop once every applied event is
         // written, so a state that anyone was shown is in the journal when the next incarnation recovers.
         Command<StopSweep>(_ => AfterWrites(() => Context.Stop(Self)));
+        Command<SnapshotSerialized>(s =>
+            SnapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(SnapshotterId, s.SequenceNr, DateTime.UtcNow), s.Snapshot)));
+        Command<SnapshotNotSerialized>(f => SnapshotFailed(f.Cause));
         Command<SaveSnapshotSuccess>(s =>
-            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
-        Command<SaveSnapshotFailure>(f => _log.Warning("sweep {0}: snapshot failed: {1}", _state.Id, f.Cause.Message));
+        {
+            _snapshotting = false;
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(f => SnapshotFailed(f.Cause));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => _log.Warning("sweep {0}: deleting old snapshots failed: {1}", _state.Id, f.Cause.Message));
         Command<TickLeases>(_ =>
@@ -178,7 +189,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // When a snapshot is due, this decision's events are written with the stashing PersistAll instead: commands wait
         // until they are written, so when the last of them is, every applied event is written and the snapshot can be
         // taken (under a steady stream of commands there would otherwise never be such a moment).
-        var snapshotDue = LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
+        var snapshotDue = !_snapshotting && LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
         foreach (var e in decision.Events) _state = _state.Apply(e);
         _unconfirmed += decision.Events.Count;
         if (snapshotDue)
@@ -223,13 +234,38 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
 
     private void AfterWrites(IActorRef to, object message) => AfterWrites(() => to.Tell(message));
 
-    /// <summary>A snapshot holds the state as applied, so it is taken only when every applied event is written.</summary>
+    /// <summary>
+    /// A snapshot holds the state as applied, so it is taken only when every applied event is written. It is made and
+    /// serialized on the thread pool (the state is immutable), one at a time: a large sweep's snapshot is megabytes, and
+    /// neither this actor nor the snapshot store's write transaction (on SQLite, the one write lock every journal write
+    /// needs) waits for it. It is saved under the sequence number of the state it holds, not the later one reached by then:
+    /// recovery replays the events after it.
+    /// </summary>
     private void SnapshotIfDue()
     {
-        if (_unconfirmed != 0 || LastSequenceNr - _lastSnapshot < _snapshotEvery) return;
+        if (_snapshotting || _unconfirmed != 0 || LastSequenceNr - _lastSnapshot < _snapshotEvery) return;
         _lastSnapshot = LastSequenceNr;
-        SaveSnapshot(_state.ToSnapshot());
+        _snapshotting = true;
+        var (state, sequenceNr, serializer) = (_state, LastSequenceNr, _serializer);
+        Task.Run(() => serializer.Prepare(state.ToSnapshot())).PipeTo(Self,
+            success: snapshot => new SnapshotSerialized(sequenceNr, snapshot),
+            failure: cause => new SnapshotNotSerialized(cause));
     }
+
+    /// <summary>
+    /// The next snapshot falls due as any other would: the events since this one count towards it. (A snapshot is a
+    /// shortcut for recovery, never the only copy: one lost, or dropped because the sweep stopped meanwhile, costs a longer
+    /// replay.)
+    /// </summary>
+    private void SnapshotFailed(Exception cause)
+    {
+        _snapshotting = false;
+        _log.Warning("sweep {0}: snapshot failed: {1}", _state.Id, cause.Message);
+    }
+
+    private sealed record SnapshotSerialized(long SequenceNr, PreSerialized Snapshot);
+
+    private sealed record SnapshotNotSerialized(Exception Cause);
 
     private void Send(SweepDecision d)
     {

@@ -63,7 +63,7 @@ public static class ClusterHosting
         return options;
     }
 
-    /// <summary>Binds <see cref="AtelierSerializer"/> to every <see cref="IAtelierMessage"/>.</summary>
+    /// <summary>Binds <see cref="AtelierSerializer"/> to every <see cref="IAtelierMessage"/> and <see cref="PreSerialized"/>.</summary>
     public static AkkaConfigurationBuilder WithAtelierSerialization(this AkkaConfigurationBuilder builder) =>
-        builder.WithCustomSerializer(AtelierSerializer.Id, [typeof(IAtelierMessage)], system => new AtelierSerializer(system));
+        builder.WithCustomSerializer(AtelierSerializer.Id, [typeof(IAtelierMessage), typeof(PreSerialized)], system => new AtelierSerializer(system));
 }

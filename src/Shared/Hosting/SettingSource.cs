@@ -37,6 +37,9 @@ public static class SettingSource
             : throw new SettingException(setting, text, "an integer");
     }
 
+    public static int GetPositiveInt(this IConfiguration configuration, Setting setting) =>
+        configuration.GetInt(setting) is var v and > 0 ? v : throw new SettingException(setting, configuration.Get(setting), "a positive integer");
+
     /// <summary>A byte size (see <see cref="ByteSizes.Parse"/>) of at least one byte.</summary>
     public static long GetSize(this IConfiguration configuration, Setting setting)
     {

@@ -7,7 +7,8 @@ namespace Atelier.Shared.Serialization;
 
 /// <summary>
 /// The one serializer for every <see cref="Protocol.IAtelierMessage"/>: System.Text.Json payloads
-/// with a versioned string manifest from <see cref="MessageRegistry"/>.
+/// with a versioned string manifest from <see cref="MessageRegistry"/>; a <see cref="PreSerialized"/> message is written as
+/// the bytes it carries.
 /// </summary>
 public sealed class AtelierSerializer : SerializerWithStringManifest
 {
@@ -23,9 +24,13 @@ public sealed class AtelierSerializer : SerializerWithStringManifest
 
     public override int Identifier => 4711;
 
-    public override string Manifest(object o) => MessageRegistry.ManifestOf(o.GetType());
+    public override string Manifest(object o) => o is PreSerialized p ? p.Manifest : MessageRegistry.ManifestOf(o.GetType());
 
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+    public override byte[] ToBinary(object obj) =>
+        obj is PreSerialized p ? p.Bytes : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
+
+    /// <summary>The bytes and manifest <paramref name="message"/> is written with; safe on any thread.</summary>
+    public PreSerialized Prepare(Protocol.IAtelierMessage message) => new(Manifest(message), ToBinary(message));
 
     public override object FromBinary(byte[] bytes, string manifest) =>
         JsonSerializer.Deserialize(bytes, MessageRegistry.TypeOf(manifest), _options)

@@ -16,6 +16,7 @@ public sealed class CoordinatorSettingsTests
         Assert.Equal(("127.0.0.1", 9110), (s.ApiHost, s.ApiPort));
         Assert.Equal(["akka.tcp://atelier@127.0.0.1:4053"], s.Node.SeedNodes);
         Assert.Equal(TimeSpan.FromSeconds(30), s.Sweeps.LeaseTimeout);
+        Assert.Equal(500, s.Sweeps.SnapshotEvery);
         Assert.Equal(50L * 1024 * 1024, s.MaxInputBytes);
     }
 
@@ -31,18 +32,21 @@ public sealed class CoordinatorSettingsTests
     public void Options_set_ports_seeds_and_durations()
     {
         var s = From("--api-port", "9999", "--port", "5000", "--public-host", "coord-0.atelier", "--lease-timeout", "5s",
-            "--seed-nodes", "akka.tcp://atelier@a:1, akka.tcp://atelier@b:2");
+            "--snapshot-every", "25", "--seed-nodes", "akka.tcp://atelier@a:1, akka.tcp://atelier@b:2");
         Assert.Equal(9999, s.ApiPort);
         Assert.Equal(5000, s.Node.Port);
         Assert.Equal("akka.tcp://atelier@coord-0.atelier:5000", s.Node.SelfAddress);
         Assert.Equal(["akka.tcp://atelier@a:1", "akka.tcp://atelier@b:2"], s.Node.SeedNodes);
         Assert.Equal(TimeSpan.FromSeconds(5), s.Sweeps.LeaseTimeout);
+        Assert.Equal(25, s.Sweeps.SnapshotEvery);
     }
 
     [Theory]
     [InlineData("--api-port", "abc", "--api-port / ATELIER_API_PORT = 'abc'")]
     [InlineData("--port", "70000", "a port from 0 to 65535")]
     [InlineData("--lease-timeout", "-3", "a positive duration")]
+    [InlineData("--snapshot-every", "0", "--snapshot-every / ATELIER_SNAPSHOT_EVERY = '0' is not valid: expected a positive integer")]
+    [InlineData("--snapshot-every", "often", "expected an integer")]
     [InlineData("--seed-nodes", "127.0.0.1:4053", "akka.tcp://atelier@HOST:PORT")]
     [InlineData("--max-input-size", "lots", "--max-input-size / ATELIER_MAX_INPUT_SIZE = 'lots' is not valid: expected a size")]
     [InlineData("--max-input-size", "0", "a size such as 50MiB")]

@@ -23,9 +23,7 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
     [Fact]
     public void Every_message_round_trips_through_the_atelier_serializer()
     {
-        var plain = ApiJson.Create();
-        plain.Converters.Add(new ActorPathOnly());
-        plain.Converters.Add(new StreamRefTypeOnly());
+        var plain = Plain();
         foreach (var message in MessageSamples.All(TestActor, Sys))
         {
             var serializer = Sys.Serialization.FindSerializerFor(message);
@@ -40,6 +38,15 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
         }
     }
 
+    /// <summary>What a message holds, compared without the live parts (actor paths and stream references by type).</summary>
+    private static JsonSerializerOptions Plain()
+    {
+        var plain = ApiJson.Create();
+        plain.Converters.Add(new ActorPathOnly());
+        plain.Converters.Add(new StreamRefTypeOnly());
+        return plain;
+    }
+
     [Fact]
     public void Actor_references_resolve_back_to_the_same_actor()
     {
@@ -48,6 +55,25 @@ public sealed class MessageRoundTripTests : Akka.Hosting.TestKit.TestKit
         var back = (Shared.Protocol.WorkerProtocol.RequestWork)Sys.Serialization.Deserialize(
             serializer.ToBinary(message), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, message));
         Assert.Equal(TestActor, back.SlotRef);
+    }
+
+    [Fact]
+    public void A_message_serialized_ahead_is_written_as_its_bytes_and_read_back_as_the_message()
+    {
+        var plain = Plain();
+        foreach (var message in MessageSamples.All(TestActor, Sys))
+        {
+            var atelier = (AtelierSerializer)Sys.Serialization.FindSerializerFor(message);
+            var ahead = atelier.Prepare((Shared.Protocol.IAtelierMessage)message);
+            // What a store does with it: the serializer bound to its type, and that serializer's manifest.
+            var serializer = Sys.Serialization.FindSerializerFor(ahead);
+            Assert.Same(atelier, serializer);
+            Assert.Equal(Akka.Serialization.Serialization.ManifestFor(atelier, message), Akka.Serialization.Serialization.ManifestFor(serializer, ahead));
+            var back = Sys.Serialization.Deserialize(serializer.ToBinary(ahead), serializer.Identifier, Akka.Serialization.Serialization.ManifestFor(serializer, ahead));
+
+            Assert.IsType(message.GetType(), back);
+            Assert.Equal(JsonSerializer.Serialize(message, message.GetType(), plain), JsonSerializer.Serialize(back, back.GetType(), plain));
+        }
     }
 
     [Fact]

@@ -144,7 +144,7 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
-    public async Task Under_a_burst_of_commands_snapshots_are_taken_and_recovery_from_them_is_whole()
+    public async Task Under_a_burst_snapshots_are_made_off_the_actor_and_each_holds_exactly_the_events_up_to_its_number()
     {
         RegisterBroker();
         var slot = CreateTestProbe();
@@ -155,42 +155,58 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref));
         var a = await slot.ExpectMsgAsync<AssignTrial>();
 
-        // 200 metric batches sent without waiting: with group commit they arrive while writes are under way, and a
-        // snapshot falls due every 10 events among them.
-        for (var step = 1; step <= 200; step++)
-            sweep.Tell(new ReportProgress(Id, a.TrialIndex, a.Attempt, [new MetricPoint(step, new Dictionary<string, double> { ["loss"] = 1.0 / step })], After: step == 1 ? -1 : step - 1), slot.Ref);
-        SweepDto? before = null;
-        await AwaitAssertAsync(async () =>
+        // Sent without waiting: 20 batches of 2,000 points, a history whose snapshots take a while to serialize, then 200
+        // batches of one point, written while a snapshot (due every 10 events) is being serialized. One saved under the
+        // number reached when it is saved, rather than that of the state it holds, would skip those on recovery.
+        long step = 0;
+        var batches = Enumerable.Range(0, 20).Select(_ => 2000).Concat(Enumerable.Repeat(1, 200)).ToList();
+        foreach (var size in batches)
         {
-            sweep.Tell(new SweepQueries.GetSweep(Id, true));
-            before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
-            Assert.Equal(200, before.Trials[a.TrialIndex].History!.Count);
-        }, TimeSpan.FromSeconds(10));
+            var points = Enumerable.Range(1, size).Select(i => new MetricPoint(step + i, new Dictionary<string, double> { ["loss"] = 1.0 / (step + i) })).ToList();
+            sweep.Tell(new ReportProgress(Id, a.TrialIndex, a.Attempt, points, After: step == 0 ? -1 : step), slot.Ref);
+            step += size;
+        }
         // Each batch is acknowledged once written, in order.
-        for (var step = 1; step <= 200; step++)
-            Assert.Equal(step, (await slot.ExpectMsgAsync<ProgressAck>()).Through);
+        foreach (var through in batches.Select((_, i) => batches.Take(i + 1).Sum()))
+            Assert.Equal(through, (await slot.ExpectMsgAsync<ProgressAck>()).Through);
+        sweep.Tell(new SweepQueries.GetSweep(Id, true));
+        var before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+        Assert.Equal(step, before.Trials[a.TrialIndex].History!.Count);
 
-        Watch(sweep);
-        Sys.Stop(sweep);
-        await ExpectTerminatedAsync(sweep);
-        // The in-memory snapshot store may still be deleting older snapshots (each save deletes the ones before it) and
-        // then fails a concurrent load: ask again until it answers.
+        // The snapshot being made when the burst ended is saved after it.
         var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        Akka.Persistence.SelectedSnapshot? latest = null;
         await AwaitAssertAsync(async () =>
         {
             var loaded = await snapshots.Ask<object>(
                 new Akka.Persistence.LoadSnapshot("sweep-" + Id.Value, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
-            var result = Assert.IsType<Akka.Persistence.LoadSnapshotResult>(loaded);
-            Assert.NotNull(result.Snapshot);
-            Assert.True(result.Snapshot!.Metadata.SequenceNr >= 150, $"latest snapshot at event {result.Snapshot.Metadata.SequenceNr} of ~202");
+            latest = Assert.IsType<Akka.Persistence.LoadSnapshotResult>(loaded).Snapshot;
+            Assert.NotNull(latest);
         }, TimeSpan.FromSeconds(10));
+        var saved = Assert.IsType<SweepSnapshot>(latest!.Snapshot);
+        var (number, held, journaled) = (latest.Metadata.SequenceNr, saved.Trials[a.TrialIndex].History.Count, await JournaledPointsAsync(latest.Metadata.SequenceNr));
+        Assert.True(journaled == held, $"the latest snapshot, saved as of event {number}, holds {held} points; events 1 to {number} hold {journaled}");
 
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
         var recovered = StartSweep(settings);
         recovered.Tell(new SweepQueries.GetSweep(Id, true));
         var after = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
-        Assert.Equal(200, after.Trials[a.TrialIndex].History!.Count);
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before!.Trials, Contracts.Api.ApiJson.Options),
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(before.Trials, Contracts.Api.ApiJson.Options),
             System.Text.Json.JsonSerializer.Serialize(after.Trials, Contracts.Api.ApiJson.Options));
+    }
+
+    /// <summary>The metric points in this sweep's journal events 1 to <paramref name="toSequenceNr"/>.</summary>
+    private async Task<int> JournaledPointsAsync(long toSequenceNr)
+    {
+        var replay = CreateTestProbe();
+        Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null)
+            .Tell(new Akka.Persistence.ReplayMessages(1, toSequenceNr, long.MaxValue, "sweep-" + Id.Value, replay.Ref));
+        var points = 0;
+        while (await replay.ExpectMsgAsync<object>() is Akka.Persistence.ReplayedMessage m)
+            if (m.Persistent.Payload is SweepEvents.TrialMetricsRecorded recorded) points += recorded.Points.Count;
+        return points;
     }
 
     [Fact]

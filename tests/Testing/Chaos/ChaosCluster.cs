@@ -113,6 +113,9 @@ public sealed class ChaosCluster : IAsyncDisposable
                 "--api-port", Invariant(node.ApiPort), "--port", Invariant(node.Port), "--data-dir", node.DataDirectory,
                 "--artifacts-dir", _options.ArtifactsDirectory, "--seed-nodes", SeedNodes,
                 "--lease-timeout", Invariant((int)_options.LeaseTimeout.TotalSeconds) + "s",
+                // Far below the default 500: a chaos sweep writes a few hundred events, and recovery from a snapshot plus
+                // the events after it, while snapshots are being made, is what the faults must not break either.
+                "--snapshot-every", "20",
             };
             if (_options.Postgres is { } postgres) args.AddRange(["--postgres", postgres]);
             args.AddRange(_extraCoordinatorArguments);
