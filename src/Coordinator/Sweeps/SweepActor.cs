@@ -22,10 +22,13 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeSpan _tick;
     private readonly HashSet<IActorRef> _subscribers = [];
+    /// <summary>How long a snapshot may take before the next may start regardless: a store that never answers stops none.</summary>
+    private static readonly TimeSpan SnapshotTimeout = TimeSpan.FromMinutes(10);
+
     private readonly int _snapshotEvery;
-    private long _lastSnapshot;
-    private bool _snapshotting; // a snapshot is being serialized or written
     private readonly AtelierSerializer _serializer;
+    private long _lastSnapshot; // the sequence number of the latest snapshot taken, or recovered from
+    private long? _snapshotInFlight; // the sequence number of the snapshot being serialized or written: one at a time
     private int _unconfirmed; // events applied to the state but not yet written to the journal
     private bool _pushScheduled;
 
@@ -36,14 +39,20 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         _state = new SweepState(settings.LeaseTimeout);
         _tick = settings.TickInterval;
         _snapshotEvery = settings.SnapshotEvery;
-        _serializer = Context.System.Serialization.FindSerializerForType(typeof(SweepSnapshot)) as AtelierSerializer
-            ?? throw new InvalidOperationException("sweep snapshots need the Atelier serializer (WithAtelierSerialization)");
+        var serialization = Context.System.Serialization;
+        _serializer = serialization.FindSerializerForType(typeof(SweepSnapshot)) is AtelierSerializer atelier
+            && serialization.FindSerializerForType(typeof(PreSerialized)) == atelier
+            ? atelier
+            : throw new InvalidOperationException("sweep snapshots need the Atelier serializer for them and for PreSerialized (WithAtelierSerialization)");
 
-        Recover<SnapshotOffer>(o => _state = SweepState.FromSnapshot((SweepSnapshot)o.Snapshot, settings.LeaseTimeout));
+        Recover<SnapshotOffer>(o =>
+        {
+            _lastSnapshot = o.Metadata.SequenceNr;
+            _state = SweepState.FromSnapshot((SweepSnapshot)o.Snapshot, settings.LeaseTimeout);
+        });
         Recover<Shared.Protocol.ISweepEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ =>
         {
-            _lastSnapshot = LastSequenceNr;
             _state = _state.ResetLeaseClocks(DateTimeOffset.UtcNow);
             if (!_state.IsCreated) return;
             _log.Info("sweep {0} recovered from the journal on this node ({1} events, {2} trials: {3} running)",
@@ -81,15 +90,20 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // The shard's hand-off (a rebalance, a coordinator leaving) and passivation: stop once every applied event is
         // written, so a state that anyone was shown is in the journal when the next incarnation recovers.
         Command<StopSweep>(_ => AfterWrites(() => Context.Stop(Self)));
+        // What concerns another snapshot than the one in flight is of an earlier incarnation (a restart keeps the address).
         Command<SnapshotSerialized>(s =>
-            SnapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(SnapshotterId, s.SequenceNr, DateTime.UtcNow), s.Snapshot)));
-        Command<SnapshotNotSerialized>(f => SnapshotFailed(f.Cause));
+        {
+            if (s.SequenceNr == _snapshotInFlight)
+                SnapshotStore.Tell(new SaveSnapshot(new SnapshotMetadata(SnapshotterId, s.SequenceNr, DateTime.UtcNow), s.Snapshot));
+        });
+        Command<SnapshotNotSerialized>(f => SnapshotEnded(f.SequenceNr, f.Cause));
+        Command<SnapshotTimedOut>(t => SnapshotEnded(t.SequenceNr,
+            new TimeoutException($"the snapshot store did not answer in {SnapshotTimeout.TotalMinutes} minutes")));
         Command<SaveSnapshotSuccess>(s =>
         {
-            _snapshotting = false;
-            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+            if (SnapshotEnded(s.Metadata.SequenceNr, null)) DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
         });
-        Command<SaveSnapshotFailure>(f => SnapshotFailed(f.Cause));
+        Command<SaveSnapshotFailure>(f => SnapshotEnded(f.Metadata.SequenceNr, f.Cause));
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotsFailure>(f => _log.Warning("sweep {0}: deleting old snapshots failed: {1}", _state.Id, f.Cause.Message));
         Command<TickLeases>(_ =>
@@ -189,7 +203,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
         // When a snapshot is due, this decision's events are written with the stashing PersistAll instead: commands wait
         // until they are written, so when the last of them is, every applied event is written and the snapshot can be
         // taken (under a steady stream of commands there would otherwise never be such a moment).
-        var snapshotDue = !_snapshotting && LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
+        var snapshotDue = _snapshotInFlight is null && LastSequenceNr + _unconfirmed + decision.Events.Count - _lastSnapshot >= _snapshotEvery;
         foreach (var e in decision.Events) _state = _state.Apply(e);
         _unconfirmed += decision.Events.Count;
         if (snapshotDue)
@@ -239,33 +253,40 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     /// serialized on the thread pool (the state is immutable), one at a time: a large sweep's snapshot is megabytes, and
     /// neither this actor nor the snapshot store's write transaction (on SQLite, the one write lock every journal write
     /// needs) waits for it. It is saved under the sequence number of the state it holds, not the later one reached by then:
-    /// recovery replays the events after it.
+    /// recovery replays the events after it. (A snapshot is a shortcut for recovery, never the only copy: one that fails,
+    /// or that the sweep stops before it is saved, costs a longer replay.)
     /// </summary>
     private void SnapshotIfDue()
     {
-        if (_snapshotting || _unconfirmed != 0 || LastSequenceNr - _lastSnapshot < _snapshotEvery) return;
-        _lastSnapshot = LastSequenceNr;
-        _snapshotting = true;
+        if (_snapshotInFlight is not null || _unconfirmed != 0 || LastSequenceNr - _lastSnapshot < _snapshotEvery) return;
         var (state, sequenceNr, serializer) = (_state, LastSequenceNr, _serializer);
+        _lastSnapshot = sequenceNr;
+        _snapshotInFlight = sequenceNr;
+        Timers.StartSingleTimer("snapshot", new SnapshotTimedOut(sequenceNr), SnapshotTimeout);
         Task.Run(() => serializer.Prepare(state.ToSnapshot())).PipeTo(Self,
             success: snapshot => new SnapshotSerialized(sequenceNr, snapshot),
-            failure: cause => new SnapshotNotSerialized(cause));
+            failure: cause => new SnapshotNotSerialized(sequenceNr, cause));
     }
 
     /// <summary>
-    /// The next snapshot falls due as any other would: the events since this one count towards it. (A snapshot is a
-    /// shortcut for recovery, never the only copy: one lost, or dropped because the sweep stopped meanwhile, costs a longer
-    /// replay.)
+    /// The snapshot in flight is saved, or is not (<paramref name="cause"/>): the next one may start, at once if it is due
+    /// (events may have been written meanwhile, and no command may come to prompt it). False for another snapshot.
     /// </summary>
-    private void SnapshotFailed(Exception cause)
+    private bool SnapshotEnded(long sequenceNr, Exception? cause)
     {
-        _snapshotting = false;
-        _log.Warning("sweep {0}: snapshot failed: {1}", _state.Id, cause.Message);
+        if (sequenceNr != _snapshotInFlight) return false;
+        _snapshotInFlight = null;
+        Timers.Cancel("snapshot");
+        if (cause is not null) _log.Warning(cause, "sweep {0}: the snapshot at event {1} was not saved", _state.Id, sequenceNr);
+        SnapshotIfDue();
+        return true;
     }
 
     private sealed record SnapshotSerialized(long SequenceNr, PreSerialized Snapshot);
 
-    private sealed record SnapshotNotSerialized(Exception Cause);
+    private sealed record SnapshotNotSerialized(long SequenceNr, Exception Cause);
+
+    private sealed record SnapshotTimedOut(long SequenceNr);
 
     private void Send(SweepDecision d)
     {

@@ -37,6 +37,7 @@ public static class SettingSource
             : throw new SettingException(setting, text, "an integer");
     }
 
+    /// <summary>An integer of at least 1.</summary>
     public static int GetPositiveInt(this IConfiguration configuration, Setting setting) =>
         configuration.GetInt(setting) is var v and > 0 ? v : throw new SettingException(setting, configuration.Get(setting), "a positive integer");
 

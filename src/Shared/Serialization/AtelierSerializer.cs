@@ -29,7 +29,10 @@ public sealed class AtelierSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj) =>
         obj is PreSerialized p ? p.Bytes : JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _options);
 
-    /// <summary>The bytes and manifest <paramref name="message"/> is written with; safe on any thread.</summary>
+    /// <summary>
+    /// The bytes and manifest <paramref name="message"/> is written with, on any thread. Only for messages without actor or
+    /// stream references: those are written with the address of the transport Akka serializes them for.
+    /// </summary>
     public PreSerialized Prepare(Protocol.IAtelierMessage message) => new(Manifest(message), ToBinary(message));
 
     public override object FromBinary(byte[] bytes, string manifest) =>

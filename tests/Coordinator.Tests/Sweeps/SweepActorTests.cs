@@ -5,6 +5,7 @@ using Atelier.Coordinator.Work;
 using Atelier.Contracts.Api;
 using Atelier.Shared.Hosting;
 using Atelier.Shared.Protocol;
+using Atelier.Shared.Serialization;
 using static Atelier.Shared.Protocol.SweepCommands;
 using static Atelier.Shared.Protocol.WorkerProtocol;
 
@@ -19,7 +20,7 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
     private static readonly SweepSettings Fast = new() { LeaseTimeout = TimeSpan.FromMilliseconds(400), TickInterval = TimeSpan.FromMilliseconds(100) };
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
-        builder.WithAtelierSerialization();
+        builder.WithAtelierSerialization().AddHocon(RecordingSnapshotStore.Hocon, HoconAddMode.Prepend);
 
     private IActorRef StartSweep(SweepSettings? settings = null) =>
         Sys.ActorOf(Props.Create(() => new SweepActor(Id.Value, ActorRegistry, settings ?? new SweepSettings())));
@@ -130,6 +131,8 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         }
         sweep.Tell(new SweepQueries.GetSweep(Id, true));
         var before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+        // Snapshots are saved in the background: stopping before one is would test a replay from the start.
+        await AwaitConditionAsync(() => Task.FromResult(RecordingSnapshotStore.Saved(Persistence).Count > 0), TimeSpan.FromSeconds(10));
 
         Watch(sweep);
         Sys.Stop(sweep);
@@ -144,7 +147,7 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
-    public async Task Under_a_burst_snapshots_are_made_off_the_actor_and_each_holds_exactly_the_events_up_to_its_number()
+    public async Task Under_a_burst_every_snapshot_holds_exactly_the_events_up_to_its_number_and_they_go_on_after_it()
     {
         RegisterBroker();
         var slot = CreateTestProbe();
@@ -155,9 +158,10 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         sweep.Tell(new LeaseTrial(Id, Slot, slot.Ref));
         var a = await slot.ExpectMsgAsync<AssignTrial>();
 
-        // Sent without waiting: 20 batches of 2,000 points, a history whose snapshots take a while to serialize, then 200
-        // batches of one point, written while a snapshot (due every 10 events) is being serialized. One saved under the
-        // number reached when it is saved, rather than that of the state it holds, would skip those on recovery.
+        // Sent without waiting, so that every snapshot falls due (every 10 events) while the rest of them are in the
+        // mailbox and are written while it is serialized: 20 batches of 2,000 points, a history that takes a while to
+        // serialize, then 200 batches of one point. A snapshot saved under the number reached when it is saved, rather
+        // than that of the state it holds, would skip those on recovery.
         long step = 0;
         var batches = Enumerable.Range(0, 20).Select(_ => 2000).Concat(Enumerable.Repeat(1, 200)).ToList();
         foreach (var size in batches)
@@ -173,19 +177,22 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
         var before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
         Assert.Equal(step, before.Trials[a.TrialIndex].History!.Count);
 
-        // The snapshot being made when the burst ended is saved after it.
-        var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
-        Akka.Persistence.SelectedSnapshot? latest = null;
-        await AwaitAssertAsync(async () =>
+        // Snapshots go on after the burst: when the one in flight is saved, the next, due by then, is taken with no
+        // command to prompt it, until fewer than 10 events are left after the last.
+        var journal = await JournalAsync();
+        var lastEvent = journal.Keys.Max();
+        await AwaitConditionAsync(() => Task.FromResult(RecordingSnapshotStore.Saved(Persistence) is { Count: > 0 } saved
+            && lastEvent - saved[^1].Metadata.SequenceNr < settings.SnapshotEvery), TimeSpan.FromSeconds(10));
+        var snapshots = RecordingSnapshotStore.Saved(Persistence);
+        foreach (var (metadata, snapshot) in snapshots)
         {
-            var loaded = await snapshots.Ask<object>(
-                new Akka.Persistence.LoadSnapshot("sweep-" + Id.Value, Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
-            latest = Assert.IsType<Akka.Persistence.LoadSnapshotResult>(loaded).Snapshot;
-            Assert.NotNull(latest);
-        }, TimeSpan.FromSeconds(10));
-        var saved = Assert.IsType<SweepSnapshot>(latest!.Snapshot);
-        var (number, held, journaled) = (latest.Metadata.SequenceNr, saved.Trials[a.TrialIndex].History.Count, await JournaledPointsAsync(latest.Metadata.SequenceNr));
-        Assert.True(journaled == held, $"the latest snapshot, saved as of event {number}, holds {held} points; events 1 to {number} hold {journaled}");
+            var bytes = Assert.IsType<PreSerialized>(snapshot);
+            var serializer = Sys.Serialization.FindSerializerForType(typeof(SweepSnapshot));
+            var held = ((SweepSnapshot)Sys.Serialization.Deserialize(bytes.Bytes, serializer.Identifier, bytes.Manifest)).Trials[a.TrialIndex].History.Count;
+            var written = journal.Where(e => e.Key <= metadata.SequenceNr).Sum(e => e.Value);
+            Assert.True(written == held, $"the snapshot saved as of event {metadata.SequenceNr} holds {held} points; events 1 to {metadata.SequenceNr} hold {written}");
+        }
+        Assert.True(snapshots.Count >= 2, $"{snapshots.Count} snapshot(s) saved");
 
         Watch(sweep);
         Sys.Stop(sweep);
@@ -197,16 +204,18 @@ public sealed class SweepActorTests : Akka.Hosting.TestKit.TestKit
             System.Text.Json.JsonSerializer.Serialize(after.Trials, Contracts.Api.ApiJson.Options));
     }
 
-    /// <summary>The metric points in this sweep's journal events 1 to <paramref name="toSequenceNr"/>.</summary>
-    private async Task<int> JournaledPointsAsync(long toSequenceNr)
+    private string Persistence => "sweep-" + Id.Value;
+
+    /// <summary>This sweep's journal: each event's sequence number and the metric points it records.</summary>
+    private async Task<IReadOnlyDictionary<long, int>> JournalAsync()
     {
         var replay = CreateTestProbe();
         Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null)
-            .Tell(new Akka.Persistence.ReplayMessages(1, toSequenceNr, long.MaxValue, "sweep-" + Id.Value, replay.Ref));
-        var points = 0;
+            .Tell(new Akka.Persistence.ReplayMessages(1, long.MaxValue, long.MaxValue, Persistence, replay.Ref));
+        var events = new Dictionary<long, int>();
         while (await replay.ExpectMsgAsync<object>() is Akka.Persistence.ReplayedMessage m)
-            if (m.Persistent.Payload is SweepEvents.TrialMetricsRecorded recorded) points += recorded.Points.Count;
-        return points;
+            events[m.Persistent.SequenceNr] = m.Persistent.Payload is SweepEvents.TrialMetricsRecorded recorded ? recorded.Points.Count : 0;
+        return events;
     }
 
     [Fact]
