@@ -22,10 +22,10 @@ public sealed class CifarModelTests
         Assert.Equal(new long[] { 4, 10 }, output.shape);
         var modules = model.named_modules().Select(m => m.module).ToList();
         Assert.Equal(16, modules.OfType<Conv2d>().Count());
-        Assert.Equal(16, modules.OfType<BatchNorm2d>().Count());
+        Assert.Equal(16, modules.OfType<CountingBatchNorm>().Count(b => b.InputDims == 4));
         Assert.Equal(4, modules.OfType<MaxPool2d>().Count());
         Assert.Equal(3, modules.OfType<Linear>().Count());
-        Assert.Equal(2, modules.OfType<BatchNorm1d>().Count());
+        Assert.Equal(2, modules.OfType<CountingBatchNorm>().Count(b => b.InputDims == 2));
         Assert.Equal(2, modules.OfType<SeededDropout>().Count());
         // PyTorch nn.Sequential numbering, as torchvision's vgg19_bn().features.
         var names = model.state_dict().Keys.ToHashSet();

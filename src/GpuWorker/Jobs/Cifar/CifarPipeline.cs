@@ -167,8 +167,8 @@ public sealed class CifarPipeline : IDisposable
         var b = padded.shape[0];
         var dy = offsets.select(1, 0).view(b, 1, 1);
         var dx = offsets.select(1, 1).view(b, 1);
-        var columns = where(flips.view(b, 1), _ramp.flip(0).unsqueeze(0), _ramp.unsqueeze(0)).add(dx); // (B, 32)
-        var index = (_rowBase.unsqueeze(0) + dy.mul(PaddedSide)) + columns.unsqueeze(1);             // (B, 32, 32)
+        var columns = where(flips.view(b, 1), _ramp.flip(0).unsqueeze(0), _ramp.unsqueeze(0)).Plus(dx); // (B, 32)
+        var index = _rowBase.unsqueeze(0).Plus(dy.Times(PaddedSide)).Plus(columns.unsqueeze(1));    // (B, 32, 32)
         var flat = index.view(b, 1, Side * Side).expand(b, 3, Side * Side);
         return padded.view(b, 3, PaddedSide * PaddedSide).gather(2, flat).view(b, 3, Side, Side);
     }
@@ -183,7 +183,7 @@ public sealed class CifarPipeline : IDisposable
     public Tensor ResampleAndFlip(Tensor padded, Tensor offsets, Tensor flips)
     {
         var b = padded.shape[0];
-        var whole = offsets.floor().clamp_(0, 2 * Pad - 1);
+        var whole = offsets.floor().Clamp_(0, 2 * Pad - 1);
         var fraction = offsets - whole;
         var k = whole.to(ScalarType.Int64);
         var fy = fraction.select(1, 0).view(b, 1, 1, 1);
@@ -191,9 +191,10 @@ public sealed class CifarPipeline : IDisposable
         var down = tensor(new long[] { 1, 0 }, device: offsets.device);
         var right = tensor(new long[] { 0, 1 }, device: offsets.device);
         Tensor Crop(Tensor at) => ShiftAndFlip(padded, at, flips).to(ScalarType.Float32);
-        var top = Crop(k).mul_(1 - fx).add_(Crop(k + right).mul_(fx));
-        var bottom = Crop(k + down).mul_(1 - fx).add_(Crop(k + down + right).mul_(fx));
-        return top.mul_(1 - fy).add_(bottom.mul_(fy));
+        var (notFx, notFy) = (fx.OneMinus(), fy.OneMinus());
+        var top = Crop(k).mul_(notFx).Plus_(Crop(k.Plus(right)).mul_(fx));
+        var bottom = Crop(k.Plus(down)).mul_(notFx).Plus_(Crop(k.Plus(down).Plus(right)).mul_(fx));
+        return top.mul_(notFy).Plus_(bottom.mul_(fy));
     }
 
     /// <summary>A handle of its own to <paramref name="t"/> on <paramref name="device"/>: a copy there, or an alias when already there.</summary>

@@ -133,8 +133,8 @@ public sealed class CifarTrainer : IDisposable
         loss.backward();
         Optimizer.Step(_lr);
         using var _ = no_grad();
-        lossSum.add_(loss.detach().to(ScalarType.Float64) * labels.shape[0]);
-        hits.add_(logits.argmax(1).eq(labels).sum());
+        lossSum.Plus_(loss.detach().to(ScalarType.Float64).Times(labels.shape[0]));
+        hits.Plus_(logits.argmax(1).eq(labels).sum());
     }
 
     /// <summary>Loss and accuracy on the test split (eval mode, no augmentation), overall and per class.</summary>
@@ -151,8 +151,8 @@ public sealed class CifarTrainer : IDisposable
             using var scope = NewDisposeScope();
             var (images, labels) = Pipeline.TestBatch(start, Math.Min(EvalBatch, total - start));
             var logits = Model.forward(images);
-            lossSum.add_(functional.cross_entropy(logits, labels, reduction: Reduction.Sum).to(ScalarType.Float64));
-            classHits.index_add_(0, labels, logits.argmax(1).eq(labels).to(ScalarType.Float64), 1);
+            lossSum.Plus_(functional.cross_entropy(logits, labels, reduction: Reduction.Sum).to(ScalarType.Float64));
+            classHits.index_add_(0, labels, logits.argmax(1).eq(labels).to(ScalarType.Float64), KeptScalars.One);
         }
         var counts = Pipeline.TestLabels.bincount(null, CifarDataset.Classes).to(ScalarType.Float64);
         var hits = classHits.cpu().data<double>().ToArray();

@@ -101,8 +101,8 @@ public sealed class DataParallel : IDisposable
             var (start, size) = Chunk(count, chunks, 0);
             var (loss, correct) = TrainChunk(_master, _device, images, labels, start, size, count);
             using var _ = no_grad();
-            lossSum.add_(loss);
-            hits.add_(correct);
+            lossSum.Plus_(loss);
+            hits.Plus_(correct);
         }
         finally
         {
@@ -117,9 +117,9 @@ public sealed class DataParallel : IDisposable
             for (var i = 1; i < chunks; i++)
             {
                 var replica = _replicas[i - 1];
-                gradients.add_(replica.GradientsOnMaster);
-                lossSum.add_(replica.Loss.to(_device));
-                hits.add_(replica.Hits.to(_device));
+                gradients.Plus_(replica.GradientsOnMaster);
+                lossSum.Plus_(replica.Loss.to(_device));
+                hits.Plus_(replica.Hits.to(_device));
             }
         }
         _optimizer.Step(lr);
@@ -160,9 +160,9 @@ public sealed class DataParallel : IDisposable
         var y = labels.narrow(0, start, count).to(device);
         var logits = model.forward(x);
         var loss = functional.cross_entropy(logits, y);
-        loss.mul((double)count / total).backward();
+        loss.Times((double)count / total).backward();
         using var _ = no_grad();
-        return (loss.detach().to(ScalarType.Float64) * count, logits.argmax(1).eq(y).sum());
+        return (loss.detach().to(ScalarType.Float64).Times(count), logits.argmax(1).eq(y).sum());
     }
 
     public void Dispose()

@@ -112,17 +112,17 @@ public sealed class FlatSgd : IDisposable
         {
             using var g = _grads.narrow(0, 0, _decayed);
             using var w = _params.narrow(0, 0, _decayed);
-            g.add_(w, alpha: WeightDecay);
+            g.PlusScaled_(w, WeightDecay);
         }
         if (Momentum != 0)
         {
-            _momentum.mul_(Momentum).add_(_grads);
-            if (Nesterov) _grads.add_(_momentum, alpha: Momentum);
-            _params.add_(Nesterov ? _grads : _momentum, alpha: -lr);
+            _momentum.Times_(Momentum).Plus_(_grads);
+            if (Nesterov) _grads.PlusScaled_(_momentum, Momentum);
+            _params.PlusScaled_(Nesterov ? _grads : _momentum, -lr);
         }
         else
         {
-            _params.add_(_grads, alpha: -lr);
+            _params.PlusScaled_(_grads, -lr);
         }
         HasStepped = true;
     }

@@ -17,7 +17,7 @@ public sealed class SeededDropout(double p, Func<Generator?> generator) : nn.Mod
         if (!training || p == 0) return input.alias();
         if (p >= 1) return input * zeros_like(input);
         var noise = empty_like(input).bernoulli_(1 - p, generator());
-        noise.div_(1 - p);
+        noise.Over_(1 - p);
         return input * noise;
     }
 }

@@ -48,7 +48,7 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
             }
             var outChannels = CifarOptions.Scale(reference, width);
             layers.Add(($"{layers.Count}", Conv2d(channels, outChannels, kernel_size: 3, padding: 1)));
-            layers.Add(($"{layers.Count}", BatchNorm2d(outChannels)));
+            layers.Add(($"{layers.Count}", new CountingBatchNorm(outChannels, spatialDims: 2)));
             layers.Add(($"{layers.Count}", ReLU(inplace: true)));
             channels = outChannels;
         }
@@ -59,16 +59,16 @@ public sealed class Vgg19Cifar : Module<Tensor, Tensor>
         var head = new List<(string, Module<Tensor, Tensor>)>
         {
             ("0", Linear(FlattenedFeatures, Hidden)),
-            ("1", BatchNorm1d(Hidden)),
+            ("1", new CountingBatchNorm(Hidden, spatialDims: 0)),
             ("2", ReLU(inplace: true)),
             ("3", new SeededDropout(dropout, () => _dropoutDraws)),
             ("4", Linear(Hidden, Hidden)),
-            ("5", BatchNorm1d(Hidden)),
+            ("5", new CountingBatchNorm(Hidden, spatialDims: 0)),
             ("6", ReLU(inplace: true)),
             ("7", new SeededDropout(dropout, () => _dropoutDraws)),
             ("8", Linear(Hidden, classes)),
         };
-        if (headBatchNorm) head.Add(("9", BatchNorm1d(classes)));
+        if (headBatchNorm) head.Add(("9", new CountingBatchNorm(classes, spatialDims: 0)));
         HeadBatchNorm = headBatchNorm;
         classifier = Sequential(head);
         RegisterComponents();

@@ -61,9 +61,9 @@ public sealed class GatysObjective : IDisposable
         var content = StyleLosses.Content(features[_contentLayer], _contentTarget);
         var style = torch.zeros([], x.dtype, x.device);
         for (var i = 0; i < _styleLayers.Count; i++)
-            style = style + StyleLosses.StyleLayer(features[_styleLayers[i]], _styleTargets[i]) * _weights.StyleLayers[i];
+            style = style.Plus(StyleLosses.StyleLayer(features[_styleLayers[i]], _styleTargets[i]).Times(_weights.StyleLayers[i]));
         var tv = StyleLosses.TotalVariation(x);
-        var total = content * _weights.Content + style * _weights.Style + tv * _weights.Tv;
+        var total = content.Times(_weights.Content).Plus(style.Times(_weights.Style)).Plus(tv.Times(_weights.Tv));
         // One transfer to the host for all four numbers.
         var values = torch.stack([content.detach(), style.detach(), tv.detach(), total.detach()]).to(torch.CPU).data<float>().ToArray();
         terms = new LossTerms(values[0], values[1], values[2], values[3]);

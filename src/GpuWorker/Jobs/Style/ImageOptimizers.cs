@@ -80,7 +80,7 @@ public sealed class LbfgsOptimizer(Parameter x, double lr, double toleranceGrad 
         else
         {
             var y = flatGrad.sub(_prevFlatGrad!);
-            var s = _d!.mul(_t);
+            var s = _d!.Times(_t);
             var ys = y.dot(s);
             if (ys.item<float>() > 1e-10)
             {
@@ -92,7 +92,7 @@ public sealed class LbfgsOptimizer(Parameter x, double lr, double toleranceGrad 
                 }
                 _oldDirs.Add(Owned(y));
                 _oldSteps.Add(Owned(s));
-                _ro.Add(Owned(1.0 / ys));
+                _ro.Add(Owned(ys.reciprocal().Times(1.0))); // TorchSharp's 1.0 / ys
                 Replace(ref _hDiag, ys / y.dot(y));
             }
             // The two-loop recursion, with one buffer as libtorch writes it.
@@ -102,13 +102,13 @@ public sealed class LbfgsOptimizer(Parameter x, double lr, double toleranceGrad 
             for (var i = count - 1; i >= 0; i--)
             {
                 al[i] = _oldSteps[i].dot(q) * _ro[i];
-                q.add_(_oldDirs[i], alpha: -al[i].item<float>());
+                q.PlusScaled_(_oldDirs[i], -al[i].item<float>());
             }
             var r = q.mul(_hDiag!);
             for (var i = 0; i < count; i++)
             {
                 var be = _oldDirs[i].dot(r) * _ro[i];
-                r.add_(_oldSteps[i], alpha: (al[i] - be).item<float>());
+                r.PlusScaled_(_oldSteps[i], (al[i] - be).item<float>());
             }
             Replace(ref _d, r);
         }
@@ -120,7 +120,7 @@ public sealed class LbfgsOptimizer(Parameter x, double lr, double toleranceGrad 
 
         // No progress along this direction: no update (libtorch breaks out of its loop here).
         if (flatGrad.dot(_d!).item<float>() > -toleranceChange) return;
-        X.add_(_d!.view_as(X), alpha: _t);
+        X.PlusScaled_(_d!.view_as(X), _t);
     }
 
     public override Dictionary<string, Tensor> State()
@@ -217,10 +217,12 @@ public sealed class AdamOptimizer(Parameter x, double lr, double beta1 = 0.9, do
         _step++;
         var biasCorrection1 = 1 - Math.Pow(beta1, _step);
         var biasCorrection2 = 1 - Math.Pow(beta2, _step);
-        _expAvg.mul_(beta1).add_(grad, alpha: 1 - beta1);
-        _expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
-        var denom = (_expAvgSq.sqrt() / Math.Sqrt(biasCorrection2)).add_(eps);
-        X.addcdiv_(_expAvg, denom, value: -lr / biasCorrection1);
+        _expAvg.Times_(beta1).PlusScaled_(grad, 1 - beta1);
+        using var squareWeight = (1 - beta2).ToScalar(); // held: see KeptScalars
+        _expAvgSq.Times_(beta2).addcmul_(grad, grad, value: squareWeight);
+        var denom = _expAvgSq.sqrt().Over(Math.Sqrt(biasCorrection2)).PlusNumber_(eps);
+        using var stepSize = (-lr / biasCorrection1).ToScalar();
+        X.addcdiv_(_expAvg, denom, value: stepSize);
     }
 
     public override Dictionary<string, Tensor> State()

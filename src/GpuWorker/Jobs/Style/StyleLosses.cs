@@ -25,7 +25,7 @@ public static class StyleLosses
             throw new ArgumentException($"expected (1, C, H, W) or (C, H, W) features, got ({string.Join(", ", features.shape)})");
         long c = f.shape[0], hw = f.shape[1] * f.shape[2];
         var m = f.reshape(c, hw); // = Fᵀ for F of shape (H·W, C)
-        return m.matmul(m.t()).div(hw * c);
+        return m.matmul(m.t()).Over(hw * c);
     }
 
     /// <summary>‖gram(F) − A‖²_F for one layer, given the target Gram matrix A.</summary>
@@ -41,6 +41,6 @@ public static class StyleLosses
         var corner = x.narrow(hDim, 0, h - 1).narrow(wDim, 0, w - 1);       // x[:, :H−1, :W−1]
         var right = x.narrow(hDim, 0, h - 1).narrow(wDim, 1, w - 1);        // x[:, :H−1, 1:W]
         var below = x.narrow(hDim, 1, h - 1).narrow(wDim, 0, w - 1);        // x[:, 1:H, :W−1]
-        return (right - corner).square().sum() + (below - corner).square().sum();
+        return (right - corner).square().sum().Plus((below - corner).square().sum());
     }
 }

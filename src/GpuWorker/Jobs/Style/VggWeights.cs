@@ -66,7 +66,7 @@ public static class VggWeights
                 continue;
             }
             var fanOut = p.shape[0] * p.shape[2] * p.shape[3];
-            var values = torch.randn(p.shape, ScalarType.Float32, generator: generator) * Math.Sqrt(2.0 / fanOut);
+            var values = torch.randn(p.shape, ScalarType.Float32, generator: generator).Times(Math.Sqrt(2.0 / fanOut));
             p.copy_(values);
         }
     }
