@@ -15,11 +15,10 @@ namespace Atelier.GpuWorker.Jobs;
 /// Scalars (a fresh-clone demo lost a cifar attempt to it).
 /// </para>
 /// <para>
-/// So the jobs' training loops pass only the constants below (static, never collected) or Scalars held in a
-/// <c>using</c> for the duration of the call, through these methods. <c>CifarUnderCollectionsTests</c> trains cifar
-/// on two threads while a third forces collections, and compares every number with an undisturbed run. The style
-/// loop is converted too, but a run like that still failed once in five there: a Scalar made on the fly remains on
-/// its path (not yet found), and the synthetic CIFAR generator still makes them.
+/// So the worker passes only the constants below (static, never collected) or Scalars held in a <c>using</c> for the
+/// duration of the call, through these methods. <c>TorchScalarUseTests</c> compiles the worker and fails on any place
+/// that makes a Scalar on the fly; <c>JobsUnderCollectionsTests</c> runs each job twice side by side while a third
+/// thread forces collections, and compares every number with an undisturbed run.
 /// </para>
 /// </summary>
 public static class KeptScalars
@@ -34,76 +33,77 @@ public static class KeptScalars
     public static Tensor Plus_(this Tensor a, Tensor b) => a.add_(b, One);
 
     /// <summary><paramref name="a"/> += <paramref name="alpha"/> · <paramref name="b"/>, in place.</summary>
-    public static Tensor PlusScaled_(this Tensor a, Tensor b, double alpha)
-    {
-        using var s = alpha.ToScalar();
-        return a.add_(b, s);
-    }
+    public static Tensor PlusScaled_(this Tensor a, Tensor b, double alpha) => With(alpha, s => a.add_(b, s));
 
     /// <summary><paramref name="a"/> + <paramref name="value"/> (a number).</summary>
-    public static Tensor PlusNumber(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.add(s, One);
-    }
+    public static Tensor PlusNumber(this Tensor a, double value) => With(value, s => a.add(s, One));
 
     /// <summary><paramref name="a"/> += <paramref name="value"/> (a number), in place.</summary>
-    public static Tensor PlusNumber_(this Tensor a, double value)
-    {
-        using var s = value.ToScalar();
-        return a.add_(s, One);
-    }
+    public static Tensor PlusNumber_(this Tensor a, double value) => With(value, s => a.add_(s, One));
+
+    /// <summary><paramref name="a"/> − <paramref name="value"/> (a number).</summary>
+    public static Tensor MinusNumber(this Tensor a, double value) => With(value, s => a.sub(s));
 
     /// <summary><paramref name="a"/> · <paramref name="factor"/>.</summary>
-    public static Tensor Times(this Tensor a, double factor)
-    {
-        using var s = factor.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, double factor) => With(factor, s => a.mul(s));
 
     /// <summary><paramref name="a"/> · <paramref name="factor"/>: an integral factor keeps an integral tensor integral.</summary>
-    public static Tensor Times(this Tensor a, long factor)
-    {
-        using var s = factor.ToScalar();
-        return a.mul(s);
-    }
+    public static Tensor Times(this Tensor a, long factor) => With(factor, s => a.mul(s));
 
     /// <summary><paramref name="a"/> ·= <paramref name="factor"/>, in place.</summary>
-    public static Tensor Times_(this Tensor a, double factor)
-    {
-        using var s = factor.ToScalar();
-        return a.mul_(s);
-    }
+    public static Tensor Times_(this Tensor a, double factor) => With(factor, s => a.mul_(s));
+
+    /// <summary><paramref name="a"/> ·= <paramref name="factor"/>, in place, an integer.</summary>
+    public static Tensor Times_(this Tensor a, long factor) => With(factor, s => a.mul_(s));
 
     /// <summary><paramref name="a"/> / <paramref name="divisor"/>.</summary>
-    public static Tensor Over(this Tensor a, double divisor)
-    {
-        using var s = divisor.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor Over(this Tensor a, double divisor) => With(divisor, s => a.div(s));
 
     /// <summary><paramref name="a"/> / <paramref name="divisor"/>, an integer.</summary>
-    public static Tensor Over(this Tensor a, long divisor)
-    {
-        using var s = divisor.ToScalar();
-        return a.div(s);
-    }
+    public static Tensor Over(this Tensor a, long divisor) => With(divisor, s => a.div(s));
 
     /// <summary><paramref name="a"/> /= <paramref name="divisor"/>, in place.</summary>
-    public static Tensor Over_(this Tensor a, double divisor)
-    {
-        using var s = divisor.ToScalar();
-        return a.div_(s);
-    }
+    public static Tensor Over_(this Tensor a, double divisor) => With(divisor, s => a.div_(s));
+
+    /// <summary><paramref name="a"/> mod <paramref name="divisor"/> (Python's sign convention, as <c>remainder</c>).</summary>
+    public static Tensor Remainder(this Tensor a, long divisor) => With(divisor, s => a.remainder(s));
+
+    /// <summary><paramref name="a"/> mod <paramref name="divisor"/> (Python's sign convention, as <c>remainder</c>).</summary>
+    public static Tensor Remainder(this Tensor a, double divisor) => With(divisor, s => a.remainder(s));
+
+    /// <summary><paramref name="a"/> &gt; <paramref name="value"/>, element-wise.</summary>
+    public static Tensor IsAbove(this Tensor a, double value) => With(value, s => a.gt(s));
+
+    /// <summary><paramref name="a"/> &lt; <paramref name="value"/>, element-wise.</summary>
+    public static Tensor IsBelow(this Tensor a, double value) => With(value, s => a.lt(s));
+
+    /// <summary><paramref name="a"/>², as TorchSharp's <c>square()</c> (which is <c>pow(2)</c> with a Scalar made on the fly).</summary>
+    public static Tensor Squared(this Tensor a) => With(2L, s => a.pow(s));
 
     /// <summary>1 − <paramref name="a"/>.</summary>
     public static Tensor OneMinus(this Tensor a) => ones_like(a).sub_(a);
 
+    /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public static Tensor Clamp(this Tensor a, double min, double max) => With(min, lo => With(max, hi => a.clamp(lo, hi)));
+
     /// <summary><paramref name="a"/> clamped to [<paramref name="min"/>, <paramref name="max"/>], in place.</summary>
-    public static Tensor Clamp_(this Tensor a, double min, double max)
+    public static Tensor Clamp_(this Tensor a, double min, double max) => With(min, lo => With(max, hi => a.clamp_(lo, hi)));
+
+    /// <summary>0, 1, …, <paramref name="stop"/> − 1, as <c>arange(stop)</c>.</summary>
+    public static Tensor Range(long stop, ScalarType dtype, Device? device = null) =>
+        With(0L, start => With(stop, end => arange(start, end, One, dtype, device)));
+
+    /// <summary><paramref name="op"/> with <paramref name="value"/> as a Scalar held until it returns.</summary>
+    private static Tensor With(double value, Func<Scalar, Tensor> op)
     {
-        using var lo = min.ToScalar();
-        using var hi = max.ToScalar();
-        return a.clamp_(lo, hi);
+        using var scalar = value.ToScalar();
+        return op(scalar);
+    }
+
+    /// <summary><paramref name="op"/> with the integer <paramref name="value"/> as a Scalar held until it returns.</summary>
+    private static Tensor With(long value, Func<Scalar, Tensor> op)
+    {
+        using var scalar = value.ToScalar();
+        return op(scalar);
     }
 }

@@ -171,7 +171,7 @@ public sealed class CifarBenchmark : IJobBenchmark
         void InputOnly()
         {
             var (batchImages, _) = pipeline.TrainBatch(fixedPlan, (long)(inputStep++ % trainer.StepsPerEpoch) * batch, batch);
-            lossSum.add_(batchImages[0, 0, 0, 0].to(ScalarType.Float64)); // keeps the batch alive until synchronised
+            lossSum.Plus_(batchImages[0, 0, 0, 0].to(ScalarType.Float64)); // keeps the batch alive until synchronised
         }
 
         // Rounds alternate between the three, so that a shared machine's load falls on all of them alike.

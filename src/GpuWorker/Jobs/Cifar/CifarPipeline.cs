@@ -81,8 +81,8 @@ public sealed class CifarPipeline : IDisposable
         _trainLabels = OnDevice(data.Train.Labels, device);
         _test = OnDevice(data.Test.Images, device);
         _testLabels = OnDevice(data.Test.Labels, device);
-        _ramp = arange(Side, ScalarType.Int64, device: device);
-        _rowBase = _ramp.mul(PaddedSide).view(Side, 1);
+        _ramp = KeptScalars.Range(Side, ScalarType.Int64, device);
+        _rowBase = _ramp.Times(PaddedSide).view(Side, 1);
     }
 
     public Device Device { get; }
@@ -120,8 +120,8 @@ public sealed class CifarPipeline : IDisposable
         var order = randperm(n, generator: generator);
         var offsets = Shifts switch
         {
-            "real" => rand([n, 2], generator: generator).mul_(2 * Pad),
-            "nearest" => rand([n, 2], generator: generator).mul_(2 * Pad).round_().to(ScalarType.Int64),
+            "real" => rand([n, 2], generator: generator).Times_(2 * Pad),
+            "nearest" => rand([n, 2], generator: generator).Times_(2 * Pad).round_().to(ScalarType.Int64),
             _ => randint(0, 2 * Pad + 1, [n, 2], dtype: ScalarType.Int64, generator: generator),
         };
         var flips = randint(0, 2, [n], dtype: ScalarType.Int64, generator: generator);
@@ -212,9 +212,9 @@ public sealed class CifarPipeline : IDisposable
         const long chunk = 4096;
         for (long start = 0; start < images.shape[0]; start += chunk)
         {
-            var x = images.narrow(0, start, Math.Min(chunk, images.shape[0] - start)).to(ScalarType.Float64).div_(255);
-            sum.add_(x.sum([0, 2, 3]));
-            squares.add_(x.square().sum([0, 2, 3]));
+            var x = images.narrow(0, start, Math.Min(chunk, images.shape[0] - start)).to(ScalarType.Float64).Over_(255);
+            sum.Plus_(x.sum([0, 2, 3]));
+            squares.Plus_(x.Squared().sum([0, 2, 3]));
         }
         var n = (double)images.shape[0] * 32 * 32;
         var mean = sum.cpu().data<double>().Select(s => s / n).ToArray();

@@ -39,7 +39,7 @@ public static class SyntheticCifar
         using (var _ = NewDisposeScope())
         {
             var order = randperm(count, generator: generator);
-            labels = arange(count, ScalarType.Int64).remainder(CifarDataset.Classes).index_select(0, order).MoveToOuterDisposeScope();
+            labels = KeptScalars.Range(count, ScalarType.Int64).Remainder(CifarDataset.Classes).index_select(0, order).MoveToOuterDisposeScope();
         }
         using var palette = tensor(Palette);
         for (long start = 0; start < count; start += Chunk)
@@ -47,7 +47,7 @@ public static class SyntheticCifar
             using var scope = NewDisposeScope();
             var n = Math.Min(Chunk, count - start);
             var rendered = Render(labels.narrow(0, start, n), palette, generator);
-            images.narrow(0, start, n).copy_(rendered.mul(255).round_().clamp_(0, 255).to(ScalarType.Byte));
+            images.narrow(0, start, n).copy_(rendered.Times(255L).round_().Clamp_(0, 255).to(ScalarType.Byte));
         }
         return new CifarSplit(images, labels);
     }
@@ -57,57 +57,57 @@ public static class SyntheticCifar
     {
         var n = y.shape[0];
         Tensor U(params long[] shape) => rand(shape, generator: g);
-        var yy = arange(32, ScalarType.Float32).view(1, 32, 1);
-        var xx = arange(32, ScalarType.Float32).view(1, 1, 32);
+        var yy = KeptScalars.Range(32, ScalarType.Float32).view(1, 32, 1);
+        var xx = KeptScalars.Range(32, ScalarType.Float32).view(1, 1, 32);
 
-        var cx = U(n, 1, 1).mul(16).add(8);
-        var cy = U(n, 1, 1).mul(16).add(8);
-        var r = U(n, 1, 1).mul(6).add(5);
-        var t = U(n, 1, 1).mul(1.5).add(1.5);
-        var period = U(n, 1, 1).mul(5).add(4);
-        var phase = U(n, 1, 1).mul(2 * Math.PI);
-        var phase2 = U(n, 1, 1).mul(2 * Math.PI);
-        var direction = U(n, 1, 1).lt(0.5).to(ScalarType.Float32).mul(2).sub(1);
+        var cx = U(n, 1, 1).Times(16L).PlusNumber(8);
+        var cy = U(n, 1, 1).Times(16L).PlusNumber(8);
+        var r = U(n, 1, 1).Times(6L).PlusNumber(5);
+        var t = U(n, 1, 1).Times(1.5).PlusNumber(1.5);
+        var period = U(n, 1, 1).Times(5L).PlusNumber(4);
+        var phase = U(n, 1, 1).Times(2 * Math.PI);
+        var phase2 = U(n, 1, 1).Times(2 * Math.PI);
+        var direction = U(n, 1, 1).IsBelow(0.5).to(ScalarType.Float32).Times(2L).MinusNumber(1);
 
         var dx = xx - cx;
         var dy = yy - cy;
-        var d = (dx * dx + dy * dy).sqrt();
+        var d = (dx * dx).Plus(dy * dy).sqrt();
         var cheb = maximum(dx.abs(), dy.abs());
         var top = cy - r;
-        Tensor Wave(Tensor coordinate, Tensor p, Tensor ph) => sin(coordinate.mul(2 * Math.PI).div(p).add(ph));
+        Tensor Wave(Tensor coordinate, Tensor p, Tensor ph) => sin(coordinate.Times(2 * Math.PI).div(p).Plus(ph));
 
         var masks = stack(new[]
         {
             d <= r,
-            (d - r).abs() <= t * 0.75,
-            cheb <= r * 0.8,
-            (cheb - r * 0.8).abs() <= t * 0.75,
-            (yy >= top).logical_and(yy <= cy + r * 0.8).logical_and(dx.abs() <= (yy - top) * 0.65),
+            (d - r).abs() <= t.Times(0.75),
+            cheb <= r.Times(0.8),
+            (cheb - r.Times(0.8)).abs() <= t.Times(0.75),
+            (yy >= top).logical_and(yy <= cy.Plus(r.Times(0.8))).logical_and(dx.abs() <= (yy - top).Times(0.65)),
             (dx.abs() <= t).logical_and(dy.abs() <= r).logical_or((dy.abs() <= t).logical_and(dx.abs() <= r)),
-            Wave(yy.expand(n, 32, 32), period, phase) > 0,
-            Wave(xx.expand(n, 32, 32), period, phase) > 0,
-            (Wave(xx.expand(n, 32, 32), period, phase) * Wave(yy.expand(n, 32, 32), period, phase2)) > 0,
-            Wave(xx + direction * yy, period * 1.41, phase) > 0,
+            Wave(yy.expand(n, 32, 32), period, phase).IsAbove(0),
+            Wave(xx.expand(n, 32, 32), period, phase).IsAbove(0),
+            (Wave(xx.expand(n, 32, 32), period, phase) * Wave(yy.expand(n, 32, 32), period, phase2)).IsAbove(0),
+            Wave(xx.Plus(direction * yy), period.Times(1.41), phase).IsAbove(0),
         }.Select(m => m.expand(n, 32, 32).to(ScalarType.Float32)), 1);
         var mask = masks.gather(1, y.view(n, 1, 1, 1).expand(n, 1, 32, 32)).squeeze(1).unsqueeze(1);
 
-        var fg = palette.index_select(0, y).mul(0.55).add(U(n, 3).mul(0.45));
-        var bg = fg.add(U(n, 3).mul(0.4).add(0.3)).remainder(1.0);
-        var image = bg.view(n, 3, 1, 1) + (fg - bg).view(n, 3, 1, 1) * mask;
+        var fg = palette.index_select(0, y).Times(0.55).Plus(U(n, 3).Times(0.45));
+        var bg = fg.Plus(U(n, 3).Times(0.4).PlusNumber(0.3)).Remainder(1.0);
+        var image = bg.view(n, 3, 1, 1).Plus((fg - bg).view(n, 3, 1, 1) * mask);
 
-        var patchX = U(n, 1, 1).mul(28).floor();
-        var patchY = U(n, 1, 1).mul(28).floor();
-        var patchW = U(n, 1, 1).mul(5).add(3).floor();
-        var patchH = U(n, 1, 1).mul(5).add(3).floor();
-        var hasPatch = U(n, 1, 1) < 0.5;
-        var patch = (xx >= patchX).logical_and(xx < patchX + patchW)
-            .logical_and(yy >= patchY).logical_and(yy < patchY + patchH).logical_and(hasPatch).unsqueeze(1);
+        var patchX = U(n, 1, 1).Times(28L).floor();
+        var patchY = U(n, 1, 1).Times(28L).floor();
+        var patchW = U(n, 1, 1).Times(5L).PlusNumber(3).floor();
+        var patchH = U(n, 1, 1).Times(5L).PlusNumber(3).floor();
+        var hasPatch = U(n, 1, 1).IsBelow(0.5);
+        var patch = (xx >= patchX).logical_and(xx < patchX.Plus(patchW))
+            .logical_and(yy >= patchY).logical_and(yy < patchY.Plus(patchH)).logical_and(hasPatch).unsqueeze(1);
         image = where(patch, U(n, 3).view(n, 3, 1, 1), image);
 
-        var slopeX = U(n, 1, 1, 1).mul(0.6).sub(0.3);
-        var slopeY = U(n, 1, 1, 1).mul(0.6).sub(0.3);
-        image = image + (slopeX * (xx.unsqueeze(0) - 15.5) + slopeY * (yy.unsqueeze(0) - 15.5)) / 32;
-        image = image + randn([n, 3, 32, 32], generator: g).mul(0.08);
-        return image.clamp(0, 1);
+        var slopeX = U(n, 1, 1, 1).Times(0.6).MinusNumber(0.3);
+        var slopeY = U(n, 1, 1, 1).Times(0.6).MinusNumber(0.3);
+        image = image.Plus((slopeX * xx.unsqueeze(0).MinusNumber(15.5)).Plus(slopeY * yy.unsqueeze(0).MinusNumber(15.5)).Over(32L));
+        image = image.Plus(randn([n, 3, 32, 32], generator: g).Times(0.08));
+        return image.Clamp(0, 1);
     }
 }

@@ -57,7 +57,7 @@ public static class ImageTensors
             throw new ArgumentException($"expected a (1, 3, H, W) or (3, H, W) tensor, got ({string.Join(", ", normalized.shape)})");
         var mean = torch.tensor(Mean).view(3, 1, 1);
         var std = torch.tensor(Std).view(3, 1, 1);
-        var bytes = (x * std + mean).mul(255).add(0.5).clamp(0, 255).to(ScalarType.Byte).contiguous();
+        var bytes = (x * std).Plus(mean).Times(255L).PlusNumber(0.5).Clamp(0, 255).to(ScalarType.Byte).contiguous();
         int h = (int)x.shape[1], w = (int)x.shape[2], plane = w * h;
         var data = bytes.data<byte>().ToArray();
         var image = new Image<Rgb24>(w, h);

@@ -132,7 +132,7 @@ public static class StyleLayerViews
     /// <summary>sqrt(G / scale) keeping the sign: a Gram matrix's diagonal dwarfs the rest, the root shows both.</summary>
     private static Tensor Colour(Tensor gram, double scale)
     {
-        var v = gram.to(ScalarType.Float64).div(scale > 0 ? scale : 1);
+        var v = gram.to(ScalarType.Float64).Over(scale > 0 ? scale : 1);
         return v.sign().mul(v.abs().sqrt());
     }
 

@@ -15,7 +15,7 @@ namespace Atelier.GpuWorker.Jobs.Style;
 /// </summary>
 public static class StyleLosses
 {
-    public static Tensor Content(Tensor features, Tensor target) => (features - target).square().sum();
+    public static Tensor Content(Tensor features, Tensor target) => (features - target).Squared().sum();
 
     /// <summary>The (C, C) Gram matrix of a (1, C, H, W) or (C, H, W) feature map.</summary>
     public static Tensor Gram(Tensor features)
@@ -29,7 +29,7 @@ public static class StyleLosses
     }
 
     /// <summary>‖gram(F) − A‖²_F for one layer, given the target Gram matrix A.</summary>
-    public static Tensor StyleLayer(Tensor features, Tensor targetGram) => (Gram(features) - targetGram).square().sum();
+    public static Tensor StyleLayer(Tensor features, Tensor targetGram) => (Gram(features) - targetGram).Squared().sum();
 
     /// <summary>The total variation of a (1, C, H, W) or (C, H, W) image, over its last two dimensions.</summary>
     public static Tensor TotalVariation(Tensor x)
@@ -41,6 +41,6 @@ public static class StyleLosses
         var corner = x.narrow(hDim, 0, h - 1).narrow(wDim, 0, w - 1);       // x[:, :H−1, :W−1]
         var right = x.narrow(hDim, 0, h - 1).narrow(wDim, 1, w - 1);        // x[:, :H−1, 1:W]
         var below = x.narrow(hDim, 1, h - 1).narrow(wDim, 0, w - 1);        // x[:, 1:H, :W−1]
-        return (right - corner).square().sum().Plus((below - corner).square().sum());
+        return (right - corner).Squared().sum().Plus((below - corner).Squared().sum());
     }
 }

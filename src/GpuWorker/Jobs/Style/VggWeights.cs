@@ -117,9 +117,9 @@ public static class VggWeights
                 var mean = Take(file, $"{prefix}{bn}.running_mean", c, source);
                 var variance = Take(file, $"{prefix}{bn}.running_var", c, source);
                 // Eval-mode batch norm is y = (z − mean)·γ/√(var+eps) + β: fold it into the convolution.
-                var scale = gamma.to(ScalarType.Float64) / (variance.to(ScalarType.Float64) + BatchNormEps).sqrt();
+                var scale = gamma.to(ScalarType.Float64) / variance.to(ScalarType.Float64).PlusNumber(BatchNormEps).sqrt();
                 weight = weight.to(ScalarType.Float64) * scale.view(-1, 1, 1, 1);
-                bias = (bias.to(ScalarType.Float64) - mean.to(ScalarType.Float64)) * scale + beta.to(ScalarType.Float64);
+                bias = ((bias.to(ScalarType.Float64) - mean.to(ScalarType.Float64)) * scale).Plus(beta.to(ScalarType.Float64));
                 fileIndex += 3; // conv, bn, relu
             }
             else
