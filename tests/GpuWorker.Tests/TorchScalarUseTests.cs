@@ -21,7 +21,7 @@ public sealed class TorchScalarUseTests
     [Fact]
     public void TorchSharp_methods_that_make_a_Scalar_inside_are_found_in_its_IL()
     {
-        var makers = ScalarMakers.Value;
+        var (makers, modules) = ScalarMakers.Value;
 
         // TorchSharp's own add(Tensor) passes alpha = 1; the + operator calls it; BatchNorm counts its batches with add_(1).
         Assert.Contains("TorchSharp.torch+Tensor.add(Tensor)", makers);
@@ -30,12 +30,17 @@ public sealed class TorchScalarUseTests
         Assert.Contains("TorchSharp.Modules.BatchNorm.forward(Tensor)", makers);
         Assert.DoesNotContain("TorchSharp.torch+Tensor.add(Tensor,Scalar)", makers);
         Assert.DoesNotContain("TorchSharp.torch+Tensor.sub(Tensor)", makers);
+        Assert.Contains("TorchSharp.Modules.BatchNorm2d", modules);
+        Assert.DoesNotContain("TorchSharp.Modules.Conv2d", modules);
     }
 
     [Fact]
     public void The_worker_never_makes_a_Scalar_on_the_fly()
     {
-        var places = FindPlaces(WorkerSources());
+        var sources = WorkerSources();
+        Assert.True(sources.Count > 50, $"only {sources.Count} source files found under src/GpuWorker");
+
+        var places = FindPlaces(sources);
 
         Assert.True(places.Count == 0, $"{places.Count} Scalars made on the fly (hold them: see KeptScalars):\n" + string.Join("\n", places));
     }
@@ -59,42 +64,71 @@ public sealed class TorchScalarUseTests
                     a.mul_(held);                    // fine
                     a.add_(b, Kept);                 // fine
                     _ = a - b;                       // fine: sub takes no alpha
+                    a += b;                          // TorchSharp's alpha = 1, compound
+                    _ = nn.Sequential(("0", nn.BatchNorm2d(4))); // its forward counts batches with add_(1)
+                    Func<Tensor, Tensor> f = square; // a method group that makes one inside
                 }
+                static Tensor Squared(Tensor t) => t.square(); // pow(2)
             }
             """;
 
         var places = FindPlaces([("Sample.cs", source)]);
 
-        Assert.Equal(["Sample.cs:8", "Sample.cs:9", "Sample.cs:10", "Sample.cs:11"], places.Select(p => p[..p.IndexOf(' ')]));
+        Assert.Equal(["Sample.cs:8", "Sample.cs:9", "Sample.cs:10", "Sample.cs:11", "Sample.cs:16", "Sample.cs:17", "Sample.cs:18", "Sample.cs:20"], places.Select(p => p[..p.IndexOf(' ')]));
     }
 
-    private static readonly Lazy<HashSet<string>> ScalarMakers = new(FindScalarMakers);
+    private static readonly Lazy<(HashSet<string> Methods, HashSet<string> Modules)> ScalarMakers = new(FindScalarMakers);
 
     /// <summary>
-    /// Every TorchSharp method whose IL makes a Scalar (<c>Scalar.op_Implicit</c> or <c>ToScalar</c>), or calls one
-    /// that does, as "Type.name(ParameterTypes)".
+    /// Every TorchSharp method whose IL makes a Scalar (a Scalar constructor, <c>Scalar.op_Implicit</c> or
+    /// <c>ToScalar</c>), or calls one that does, as "Type.name(ParameterTypes)"; and every TorchSharp module type whose
+    /// <c>forward</c> (its own or an inherited one) is such a method. A module's forward is reached through a virtual
+    /// call (<c>Sequential</c>, <c>Module.call</c>) that names only the abstract method, so it is the module's creation
+    /// that is found.
     /// </summary>
-    private static HashSet<string> FindScalarMakers()
+    private static (HashSet<string> Methods, HashSet<string> Modules) FindScalarMakers()
     {
         var assembly = typeof(Scalar).Assembly;
-        var callees = new Dictionary<MethodBase, List<MethodBase>>();
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        var callees = new Dictionary<(Module, int), List<(Module, int)>>();
+        var methods = new Dictionary<(Module, int), MethodBase>();
         foreach (var type in assembly.GetTypes())
-            foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-                callees[method] = Calls(method).ToList();
+            foreach (var method in type.GetMethods(All).Cast<MethodBase>().Concat(type.GetConstructors(All)))
+            {
+                methods[Id(method)] = method;
+                callees[Id(method)] = Calls(method).Where(IsSeed).Select(_ => Seed).Concat(Calls(method).Select(Id)).ToList();
+            }
 
-        var makers = callees.Where(kv => kv.Value.Any(c =>
-                c.DeclaringType == typeof(Scalar) && c.Name == "op_Implicit" || c.Name == "ToScalar" && c.DeclaringType == typeof(ScalarExtensionMethods)))
-            .Select(kv => kv.Key).ToHashSet();
+        var makers = callees.Where(kv => kv.Value.Contains(Seed)).Select(kv => kv.Key).ToHashSet();
         for (var grew = true; grew;)
         {
             grew = false;
             foreach (var (method, calls) in callees)
-                if (!makers.Contains(method) && calls.Any(c => makers.Contains(c.IsGenericMethod ? ((MethodInfo)c).GetGenericMethodDefinition() : c)))
+                if (!makers.Contains(method) && calls.Any(makers.Contains))
                     grew = makers.Add(method);
         }
-        return makers.Select(Key).ToHashSet();
+        var modules = assembly.GetTypes()
+            .Where(t => typeof(torch.nn.Module).IsAssignableFrom(t) && !t.IsAbstract)
+            .Where(t => Lineage(t).SelectMany(b => b.GetMethods(All)).Any(m => m.Name == "forward" && makers.Contains(Id(m))))
+            .Select(t => t.FullName!).ToHashSet();
+        return (makers.Select(m => Key(methods[m])).ToHashSet(), modules);
+
+        static bool IsSeed(MethodBase c) =>
+            c.DeclaringType == typeof(Scalar) && (c.IsConstructor || c.Name == "op_Implicit") ||
+            c.DeclaringType == typeof(ScalarExtensionMethods) && c.Name == "ToScalar";
+
+        static IEnumerable<Type> Lineage(Type t)
+        {
+            for (var b = t; b is not null && b.Assembly == t.Assembly; b = b.BaseType) yield return b;
+        }
     }
+
+    private const BindingFlags All = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+
+    /// <summary>A method's identity whatever generic arguments it is seen with: its module and metadata token.</summary>
+    private static (Module, int) Id(MethodBase m) => (m.Module, m.MetadataToken);
+
+    /// <summary>Stands for "makes a Scalar itself" among a method's callees.</summary>
+    private static readonly (Module, int) Seed = (typeof(Scalar).Module, 0);
 
     private static string Key(MethodBase m) =>
         $"{m.DeclaringType!.FullName}.{m.Name}({string.Join(",", m.GetParameters().Select(p => p.ParameterType.Name))})";
@@ -171,8 +205,7 @@ public sealed class TorchScalarUseTests
         Assert.True(torchErrors.Count == 0, "the worker's sources do not compile here:\n" + string.Join("\n", torchErrors));
 
         var places = new List<string>();
-        // KeptScalars.cs is the one place that makes Scalars, each held in a using or a static field.
-        foreach (var tree in trees.Where(t => Path.GetFileName(t.FilePath) != "KeptScalars.cs"))
+        foreach (var tree in trees)
         {
             var model = compilation.GetSemanticModel(tree);
             foreach (var node in tree.GetRoot().DescendantNodes())
@@ -196,11 +229,16 @@ public sealed class TorchScalarUseTests
     {
         IConversionOperation { OperatorMethod: { } m } when IsScalar(m.ContainingType) => "a number converted to a Scalar",
         IArgumentOperation { InConversion: { IsUserDefined: true, MethodSymbol: { } m } } when IsScalar(m.ContainingType) => "a number converted to a Scalar",
-        IInvocationOperation { TargetMethod: var m } when m.Name == "ToScalar" && IsScalar(m.ReturnType) && !IsHeld(operation.Syntax) => "ToScalar() not held",
+        IInvocationOperation { TargetMethod: var m } when m.Name == "ToScalar" && IsScalar(m.ReturnType) => IsHeld(operation.Syntax) ? null : "ToScalar() not held",
         IInvocationOperation { TargetMethod: var m } when MakesScalar(m) => $"{m.Name}: TorchSharp makes a Scalar inside",
         IBinaryOperation { OperatorMethod: { } m } when MakesScalar(m) => $"operator {m.Name}: TorchSharp makes a Scalar inside",
         IUnaryOperation { OperatorMethod: { } m } when MakesScalar(m) => $"operator {m.Name}: TorchSharp makes a Scalar inside",
         IObjectCreationOperation { Constructor: { } m } when MakesScalar(m) => $"new {m.ContainingType.Name}: TorchSharp makes a Scalar inside",
+        ICompoundAssignmentOperation { OperatorMethod: { } m } when MakesScalar(m) => $"operator {m.Name}: TorchSharp makes a Scalar inside",
+        IPropertyReferenceOperation { Property: var p } when p.GetMethod is { } g && MakesScalar(g) || p.SetMethod is { } t && MakesScalar(t) => $"{p.Name}: TorchSharp makes a Scalar inside",
+        IMethodReferenceOperation { Method: var m } when MakesScalar(m) => $"{m.Name}: TorchSharp makes a Scalar inside",
+        IInvocationOperation { TargetMethod.ReturnType: INamedTypeSymbol t } when IsMakerModule(t) => $"{t.Name}: its forward makes a Scalar inside",
+        IObjectCreationOperation { Type: INamedTypeSymbol t } when IsMakerModule(t) => $"{t.Name}: its forward makes a Scalar inside",
         _ => null,
     };
 
@@ -220,16 +258,24 @@ public sealed class TorchScalarUseTests
     {
         if (method.ContainingAssembly?.Name != "TorchSharp") return false;
         var definition = method.OriginalDefinition;
-        var type = definition.ContainingType;
-        var typeName = type.MetadataName;
-        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType) typeName = outer.MetadataName + "+" + typeName;
-        var key = $"{type.ContainingNamespace.ToDisplayString()}.{typeName}.{definition.MetadataName}({string.Join(",", definition.Parameters.Select(p => TypeName(p.Type) + (p.RefKind == RefKind.None ? "" : "&")))})";
-        return ScalarMakers.Value.Contains(key);
+        var key = $"{FullName(definition.ContainingType)}.{definition.MetadataName}({string.Join(",", definition.Parameters.Select(p => TypeName(p.Type) + (p.RefKind == RefKind.None ? "" : "&")))})";
+        return ScalarMakers.Value.Methods.Contains(key);
+    }
+
+    private static bool IsMakerModule(INamedTypeSymbol type) =>
+        type.ContainingAssembly?.Name == "TorchSharp" && ScalarMakers.Value.Modules.Contains(FullName(type.OriginalDefinition));
+
+    /// <summary>A type's name as reflection's <c>Type.FullName</c> writes it for a type definition: Namespace.Outer+Inner`1.</summary>
+    private static string FullName(INamedTypeSymbol type)
+    {
+        var name = type.MetadataName;
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType) name = outer.MetadataName + "+" + name;
+        return $"{type.ContainingNamespace.ToDisplayString()}.{name}";
     }
 
     private static string TypeName(ITypeSymbol type) => type switch
     {
-        IArrayTypeSymbol array => TypeName(array.ElementType) + "[]",
+        IArrayTypeSymbol array => TypeName(array.ElementType) + "[" + new string(',', array.Rank - 1) + "]",
         IPointerTypeSymbol pointer => TypeName(pointer.PointedAtType) + "*",
         _ => type.MetadataName,
     };

@@ -16,9 +16,13 @@ namespace Atelier.GpuWorker.Jobs;
 /// </para>
 /// <para>
 /// So the worker passes only the constants below (static, never collected) or Scalars held in a <c>using</c> for the
-/// duration of the call, through these methods. <c>TorchScalarUseTests</c> compiles the worker and fails on any place
-/// that makes a Scalar on the fly; <c>JobsUnderCollectionsTests</c> runs each job twice side by side while a third
-/// thread forces collections, and compares every number with an undisturbed run.
+/// duration of the call, through these methods. <c>TorchScalarUseTests</c> compiles the worker and fails on each place
+/// it finds that makes a Scalar on the fly; <c>JobsUnderCollectionsTests</c> runs each job's training loop twice side
+/// by side while a third thread forces collections, and compares every number with an undisturbed run.
+/// </para>
+/// <para>
+/// A method taking a <c>double</c> makes a floating Scalar: on an integral tensor the result is floating (or, in
+/// place, an error). Those with a <c>long</c> overload keep an integral tensor integral.
 /// </para>
 /// </summary>
 public static class KeptScalars

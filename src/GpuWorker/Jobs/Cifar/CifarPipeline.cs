@@ -50,6 +50,8 @@ public sealed class CifarPipeline : IDisposable
         Device = device;
         Augment = augment;
         Shifts = ShiftModes.Contains(shifts) ? shifts : throw new ArgumentException($"shifts is one of {string.Join(", ", ShiftModes)}, not '{shifts}'", nameof(shifts));
+        // Every intermediate stays referenced by the scope until the end: one collected mid-call would be freed by its finalizer.
+        using var scope = NewDisposeScope();
         var (mean, std) = ChannelStatistics(data.Train.Images);
         if (normalize == "imagenet") mean = [.. ImageNetMean];
         Mean = mean;
@@ -61,28 +63,26 @@ public sealed class CifarPipeline : IDisposable
             "imagenet" => (std.Select(_ => 1.0), mean.Select(m => 255.0 * m)),
             _ => throw new ArgumentException($"normalize is one of {string.Join(", ", Normalizations)}, not '{normalize}'", nameof(normalize)),
         };
-        _scale = tensor(scale.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1);
-        _shift = tensor(shift.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1);
+        _scale = tensor(scale.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1).DetachFromDisposeScope();
+        _shift = tensor(shift.Select(v => (float)v).ToArray(), device: device).view(1, 3, 1, 1).DetachFromDisposeScope();
 
         var train = OnDevice(data.Train.Images, device);
         if (augment)
         {
             // Fill the border with the rounded channel means, then copy the images into the middle.
             var fill = tensor(mean.Select(m => (byte)Math.Round(m * 255)).ToArray(), device: device).view(1, 3, 1, 1);
-            _train = fill.expand(train.shape[0], 3, PaddedSide, PaddedSide).contiguous();
+            _train = fill.expand(train.shape[0], 3, PaddedSide, PaddedSide).contiguous().DetachFromDisposeScope();
             _train.narrow(2, Pad, Side).narrow(3, Pad, Side).copy_(train);
-            fill.Dispose();
-            train.Dispose();
         }
         else
         {
-            _train = train;
+            _train = train.DetachFromDisposeScope();
         }
-        _trainLabels = OnDevice(data.Train.Labels, device);
-        _test = OnDevice(data.Test.Images, device);
-        _testLabels = OnDevice(data.Test.Labels, device);
-        _ramp = KeptScalars.Range(Side, ScalarType.Int64, device);
-        _rowBase = _ramp.Times(PaddedSide).view(Side, 1);
+        _trainLabels = OnDevice(data.Train.Labels, device).DetachFromDisposeScope();
+        _test = OnDevice(data.Test.Images, device).DetachFromDisposeScope();
+        _testLabels = OnDevice(data.Test.Labels, device).DetachFromDisposeScope();
+        _ramp = KeptScalars.Range(Side, ScalarType.Int64, device).DetachFromDisposeScope();
+        _rowBase = _ramp.Times(PaddedSide).view(Side, 1).DetachFromDisposeScope();
     }
 
     public Device Device { get; }

@@ -12,14 +12,19 @@ namespace Atelier.GpuWorker.Jobs.Cifar;
 public sealed class CountingBatchNorm : BatchNorm
 {
     /// <param name="features">The channels (2-d) or features (1-d).</param>
-    /// <param name="spatialDims">1 for BatchNorm2d's (N, C, H, W) input, 0 for BatchNorm1d's (N, C).</param>
+    /// <param name="spatialDims">2 for BatchNorm2d's (N, C, H, W) input, 0 for BatchNorm1d's (N, C) (its (N, C, L) form is not used here).</param>
     public CountingBatchNorm(long features, int spatialDims)
-        : base(features, 1e-5, 0.1, affine: true, track_running_stats: true, device: null, dtype: null,
-            spatialDims == 2 ? "BatchNorm2d" : "BatchNorm1d")
+        : base(features, 1e-5, 0.1, affine: true, track_running_stats: true, device: null, dtype: null, Name(spatialDims))
     {
-        if (spatialDims is not (0 or 2)) throw new ArgumentOutOfRangeException(nameof(spatialDims), spatialDims, "0 or 2");
         InputDims = spatialDims + 2;
     }
+
+    private static string Name(int spatialDims) => spatialDims switch
+    {
+        2 => "BatchNorm2d",
+        0 => "BatchNorm1d",
+        _ => throw new ArgumentOutOfRangeException(nameof(spatialDims), spatialDims, "2 (BatchNorm2d) or 0 (BatchNorm1d)"),
+    };
 
     /// <summary>The dimensions of its input: 4 as BatchNorm2d, 2 as BatchNorm1d.</summary>
     public int InputDims { get; }

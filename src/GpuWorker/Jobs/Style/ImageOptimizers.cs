@@ -92,7 +92,7 @@ public sealed class LbfgsOptimizer(Parameter x, double lr, double toleranceGrad 
                 }
                 _oldDirs.Add(Owned(y));
                 _oldSteps.Add(Owned(s));
-                _ro.Add(Owned(ys.reciprocal().Times(1.0))); // TorchSharp's 1.0 / ys
+                _ro.Add(Owned(ys.reciprocal())); // 1 / ys
                 Replace(ref _hDiag, ys / y.dot(y));
             }
             // The two-loop recursion, with one buffer as libtorch writes it.
