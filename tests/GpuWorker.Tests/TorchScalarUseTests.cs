@@ -14,7 +14,8 @@ namespace Atelier.GpuWorker.Tests;
 /// No Scalar is made on the fly anywhere in the worker (see <see cref="KeptScalars"/>): the worker's sources are
 /// compiled here and every place is listed where a number becomes a Scalar without being held, or where a TorchSharp
 /// method is called that makes one inside (found in TorchSharp's own IL, so an upgrade that adds such a method is
-/// caught too).
+/// caught too). It cannot see a TorchSharp method reached only through an interface or a delegate that the worker does
+/// not name, nor the bodies of TorchSharp's iterators and async methods.
 /// </summary>
 public sealed class TorchScalarUseTests
 {
