@@ -12,6 +12,10 @@ namespace Atelier.SchedulerBench;
 internal static class Bench
 {
     private const int ShapeWarmupTrials = 100;
+    /// <summary>The coordinator's JIT counts as settled when it compiles fewer methods than this during a shape warm-up.</summary>
+    private const int SettledJitMethods = 250;
+    /// <summary>At most this many shape warm-ups (on this VM, 5–9 were needed): the JIT's count is printed either way.</summary>
+    private const int MaxShapeWarmups = 15;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
     {
@@ -71,13 +75,26 @@ internal static class Bench
             // runs for days. First many trials that take no time, until tiered compilation has moved the scheduling path
             // to optimised code: with 100 trials only, the three processes' background JIT threads still took 43 % of
             // this 2-core VM's CPU during the measured sweep and its slot idle gap p99 rose from ~50 to ~125 ms
-            // (docs/benchmarks.md, "Warm-up and the JIT"). Then a short sweep of the measured shape, for its metric path.
+            // (docs/benchmarks.md, "Warm-up and the JIT"). Then sweeps of the measured shape, for its metric path, until
+            // the coordinator compiles fewer than SettledJitMethods methods during one: after a single one, it still
+            // compiled 8,000 methods during the measured sweep, 41 % of its CPU samples (docs/benchmarks.md, "The JIT
+            // under metrics, and snapshots in their own file").
             if (options.WarmupTrials > 0) await WarmUpAsync("scheduler-bench-warmup", options.WarmupTrials, 1, 0);
             if (options.Steps > 1 || options.StepMilliseconds > 0)
-                await WarmUpAsync("scheduler-bench-warmup-shape", ShapeWarmupTrials, options.Steps, options.StepMilliseconds);
+            {
+                for (var round = 1; ; round++)
+                {
+                    var compiledBefore = await CoordinatorJit.ReadAsync(cluster.Http, cancel.Token);
+                    await WarmUpAsync("scheduler-bench-warmup-shape", ShapeWarmupTrials, options.Steps, options.StepMilliseconds);
+                    var compiled = (await CoordinatorJit.ReadAsync(cluster.Http, cancel.Token)).Since(compiledBefore);
+                    stderr.WriteLine($"scheduler-bench: the coordinator compiled {compiled.Methods} methods meanwhile ({compiled.Seconds} s)");
+                    if (compiled.Methods < SettledJitMethods || round == MaxShapeWarmups) break;
+                }
+            }
 
             stderr.WriteLine($"scheduler-bench: sweep of {options.Trials} trials");
             var cpuBefore = CpuTimes(cluster);
+            var jitBefore = await CoordinatorJit.ReadAsync(cluster.Http, cancel.Token);
             var submitted = await cluster.SubmitAsync(Spec("scheduler-bench", options.Trials, options.Steps, options.StepMilliseconds), cancel.Token);
             using var probeStop = CancellationTokenSource.CreateLinkedTokenSource(cancel.Token);
             var probe = ApiProbe.RunAsync(cluster.Http, submitted.Id, TimeSpan.FromMilliseconds(options.ProbeMilliseconds), probeStop.Token);
@@ -93,7 +110,8 @@ internal static class Bench
                 // Stopped however the wait ends, so it never outlives the cluster.
                 await probeStop.CancelAsync();
             }
-            result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster), await probe);
+            var jit = (await CoordinatorJit.ReadAsync(cluster.Http, cancel.Token)).Since(jitBefore);
+            result = Measure(sweep, cluster, options, cpuBefore, CpuTimes(cluster), jit, await probe);
         });
 
         async Task WarmUpAsync(string name, int trials, int steps, int stepMs)
@@ -122,7 +140,8 @@ internal static class Bench
 
     private static BenchResult Measure(
         SweepDto sweep, LocalCluster cluster, BenchOptions options,
-        IReadOnlyDictionary<string, TimeSpan> cpuBefore, IReadOnlyDictionary<string, TimeSpan> cpuAfter, ApiProbe.Latencies api)
+        IReadOnlyDictionary<string, TimeSpan> cpuBefore, IReadOnlyDictionary<string, TimeSpan> cpuAfter, CoordinatorJit jit,
+        ApiProbe.Latencies api)
     {
         var seconds = (sweep.FinishedAt!.Value - sweep.CreatedAt).TotalSeconds;
 
@@ -179,7 +198,7 @@ internal static class Bench
             options.Steps, options.StepMilliseconds, Math.Round(ideal, 3), overhead, Math.Round(events / seconds, 1),
             sweep.Counts.Completed, sweep.Counts.Failed, sweep.Trials.Count(t => t.Attempts > 1), unmapped,
             bySlot.ToDictionary(g => g.Key, g => g.Count()), Stats.Of(idle), Stats.Of(gaps), leaseToResult,
-            Stats.Of(cluster.Workers.SelectMany(w => w.ResultLatencies(sweep.Id))), Stats.Of(api.Sweep), Stats.Of(api.Report), cpu);
+            Stats.Of(cluster.Workers.SelectMany(w => w.ResultLatencies(sweep.Id))), Stats.Of(api.Sweep), Stats.Of(api.Report), cpu, jit);
     }
 
     private static Dictionary<string, TimeSpan> CpuTimes(LocalCluster cluster) =>
@@ -196,6 +215,7 @@ internal static class Bench
         if (r.OverheadPercent is { } overhead)
             o.WriteLine(string.Create(c, $"  ideal wall time                     {r.IdealSeconds:0.00} s: overhead {overhead:0.00} %"));
         o.WriteLine(string.Create(c, $"  CPU seconds used during the sweep   {string.Join(", ", r.CpuSeconds.Select(kv => $"{kv.Key} {kv.Value:0.0}"))}"));
+        o.WriteLine(string.Create(c, $"  coordinator JIT during the sweep    {r.CoordinatorJit.Methods} methods compiled, {r.CoordinatorJit.Seconds:0.00} s"));
         o.WriteLine(string.Create(c, $"  trials per slot                     {string.Join(", ", r.TrialsPerSlot.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value))}"));
         o.WriteLine();
         o.WriteLine($"  {"idle gap between two trials (ms)",-34} {"n",6} {"p50",9} {"p90",9} {"p99",9} {"max",9}");
@@ -219,4 +239,4 @@ internal sealed record BenchResult(
     double Seconds, double TrialsPerSecond, int Steps, int StepMs, double IdealSeconds, double? OverheadPercent,
     double MetricEventsPerSecond, int Completed, int Failed, int Retried, int UnmappedTrials,
     IReadOnlyDictionary<string, int> TrialsPerSlot, Stats SlotIdleMs, Stats CoordinatorGapMs, Stats LeaseToResultMs,
-    Stats ResultAckMs, Stats ApiSweepMs, Stats ApiReportMs, IReadOnlyDictionary<string, double> CpuSeconds);
+    Stats ResultAckMs, Stats ApiSweepMs, Stats ApiReportMs, IReadOnlyDictionary<string, double> CpuSeconds, CoordinatorJit CoordinatorJit);

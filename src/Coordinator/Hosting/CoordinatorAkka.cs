@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Atelier.Contracts.Api;
 using Atelier.Coordinator.Sweeps;
@@ -23,26 +24,47 @@ public static class CoordinatorAkka
             .WithJournal(settings)
             .WithArtifactStore(settings.ArtifactsDirectory, settings.UploadUrls)
             .WithWorkBroker()
-            .WithSweeps(settings.Sweeps));
+            .WithSweeps(settings.Sweeps with { SnapshotStore = SweepSnapshotStore }));
 
     /// <summary>
-    /// Event journal and snapshots: PostgreSQL when a connection string is given, else one SQLite
-    /// file under the data directory. Tables are created on first start.
+    /// The snapshot store of the sweeps, which <see cref="WithJournal"/> sets up beside the default one (that Akka's sharding
+    /// uses). On SQLite it is a file of its own; on PostgreSQL the same table as the default store.
+    /// </summary>
+    public const string SweepSnapshotStore = "akka.persistence.snapshot-store." + SweepSnapshotPlugin;
+
+    private const string SweepSnapshotPlugin = "sweeps";
+
+    /// <summary>
+    /// Event journal and snapshots: PostgreSQL when a connection string is given, else two SQLite
+    /// files under the data directory. Tables are created on first start.
     /// </summary>
     public static AkkaConfigurationBuilder WithJournal(this AkkaConfigurationBuilder builder, CoordinatorSettings settings) =>
         settings.PostgresConnection.Length > 0
             ? builder.WithPostgresJournal(settings.PostgresConnection)
             : builder.WithSqliteJournal(settings.DataDirectory);
 
+    /// <summary>
+    /// The journal, and the snapshots of Akka's sharding, in <c>journal.db</c>; the sweeps' snapshots in <c>snapshots.db</c>
+    /// (<see cref="SweepSnapshotStore"/>). SQLite has one write lock per file, and a large sweep's snapshot (megabytes) held
+    /// it for 50–130 ms while every sweep's journal writes waited (docs/benchmarks.md, "The JIT under metrics, and
+    /// snapshots in their own file"). A sweep's snapshot is only a shortcut for its recovery, written after the events it
+    /// holds (a sweep never deletes events), so the two files need no common transaction. Sharding's snapshots stay beside
+    /// its events: it deletes the events a snapshot covers.
+    /// </summary>
     public static AkkaConfigurationBuilder WithSqliteJournal(this AkkaConfigurationBuilder builder, string dataDirectory)
     {
         Directory.CreateDirectory(dataDirectory);
-        return builder.WithSqlPersistence(SqliteJournal.Prepare(Path.Combine(dataDirectory, "journal.db")))
-            .AddHocon(SqliteJournal.Hocon, HoconAddMode.Prepend);
+        return builder
+            .WithSqlPersistence(SqliteJournal.Prepare(Path.Combine(dataDirectory, SqliteJournal.JournalFile)))
+            .WithSqlPersistence(SqliteJournal.Prepare(Path.Combine(dataDirectory, SqliteJournal.SweepSnapshotFile)),
+                PersistenceMode.SnapshotStore, pluginIdentifier: SweepSnapshotPlugin, isDefaultPlugin: false)
+            .AddHocon(SqliteJournal.Hocon(SweepSnapshotStore), HoconAddMode.Prepend);
     }
 
     public static AkkaConfigurationBuilder WithPostgresJournal(this AkkaConfigurationBuilder builder, string connectionString) =>
-        builder.WithSqlPersistence(connectionString, ProviderName.PostgreSQL15);
+        builder.WithSqlPersistence(connectionString, ProviderName.PostgreSQL15)
+            .WithSqlPersistence(connectionString, ProviderName.PostgreSQL15,
+                PersistenceMode.SnapshotStore, pluginIdentifier: SweepSnapshotPlugin, isDefaultPlugin: false);
 
     public static AkkaConfigurationBuilder WithSweeps(this AkkaConfigurationBuilder builder, SweepSettings settings) =>
         builder.WithShardRegion<SweepRegion>(

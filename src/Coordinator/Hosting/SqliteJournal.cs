@@ -18,15 +18,25 @@ namespace Atelier.Coordinator.Hosting;
 /// <item>reads begin deferred (the read-uncommitted level: Microsoft.Data.Sqlite then begins with a plain <c>BEGIN</c>;
 /// the connection string has no shared cache, so SQLite still reads committed data only, from one consistent snapshot of
 /// the log);</item>
-/// <item>a connection that finds the lock taken waits inside SQLite (<c>busy_timeout</c>), retrying after 1, 2, 5, 10… ms.</item>
+/// <item>a connection that finds the lock taken waits inside SQLite (<c>busy_timeout</c>), retrying after 1, 2, 5, 10… ms;</item>
+/// <item>the sweeps' snapshots are in a file of their own (<see cref="SweepSnapshotFile"/>), so that writing one holds no lock
+/// the journal needs;</item>
+/// <item>a batch of events goes to SQLite with its payloads as parameters: as literals (Akka.Persistence.Sql's default) each
+/// payload was written into the statement in hex, twice its size, for SQLite to parse back.</item>
 /// </list>
 /// </summary>
 internal static class SqliteJournal
 {
-    public const string Hocon = """
+    public const string JournalFile = "journal.db";
+    public const string SweepSnapshotFile = "snapshots.db";
+
+    /// <summary>The settings of the journal and of the snapshot stores: the default one and <paramref name="sweepSnapshotStore"/>.</summary>
+    public static string Hocon(string sweepSnapshotStore) => $"""
         akka.persistence.journal.sql.parallelism = 1
+        akka.persistence.journal.sql.prefer-parameters-on-multirow-insert = true
         akka.persistence.journal.sql.read-isolation-level = read-uncommitted
         akka.persistence.snapshot-store.sql.read-isolation-level = read-uncommitted
+        {sweepSnapshotStore}.read-isolation-level = read-uncommitted
         akka.persistence.query.journal.sql.read-isolation-level = read-uncommitted
         """;
 

@@ -35,6 +35,7 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     public SweepActor(string sweepId, IReadOnlyActorRegistry registry, SweepSettings settings)
     {
         PersistenceId = "sweep-" + sweepId;
+        SnapshotPluginId = settings.SnapshotStore;
         _registry = registry;
         _state = new SweepState(settings.LeaseTimeout);
         _tick = settings.TickInterval;

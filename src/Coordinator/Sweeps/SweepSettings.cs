@@ -11,4 +11,7 @@ public sealed record SweepSettings
 
     /// <summary>A snapshot every this many events bounds recovery to the events after it.</summary>
     public int SnapshotEvery { get; init; } = 500;
+
+    /// <summary>The snapshot store plugin the sweeps save to (empty: the actor system's default).</summary>
+    public string SnapshotStore { get; init; } = "";
 }

@@ -32,22 +32,9 @@ public sealed class PostgresJournalTests : Akka.Hosting.TestKit.TestKit
     public async Task A_sweep_journaled_in_postgres_recovers_with_every_result()
     {
         ActorRegistry.Register<WorkBroker>(CreateTestProbe().Ref, overwrite: true);
-        var settings = new SweepSettings { SnapshotEvery = 4 };
-        var slot = CreateTestProbe();
+        var settings = new SweepSettings { SnapshotEvery = 4, SnapshotStore = CoordinatorAkka.SweepSnapshotStore };
         var sweep = Start(settings);
-        sweep.Tell(new CreateSweep(_id, Sweeps.Specs.Grid(5), "yaml", 3, DateTimeOffset.UtcNow));
-        Assert.True((await ExpectMsgAsync<CreateSweepReply>(TimeSpan.FromSeconds(30))).Created);
-        for (var i = 0; i < 4; i++)
-        {
-            sweep.Tell(new LeaseTrial(_id, new SlotInfo("slot-0", "node", "cpu"), slot.Ref));
-            var a = await slot.ExpectMsgAsync<AssignTrial>(TimeSpan.FromSeconds(10));
-            sweep.Tell(new FinishTrial(_id, a.TrialIndex, a.Attempt, TrialOutcome.Completed,
-                new Dictionary<string, double> { ["loss"] = 1.0 / (i + 1) }, null,
-                [new MetricPoint(1, new Dictionary<string, double> { ["loss"] = 2.0 })]), slot.Ref);
-            await slot.ExpectMsgAsync<FinishAck>(TimeSpan.FromSeconds(10));
-        }
-        sweep.Tell(new SweepQueries.GetSweep(_id, true));
-        var before = (await ExpectMsgAsync<SweepQueries.SweepDetails>()).Sweep;
+        var before = await this.CreateAndCompleteAsync(sweep, _id, trials: 5, completed: 4);
 
         Watch(sweep);
         Sys.Stop(sweep);

@@ -14,9 +14,9 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.Coordinator.Tests.Persistence;
 
 /// <summary>
-/// A sweep entity journaled in a real SQLite file (the production wiring, `WithSqliteJournal`) while another connection
-/// holds the file's write lock, as the journal's own writer does during every commit: reads go on, writes wait for the
-/// lock and then succeed.
+/// A sweep entity journaled in real SQLite files (the production wiring, `WithSqliteJournal`) while another connection
+/// holds a file's write lock, as the journal's own writer does during every commit and the snapshot store while it writes
+/// a snapshot: reads go on, writes wait for the lock of their own file and then succeed.
 /// </summary>
 public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
 {
@@ -24,11 +24,13 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
     private readonly SweepId _id = new("sqlite-journal");
 
     private string DatabaseFile => Path.Combine(_directory, "journal.db");
+    private string SnapshotFile => Path.Combine(_directory, "snapshots.db");
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization().WithSqliteJournal(_directory);
 
-    private IActorRef Start() => Sys.ActorOf(Props.Create(() => new SweepActor(_id.Value, ActorRegistry, new SweepSettings())));
+    private IActorRef Start(SweepSettings? settings = null) =>
+        Sys.ActorOf(Props.Create(() => new SweepActor(_id.Value, ActorRegistry, settings ?? new SweepSettings())));
 
     [Fact]
     public async Task A_sweep_recovers_while_the_write_lock_is_held_and_its_writes_wait_for_it()
@@ -67,6 +69,55 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
+    public async Task While_a_snapshot_waits_for_its_files_lock_the_journal_goes_on_writing()
+    {
+        ActorRegistry.Register<WorkBroker>(CreateTestProbe().Ref, overwrite: true);
+        var slot = CreateTestProbe();
+        var sweep = Start(new SweepSettings { SnapshotEvery = 1, SnapshotStore = CoordinatorAkka.SweepSnapshotStore });
+        sweep.Tell(new CreateSweep(_id, Sweeps.Specs.Grid(3), "yaml", 3, DateTimeOffset.UtcNow));
+        Assert.True((await ExpectMsgAsync<CreateSweepReply>(TimeSpan.FromSeconds(30))).Created);
+        await using var holder = new SqliteConnection($"Data Source={SnapshotFile};Pooling=False");
+        await holder.OpenAsync();
+        var saved = await AwaitAsync(() => LatestSnapshot(holder), latest => latest > 0);
+
+        // As a long snapshot write does: the snapshot file's write lock taken, every later snapshot waits for it.
+        await Scalar(holder, "BEGIN IMMEDIATE;");
+        for (var lease = 0; lease < 2; lease++)
+        {
+            // Each lease is a journal write, and makes a snapshot due: the first one waits for the lock, and the lease does not.
+            sweep.Tell(new LeaseTrial(_id, new SlotInfo($"slot-{lease}", "node", "cpu"), slot.Ref));
+            await slot.ExpectMsgAsync<AssignTrial>(TimeSpan.FromSeconds(10));
+        }
+        Assert.Equal(saved, await LatestSnapshot(holder));
+        await Scalar(holder, "COMMIT;");
+        await AwaitAsync(() => LatestSnapshot(holder), latest => latest > saved);
+    }
+
+    [Fact]
+    public async Task A_sweep_whose_snapshots_are_in_the_journal_file_recovers_from_its_events_after_the_upgrade()
+    {
+        ActorRegistry.Register<WorkBroker>(CreateTestProbe().Ref, overwrite: true);
+        // Before 2026-12-07, sweeps saved their snapshots to the default store, in journal.db.
+        var sweep = Start(new SweepSettings { SnapshotEvery = 2 });
+        var shown = await this.CreateAndCompleteAsync(sweep, _id, trials: 5, completed: 4);
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
+        await using (var journal = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False"))
+        {
+            await journal.OpenAsync();
+            Assert.True(await LatestSnapshot(journal) > 0);
+        }
+
+        Start(new SweepSettings { SnapshotEvery = 2, SnapshotStore = CoordinatorAkka.SweepSnapshotStore })
+            .Tell(new SweepQueries.GetSweep(_id, true));
+        var recovered = (await ExpectMsgAsync<SweepQueries.SweepDetails>(TimeSpan.FromSeconds(30))).Sweep;
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(shown, ApiJson.Options),
+            System.Text.Json.JsonSerializer.Serialize(recovered, ApiJson.Options));
+        Assert.Equal(4, recovered.Counts.Completed);
+    }
+
+    [Fact]
     public async Task Every_journal_connection_waits_for_the_lock_inside_SQLite_and_syncs_each_commit()
     {
         await using var connection = new DataConnection(SqliteJournal.Prepare(Path.Combine(_directory, "other.db")));
@@ -74,6 +125,21 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(30_000L, connection.Execute<long>("PRAGMA busy_timeout;"));
         Assert.Equal(2L, connection.Execute<long>("PRAGMA synchronous;")); // FULL
         Assert.Equal("wal", connection.Execute<string>("PRAGMA journal_mode;"));
+    }
+
+    private static async Task<long> LatestSnapshot(SqliteConnection connection) =>
+        await Scalar(connection, "SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot;") is long latest ? latest : -1;
+
+    private static async Task<long> AwaitAsync(Func<Task<long>> read, Func<long, bool> until)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var value = await read();
+            if (until(value)) return value;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"still {value} after 30 s");
+            await Task.Delay(50);
+        }
     }
 
     private static async Task<object?> Scalar(SqliteConnection connection, string sql)
