@@ -14,7 +14,7 @@ internal static class Bench
     private const int ShapeWarmupTrials = 100;
     /// <summary>The coordinator's JIT counts as settled when it compiles fewer methods than this during a shape warm-up.</summary>
     private const int SettledJitMethods = 250;
-    /// <summary>At most this many shape warm-ups (on this VM, 5–9 were needed): the JIT's count is printed either way.</summary>
+    /// <summary>At most this many shape warm-ups (on this VM, six or seven were needed): the JIT's count is printed either way.</summary>
     private const int MaxShapeWarmups = 15;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)

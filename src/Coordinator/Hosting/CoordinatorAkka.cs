@@ -46,7 +46,7 @@ public static class CoordinatorAkka
     /// <summary>
     /// The journal, and the snapshots of Akka's sharding, in <c>journal.db</c>; the sweeps' snapshots in <c>snapshots.db</c>
     /// (<see cref="SweepSnapshotStore"/>). SQLite has one write lock per file, and a large sweep's snapshot (megabytes) held
-    /// it for 50–130 ms while every sweep's journal writes waited (docs/benchmarks.md, "The JIT under metrics, and
+    /// it for 18–130 ms while every sweep's journal writes waited (docs/benchmarks.md, "The JIT under metrics, and
     /// snapshots in their own file"). A sweep's snapshot is only a shortcut for its recovery, written after the events it
     /// holds (a sweep never deletes events), so the two files need no common transaction. Sharding's snapshots stay beside
     /// its events: it deletes the events a snapshot covers.

@@ -60,6 +60,9 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
                 _state.Id, LastSequenceNr, _state.Trials.Count, _state.Running);
             Started();
             if (_state.CanLease) Broker.Tell(new WorkerProtocol.WorkAvailable(_state.Id!.Value));
+            // A sweep that replayed many events (its snapshot lost, or from before the sweeps had a snapshot store of their
+            // own) saves one now: a finished sweep writes no more events, and would replay them all at every start.
+            SnapshotIfDue();
         });
 
         Command<SweepQueries.GetSweep>(q =>
@@ -252,8 +255,8 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// A snapshot holds the state as applied, so it is taken only when every applied event is written. It is made and
     /// serialized on the thread pool (the state is immutable), one at a time: a large sweep's snapshot is megabytes, and
-    /// neither this actor nor the snapshot store's write transaction (on SQLite, the one write lock every journal write
-    /// needs) waits for it. It is saved under the sequence number of the state it holds, not the later one reached by then:
+    /// neither this actor nor the snapshot store's write transaction waits for it (on SQLite the sweeps' snapshots are in a
+    /// file of their own, so that transaction holds no lock the journal needs either: <c>CoordinatorAkka.WithSqliteJournal</c>). It is saved under the sequence number of the state it holds, not the later one reached by then:
     /// recovery replays the events after it. (A snapshot is a shortcut for recovery, never the only copy: one that fails,
     /// or that the sweep stops before it is saved, costs a longer replay.)
     /// </summary>

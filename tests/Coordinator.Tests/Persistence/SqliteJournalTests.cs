@@ -94,20 +94,20 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
     }
 
     [Fact]
-    public async Task A_sweep_whose_snapshots_are_in_the_journal_file_recovers_from_its_events_after_the_upgrade()
+    public async Task A_sweep_whose_snapshots_are_in_the_journal_file_recovers_from_its_events_and_saves_one_in_its_own_file()
     {
         ActorRegistry.Register<WorkBroker>(CreateTestProbe().Ref, overwrite: true);
-        // Before 2026-12-07, sweeps saved their snapshots to the default store, in journal.db.
+        // Before commit eb85cf5, sweeps saved their snapshots to the default store, in journal.db.
         var sweep = Start(new SweepSettings { SnapshotEvery = 2 });
         var shown = await this.CreateAndCompleteAsync(sweep, _id, trials: 5, completed: 4);
-        Watch(sweep);
-        Sys.Stop(sweep);
-        await ExpectTerminatedAsync(sweep);
         await using (var journal = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False"))
         {
             await journal.OpenAsync();
-            Assert.True(await LatestSnapshot(journal) > 0);
+            await AwaitAsync(() => LatestSnapshot(journal), latest => latest > 0);
         }
+        Watch(sweep);
+        Sys.Stop(sweep);
+        await ExpectTerminatedAsync(sweep);
 
         Start(new SweepSettings { SnapshotEvery = 2, SnapshotStore = CoordinatorAkka.SweepSnapshotStore })
             .Tell(new SweepQueries.GetSweep(_id, true));
@@ -115,6 +115,11 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(shown, ApiJson.Options),
             System.Text.Json.JsonSerializer.Serialize(recovered, ApiJson.Options));
         Assert.Equal(4, recovered.Counts.Completed);
+        // The sweep writes no more events, but replayed more than SnapshotEvery: it saves a snapshot of its own at once.
+        await using var snapshots = new SqliteConnection($"Data Source={SnapshotFile};Pooling=False");
+        await snapshots.OpenAsync();
+        await AwaitAsync(() => TableExists(snapshots, "snapshot"), exists => exists == 1);
+        await AwaitAsync(() => LatestSnapshot(snapshots), latest => latest > 0);
     }
 
     [Fact]
@@ -129,6 +134,9 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
 
     private static async Task<long> LatestSnapshot(SqliteConnection connection) =>
         await Scalar(connection, "SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot;") is long latest ? latest : -1;
+
+    private static async Task<long> TableExists(SqliteConnection connection, string table) =>
+        await Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';") is long count ? count : 0;
 
     private static async Task<long> AwaitAsync(Func<Task<long>> read, Func<long, bool> until)
     {
