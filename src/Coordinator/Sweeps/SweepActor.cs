@@ -256,9 +256,10 @@ public sealed class SweepActor : ReceivePersistentActor, IWithTimers
     /// A snapshot holds the state as applied, so it is taken only when every applied event is written. It is made and
     /// serialized on the thread pool (the state is immutable), one at a time: a large sweep's snapshot is megabytes, and
     /// neither this actor nor the snapshot store's write transaction waits for it (on SQLite the sweeps' snapshots are in a
-    /// file of their own, so that transaction holds no lock the journal needs either: <c>CoordinatorAkka.WithSqliteJournal</c>). It is saved under the sequence number of the state it holds, not the later one reached by then:
-    /// recovery replays the events after it. (A snapshot is a shortcut for recovery, never the only copy: one that fails,
-    /// or that the sweep stops before it is saved, costs a longer replay.)
+    /// file of their own, so that transaction holds no lock the journal needs either: <c>CoordinatorAkka.WithSqliteJournal</c>).
+    /// It is saved under the sequence number of the state it holds, not the later one reached by then: recovery replays the
+    /// events after it. (A snapshot is a shortcut for recovery, never the only copy: one that fails, or that the sweep stops
+    /// before it is saved, costs a longer replay.)
     /// </summary>
     private void SnapshotIfDue()
     {
