@@ -22,9 +22,11 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("atelier-sqlite-journal-").FullName;
     private readonly SweepId _id = new("sqlite-journal");
+    /// <summary>How long a snapshot may take to appear: it is saved asynchronously, after the events it holds.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
-    private string DatabaseFile => Path.Combine(_directory, "journal.db");
-    private string SnapshotFile => Path.Combine(_directory, "snapshots.db");
+    private string DatabaseFile => Path.Combine(_directory, SqliteJournal.JournalFile);
+    private string SnapshotFile => Path.Combine(_directory, SqliteJournal.SweepSnapshotFile);
 
     protected override void ConfigureAkka(AkkaConfigurationBuilder builder, IServiceProvider provider) =>
         builder.WithAtelierSerialization().WithSqliteJournal(_directory);
@@ -78,7 +80,8 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         Assert.True((await ExpectMsgAsync<CreateSweepReply>(TimeSpan.FromSeconds(30))).Created);
         await using var holder = new SqliteConnection($"Data Source={SnapshotFile};Pooling=False");
         await holder.OpenAsync();
-        var saved = await AwaitAsync(() => LatestSnapshot(holder), latest => latest > 0);
+        await AwaitConditionAsync(async () => await LatestSnapshot(holder) > 0, Patience);
+        var saved = await LatestSnapshot(holder);
 
         // As a long snapshot write does: the snapshot file's write lock taken, every later snapshot waits for it.
         await Scalar(holder, "BEGIN IMMEDIATE;");
@@ -90,7 +93,7 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         }
         Assert.Equal(saved, await LatestSnapshot(holder));
         await Scalar(holder, "COMMIT;");
-        await AwaitAsync(() => LatestSnapshot(holder), latest => latest > saved);
+        await AwaitConditionAsync(async () => await LatestSnapshot(holder) > saved, Patience);
     }
 
     [Fact]
@@ -103,7 +106,7 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         await using (var journal = new SqliteConnection($"Data Source={DatabaseFile};Pooling=False"))
         {
             await journal.OpenAsync();
-            await AwaitAsync(() => LatestSnapshot(journal), latest => latest > 0);
+            await AwaitConditionAsync(async () => await LatestSnapshot(journal) > 0, Patience);
         }
         Watch(sweep);
         Sys.Stop(sweep);
@@ -118,8 +121,7 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
         // The sweep writes no more events, but replayed more than SnapshotEvery: it saves a snapshot of its own at once.
         await using var snapshots = new SqliteConnection($"Data Source={SnapshotFile};Pooling=False");
         await snapshots.OpenAsync();
-        await AwaitAsync(() => TableExists(snapshots, "snapshot"), exists => exists == 1);
-        await AwaitAsync(() => LatestSnapshot(snapshots), latest => latest > 0);
+        await AwaitConditionAsync(async () => await TableExists(snapshots, "snapshot") && await LatestSnapshot(snapshots) > 0, Patience);
     }
 
     [Fact]
@@ -135,20 +137,8 @@ public sealed class SqliteJournalTests : Akka.Hosting.TestKit.TestKit
     private static async Task<long> LatestSnapshot(SqliteConnection connection) =>
         await Scalar(connection, "SELECT COALESCE(MAX(sequence_number), 0) FROM snapshot;") is long latest ? latest : -1;
 
-    private static async Task<long> TableExists(SqliteConnection connection, string table) =>
-        await Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';") is long count ? count : 0;
-
-    private static async Task<long> AwaitAsync(Func<Task<long>> read, Func<long, bool> until)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            var value = await read();
-            if (until(value)) return value;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"still {value} after 30 s");
-            await Task.Delay(50);
-        }
-    }
+    private static async Task<bool> TableExists(SqliteConnection connection, string table) =>
+        await Scalar(connection, $"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{table}';") is long and > 0;
 
     private static async Task<object?> Scalar(SqliteConnection connection, string sql)
     {
