@@ -11,7 +11,8 @@ namespace Atelier.CheckpointBench;
 /// <summary>
 /// Checkpoint streaming through the production path against a raw loopback TCP copy of the same bytes, in one run.
 /// A real coordinator and one real worker: the <c>synthetic</c> job writes checkpoints of the given size
-/// (<c>checkpoint_bytes</c>), the slot streams each to the coordinator (StreamRef of 64 KiB chunks), which writes it to
+/// (<c>checkpoint_bytes</c>), the slot sends each to the coordinator (one HTTP PUT, or a StreamRef of 64 KiB chunks over
+/// remoting: the coordinator's <c>--artifact-transport</c>), which writes it to
 /// a temporary file, checks size and SHA-256 and moves it into the store, and logs how long that took from the offer.
 /// Then this process copies each of the same files over a plain loopback TCP socket into a file on the same disk.
 /// </summary>
