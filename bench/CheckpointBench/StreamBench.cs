@@ -143,7 +143,7 @@ internal static class StreamBench
     }
 
     /// <summary>
-    /// The CPU time of hashing the file's bytes as the coordinator does (1 MiB blocks through an <see cref="IncrementalHash"/>),
+    /// The time spent hashing the file's bytes as the coordinator does (1 MiB blocks through an <see cref="IncrementalHash"/>),
     /// reading them not counted: the cost the hash adds to an upload whose bytes are already in memory.
     /// </summary>
     private static double HashSeconds(string path)
