@@ -143,8 +143,9 @@ internal static class StreamBench
     }
 
     /// <summary>
-    /// The time spent hashing the file's bytes as the coordinator does (1 MiB blocks through an <see cref="IncrementalHash"/>),
-    /// reading them not counted: the cost the hash adds to an upload whose bytes are already in memory.
+    /// The time spent hashing the file's bytes in 1 MiB blocks through an <see cref="IncrementalHash"/>, as the coordinator
+    /// does for an upload over HTTP (over remoting it hashes 64 KiB chunks), reading them not counted: the cost the hash
+    /// adds to an upload whose bytes are already in memory. Wall time: a busy machine lowers the rate.
     /// </summary>
     private static double HashSeconds(string path)
     {
