@@ -142,9 +142,12 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit
         ingest.Tell(new ArtifactIngest.Forwarded(new OfferArtifact(Sweep, 1, 1, info), slow.Ref));
         var slowTo = await slow.ExpectMsgAsync<UploadTo>(TimeSpan.FromSeconds(10));
         Source.Single(bytes[..ChunkSize]).Concat(Source.Never<byte[]>()).RunWith(slowTo.Sink.Sink, Sys.Materializer());
-        var waiting = await PollAsync(() => Directory.EnumerateFiles(temp).SingleOrDefault());
+        string? waiting = null;
+        await AwaitConditionAsync(() => Task.FromResult((waiting = Directory.EnumerateFiles(temp).SingleOrDefault()) is not null),
+            TimeSpan.FromSeconds(10));
         File.SetLastWriteTimeUtc(waiting!, DateTime.UtcNow - ArtifactStore.TempFileIdle * 2);
-        await PollAsync(() => File.GetLastWriteTimeUtc(waiting!) > DateTime.UtcNow - ArtifactStore.TempFileIdle ? waiting : null,
+        // The ingest touches the files of uploads still waiting for their bytes, every quarter of the idle time.
+        await AwaitConditionAsync(() => Task.FromResult(File.GetLastWriteTimeUtc(waiting!) > DateTime.UtcNow - ArtifactStore.TempFileIdle),
             ArtifactStore.TempFileIdle / 2);
         ArtifactCollector.Sweep(new ArtifactStore(_root), new HashSet<string>(), DateTime.UtcNow);
         Assert.True(File.Exists(waiting), "the collector deleted the temporary file of an upload still waiting for its bytes");
@@ -179,16 +182,5 @@ public sealed class ArtifactUploadTests : Akka.Hosting.TestKit.TestKit
         Source.From(bytes.Chunk(ChunkSize)).RunWith(underWayTo.Sink.Sink, Sys.Materializer());
         Assert.Equal(info, (await sweeps.ExpectMsgAsync<RecordArtifact>(TimeSpan.FromSeconds(10))).Artifact);
         Assert.True(store.Contains(info.Sha256));
-    }
-
-    private static async Task<T?> PollAsync<T>(Func<T?> probe, TimeSpan? timeout = null) where T : class
-    {
-        var end = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (DateTime.UtcNow < end)
-        {
-            if (probe() is { } found) return found;
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("the condition did not come true in time");
     }
 }
