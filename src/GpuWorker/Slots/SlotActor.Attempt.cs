@@ -26,13 +26,18 @@ public sealed partial class SlotActor
 
         // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job. All of it
         // off this thread, the preparation's start included: clearing what an earlier attempt left can take a while.
-        var workDirectory = WorkDirectory(a.SweepId, a.TrialIndex);
+        var workDirectory = WorkDirectory(run);
         var token = _cancel.Token;
-        var preparation = Task.Run(() => _preparation.PrepareAsync(a, workDirectory, token), CancellationToken.None);
+        var preparation = Task.Run(() => _preparation.PrepareAsync(a, _settings.WorkDirectory, workDirectory, token), CancellationToken.None);
         _jobs.Run(run, a, devices, workDirectory, preparation, token).PipeTo(Self);
     }
 
-    private string WorkDirectory(SweepId sweep, int trial) => Path.Combine(_settings.WorkDirectory, sweep.Value, $"trial-{trial:D5}");
+    /// <summary>
+    /// The attempt's own directory. Never shared with another attempt of the trial: one that is no longer current can
+    /// still be running on this node (its worker was frozen past the lease, and the stop has not reached its job yet),
+    /// and what it writes must not become the new attempt's resume point.
+    /// </summary>
+    private string WorkDirectory(RunKey run) => TrialPreparation.AttemptDirectory(_settings.WorkDirectory, run.SweepId, run.TrialIndex, run.Attempt);
 
     private void Busy()
     {
@@ -74,7 +79,7 @@ public sealed partial class SlotActor
     {
         var step = c.Step >= 0 ? c.Step : Math.Max(0, _lastStep);
         var acked = c.Kind == ArtifactInfo.Checkpoint && c.Run == _current ? _metrics.WhenAcked(Math.Min(step, _lastStep)) : Task.CompletedTask;
-        _uploads.Enqueue(c, step, WorkDirectory(c.Run.SweepId, c.Run.TrialIndex), acked);
+        _uploads.Enqueue(c, step, WorkDirectory(c.Run), acked);
     }
 
     /// <summary>

@@ -9,29 +9,55 @@ using static Atelier.Shared.Protocol.WorkerProtocol;
 namespace Atelier.GpuWorker.Slots;
 
 /// <summary>
-/// Readies this node for one attempt of a trial, off the slot's thread: clears what an earlier attempt left in the work
-/// directory, restores the newest stored checkpoint that arrives intact (falling back to older ones, then to a fresh
-/// start) and brings the trial's inputs into the node's input cache. What it did goes to <paramref name="slot"/> as
-/// <see cref="Note"/>s, for the log.
+/// Readies this node for one attempt of a trial, off the slot's thread: removes what earlier attempts left, restores the
+/// newest stored checkpoint that arrives intact into the attempt's own directory (falling back to older ones, then to a
+/// fresh start) and brings the trial's inputs into the node's input cache. What it did goes to <paramref name="slot"/>
+/// as <see cref="Note"/>s, for the log.
 /// </summary>
 internal sealed class TrialPreparation(ArtifactTransfer transfer, string inputCache, IActorRef slot)
 {
     /// <summary>The trial's parameters (inputs as local paths) and the step the job resumes after (-1: from scratch).</summary>
     public sealed record Prepared(IReadOnlyDictionary<string, ParamValue> Parameters, long ResumedFrom);
 
+    /// <summary>Where an attempt's job works: <c>ROOT/SWEEP/trial-NNNNN/attempt-N</c>.</summary>
+    public static string AttemptDirectory(string root, SweepId sweep, int trial, int attempt) =>
+        Path.Combine(TrialDirectory(root, sweep, trial), $"attempt-{attempt}");
+
+    private static string TrialDirectory(string root, SweepId sweep, int trial) => Path.Combine(root, sweep.Value, $"trial-{trial:D5}");
+
     /// <exception cref="InputUnavailableException">An input could not be brought to this node.</exception>
-    public async Task<Prepared> PrepareAsync(AssignTrial a, string workDirectory, CancellationToken ct)
+    public async Task<Prepared> PrepareAsync(AssignTrial a, string root, string workDirectory, CancellationToken ct)
     {
         // An attempt starts from a checkpoint the sweep gave it, or from scratch; never from files an earlier attempt on
-        // this node left: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
-        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of.
-        if (Directory.Exists(workDirectory))
-        {
-            Directory.Delete(workDirectory, recursive: true);
-            slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: cleared the work directory an earlier attempt left", false));
-        }
+        // this node wrote: those can be newer than what the sweep recorded (their metrics went to a coordinator that then
+        // died, or their upload failed), and resuming from them would leave steps the sweep never heard of. Such an
+        // attempt may even be running still, so the new one gets a directory of its own rather than a cleared one.
+        RemoveEarlierAttempts(a, TrialDirectory(root, a.SweepId, a.TrialIndex), workDirectory);
         var resumedFrom = await RestoreCheckpointAsync(a, workDirectory, ct);
         return new Prepared(await ResolveInputsAsync(a, ct), resumedFrom);
+    }
+
+    /// <summary>
+    /// Deletes what other attempts of the trial left in its directory (and this attempt's own directory, should it exist).
+    /// Best effort: an attempt still running here may be writing as it goes; what it leaves is removed next time.
+    /// </summary>
+    private void RemoveEarlierAttempts(AssignTrial a, string trialDirectory, string workDirectory)
+    {
+        if (!Directory.Exists(trialDirectory)) return;
+        foreach (var entry in new DirectoryInfo(trialDirectory).EnumerateFileSystemInfos())
+        {
+            try
+            {
+                if (entry is DirectoryInfo directory) directory.Delete(recursive: true);
+                else entry.Delete();
+                slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: removed {entry.Name}, left by an earlier attempt", false));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                slot.Tell(new Note($"{a.SweepId} trial {a.TrialIndex}: could not remove {entry.Name}, left by an earlier attempt: {e.Message}", true));
+            }
+        }
+        if (Directory.Exists(workDirectory)) throw new IOException($"{workDirectory} could not be cleared for attempt {a.Attempt}");
     }
 
     /// <summary>

@@ -39,10 +39,13 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
         Directory.Delete(_work, recursive: true);
     }
 
-    /// <summary>Answers FetchArtifact with the bytes it was given for that hash (which may not match it); passes the rest on.</summary>
+    /// <summary>
+    /// Answers FetchArtifact with the bytes it was given for that hash (which may not match it), after
+    /// <paramref name="delay"/> (a download's time); passes the rest on.
+    /// </summary>
     private sealed class FakeStore : ReceiveActor
     {
-        public FakeStore(IReadOnlyDictionary<string, byte[]> served, IActorRef rest)
+        public FakeStore(IReadOnlyDictionary<string, byte[]> served, IActorRef rest, TimeSpan delay)
         {
             var materializer = Context.Materializer();
             Receive<FetchArtifact>(f =>
@@ -53,7 +56,7 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
                     return;
                 }
                 var sender = Sender;
-                Source.Single(bytes).RunWith(StreamRefs.SourceRef<byte[]>(), materializer)
+                Source.Single(bytes).InitialDelay(delay).RunWith(StreamRefs.SourceRef<byte[]>(), materializer)
                     .ContinueWith(t => new DownloadFrom(f.Sha256, bytes.Length, t.Result)).PipeTo(sender);
             });
             ReceiveAny(m => rest.Forward(m));
@@ -70,14 +73,23 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
     /// <summary>Same length as the real checkpoint, different content: only the hash tells them apart.</summary>
     private static byte[] Forged(long step) => Encoding.UTF8.GetBytes($"{{\"step\":{step % 9 + 1}}}");
 
-    private async Task<(List<long> Steps, FinishTrial Finish)> RunAsync(IReadOnlyList<ArtifactInfo> checkpoints, Dictionary<string, byte[]> served)
+    /// <summary>A node of <paramref name="slots"/> slots whose sweeps are a probe behind the stand-in store.</summary>
+    private async Task<(IReadOnlyList<IActorRef> Slots, Akka.TestKit.TestProbe Broker, Akka.TestKit.TestProbe Sweeps)> NodeAsync(
+        Dictionary<string, byte[]> served, int slots = 1, TimeSpan downloadTime = default)
     {
         var broker = CreateTestProbe();
         var sweeps = CreateTestProbe();
         ActorRegistry.Register<WorkBrokerProxy>(broker.Ref, overwrite: true);
-        ActorRegistry.Register<SweepRegionProxy>(Sys.ActorOf(Props.Create(() => new FakeStore(served, sweeps.Ref))), overwrite: true);
+        ActorRegistry.Register<SweepRegionProxy>(Sys.ActorOf(Props.Create(() => new FakeStore(served, sweeps.Ref, downloadTime))), overwrite: true);
         var settings = new SlotSettings(_work) { RequestInterval = TimeSpan.FromSeconds(30), FlushInterval = TimeSpan.FromMilliseconds(50) };
-        var slot = await SlotOnNode.StartAsync(Sys, ActorRegistry, new SlotInfo("slot-0", "node-a", "cpu"), settings);
+        var infos = Enumerable.Range(0, slots).Select(i => new SlotInfo($"slot-{i}", "node-a", "cpu")).ToList();
+        return (await SlotOnNode.StartAsync(Sys, ActorRegistry, infos, settings), broker, sweeps);
+    }
+
+    private async Task<(List<long> Steps, FinishTrial Finish)> RunAsync(IReadOnlyList<ArtifactInfo> checkpoints, Dictionary<string, byte[]> served)
+    {
+        var (slots, broker, sweeps) = await NodeAsync(served);
+        var slot = slots[0];
         await broker.ExpectMsgAsync<RequestWork>();
 
         slot.Tell(new AssignTrial(Id, 0, 2, "synthetic",
@@ -119,7 +131,7 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
 
         Assert.Equal(TrialOutcome.Completed, finish.Outcome);
         Assert.Equal([3L, 4, 5, 6], steps);
-        var dir = Path.Combine(_work, Id.Value, "trial-00000", "checkpoints");
+        var dir = Path.Combine(_work, Id.Value, "trial-00000", "attempt-2", "checkpoints");
         Assert.False(File.Exists(Path.Combine(dir, "step-0000001.json")), "an older checkpoint than needed was fetched");
         Assert.Empty(Directory.GetFiles(dir, "*.part"));
     }
@@ -146,11 +158,42 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal([1L, 2, 3, 4, 5, 6], steps);
     }
 
+    /// <summary>
+    /// The chaos run of 2026-12-08 (seed 11): a worker frozen past its lease woke with attempt 1 still running while
+    /// attempt 2 of the same trial started on its other slot. Attempt 1 wrote its next checkpoint after attempt 2 had
+    /// cleared the trial's directory, attempt 2's job resumed from that file instead of the checkpoint the sweep gave
+    /// it, and the steps in between were never reported: a hole in the history.
+    /// </summary>
+    [Fact]
+    public async Task An_earlier_attempt_still_running_on_this_node_does_not_change_where_a_new_attempt_resumes()
+    {
+        var (c2, b2) = Checkpoint(2);
+        // The checkpoint takes half a second to arrive, as over a busy network: attempt 1 writes meanwhile.
+        var (slots, _, sweeps) = await NodeAsync(new() { [c2.Sha256] = b2 }, slots: 2, downloadTime: TimeSpan.FromMilliseconds(500));
+        var parameters = new Dictionary<string, ParamValue>
+        {
+            ["steps"] = ParamValue.Of(400L), ["step_seconds"] = ParamValue.Of(0.01), ["checkpoint_every"] = ParamValue.Of(1L),
+        };
+
+        // Attempt 1 runs on slot-0, writing a checkpoint every step; no stop reaches it (its worker was frozen).
+        slots[0].Tell(new AssignTrial(Id, 0, 1, "synthetic", parameters, -1, []));
+        await sweeps.FishForMessageAsync<ReportProgress>(p => p.Attempt == 1 && p.Points.Count >= 3, TimeSpan.FromSeconds(20));
+
+        // Attempt 2 on slot-1, from the stored checkpoint of step 2, while attempt 1 goes on.
+        slots[1].Tell(new AssignTrial(Id, 0, 2, "synthetic", parameters, 2, [c2]));
+        var first = await sweeps.FishForMessageAsync<ReportProgress>(p => p.Attempt == 2 && p.Points.Count > 0, TimeSpan.FromSeconds(20));
+
+        Assert.Equal((2L, 3L), (first.After, first.Points[0].Step));
+        slots[0].Tell(new StopTrial(Id, 0, 1, "superseded"));
+        slots[1].Tell(new StopTrial(Id, 0, 2, "done"));
+    }
+
     [Fact]
     public async Task Files_an_earlier_attempt_left_on_this_node_are_not_resumed_from()
     {
         // Attempt 1 got to step 5 here, but the sweep only recorded the checkpoint of step 2 (a coordinator crash).
-        var local = Path.Combine(_work, Id.Value, "trial-00000", "checkpoints");
+        var trial = Path.Combine(_work, Id.Value, "trial-00000");
+        var local = Path.Combine(trial, "attempt-1", "checkpoints");
         Directory.CreateDirectory(local);
         File.WriteAllText(Path.Combine(local, "step-0000005.json"), "{\"step\":5}");
         var (c2, b2) = Checkpoint(2);
@@ -159,5 +202,7 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
 
         Assert.Equal(TrialOutcome.Completed, finish.Outcome);
         Assert.Equal([3L, 4, 5, 6], steps);
+        // What attempt 1 left is gone: a node does not keep every attempt's files.
+        Assert.Equal(["attempt-2"], Directory.GetDirectories(trial).Select(Path.GetFileName));
     }
 }

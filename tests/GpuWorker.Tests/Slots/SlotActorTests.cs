@@ -173,7 +173,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit
         var offer = await AcknowledgeUntil<ArtifactProtocol.OfferArtifact>(sweeps);
         Assert.Equal((4, 1, ArtifactInfo.Checkpoint, "checkpoints/step-0000001.json"),
             (offer.TrialIndex, offer.Attempt, offer.Artifact.Kind, offer.Artifact.FileName));
-        var file = Path.Combine(_work, Id.Value, "trial-00004", offer.Artifact.FileName);
+        var file = Path.Combine(_work, Id.Value, "trial-00004", "attempt-1", offer.Artifact.FileName);
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file))), offer.Artifact.Sha256);
         Assert.Equal(new FileInfo(file).Length, offer.Artifact.Size);
     }
@@ -280,7 +280,7 @@ public sealed class SlotActorTests : Akka.Hosting.TestKit.TestKit
         slot.Tell(Synthetic(0, 1, ("steps", ParamValue.Of(5L)), ("checkpoint_every", ParamValue.Of(1L))));
         await CollectUntilFinish(sweeps, []);
         slot.Tell(new FinishAck(Id, 0, 1));
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_work, Id.Value, "trial-00000", "checkpoints")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(_work, Id.Value, "trial-00000", "attempt-1", "checkpoints")));
 
         // Attempt 2 of the same trial with no stored checkpoint (the uploads never made it): the files attempt 1 left
         // are not a resume point the sweep knows of, so it runs every step again.
