@@ -85,7 +85,7 @@ internal static class StreamBench
             if (streamed.Count != reps)
                 throw new InvalidOperationException($"expected {reps} streamed checkpoints of sweep {id}, the coordinator logged {streamed.Count}");
 
-            var work = Path.Combine(cluster.Directory, "worker-1", "trials", id, "trial-00000");
+            var work = Path.Combine(cluster.Directory, "worker-1", "trials", id, "trial-00000", "attempt-1");
             var tcp = new List<double>();
             var hashes = new List<double>();
             foreach (var (file, bytes, _) in streamed)

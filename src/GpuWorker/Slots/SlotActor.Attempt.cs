@@ -24,20 +24,16 @@ public sealed partial class SlotActor
         Timers.StartPeriodicTimer("flush", new FlushTick(), _settings.FlushInterval);
         _log.Info("slot {0}: running {1} trial {2} attempt {3} on {4}", _slot.SlotId, a.SweepId, a.TrialIndex, a.Attempt, string.Join(", ", devices));
 
-        // Fetch the checkpoint to resume from (if this node lacks it) and the trial's inputs, then run the job. All of it
-        // off this thread, the preparation's start included: clearing what an earlier attempt left can take a while.
+        // Fetch the checkpoint to resume from into the attempt's own directory and the trial's inputs, then run the job.
+        // All of it off this thread, the preparation's start included: removing what earlier attempts left can take a while.
         var workDirectory = WorkDirectory(run);
         var token = _cancel.Token;
-        var preparation = Task.Run(() => _preparation.PrepareAsync(a, _settings.WorkDirectory, workDirectory, token), CancellationToken.None);
+        var preparation = Task.Run(() => _preparation.PrepareAsync(a, token), CancellationToken.None);
         _jobs.Run(run, a, devices, workDirectory, preparation, token).PipeTo(Self);
     }
 
-    /// <summary>
-    /// The attempt's own directory. Never shared with another attempt of the trial: one that is no longer current can
-    /// still be running on this node (its worker was frozen past the lease, and the stop has not reached its job yet),
-    /// and what it writes must not become the new attempt's resume point.
-    /// </summary>
-    private string WorkDirectory(RunKey run) => TrialPreparation.AttemptDirectory(_settings.WorkDirectory, run.SweepId, run.TrialIndex, run.Attempt);
+    /// <summary>The attempt's own directory (<see cref="TrialPreparation.WorkDirectory"/>).</summary>
+    private string WorkDirectory(RunKey run) => _preparation.WorkDirectory(run.SweepId, run.TrialIndex, run.Attempt);
 
     private void Busy()
     {

@@ -49,7 +49,7 @@ public sealed partial class SlotActor : ReceiveActor, IWithTimers, IWithUnbounde
         _registry = registry;
         _settings = settings;
         var transfer = new Artifacts.ArtifactTransfer(Context.System, () => _registry.Get<SweepRegionProxy>());
-        _preparation = new TrialPreparation(transfer, settings.InputCacheDirectory, Self);
+        _preparation = new TrialPreparation(transfer, settings.WorkDirectory, settings.InputCacheDirectory, Self);
         _jobs = new JobRunner(jobs, Self);
         _uploads = new UploadQueue(transfer, Self);
         _metrics = new MetricsOutbox(() => _registry.Get<SweepRegionProxy>(), Self);

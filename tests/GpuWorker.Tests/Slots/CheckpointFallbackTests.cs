@@ -94,22 +94,11 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
 
         slot.Tell(new AssignTrial(Id, 0, 2, "synthetic",
             new Dictionary<string, ParamValue> { ["steps"] = ParamValue.Of(6L) }, 3, checkpoints));
-        // Nothing is acknowledged here, so every flush sends the points again from the first: each step counts once.
-        var steps = new List<long>();
-        void Add(IEnumerable<MetricPoint> points)
-        {
-            foreach (var point in points)
-                if (steps.Count == 0 || point.Step > steps[^1]) steps.Add(point.Step);
-        }
+        // Nothing is acknowledged here, so the progress reports repeat the points (every flush sends them all again), and
+        // the result carries every point the attempt reported, in order.
         while (true)
         {
-            switch (await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(20)))
-            {
-                case ReportProgress p: Add(p.Points); break;
-                case FinishTrial f:
-                    Add(f.Points);
-                    return (steps, f);
-            }
+            if (await sweeps.ReceiveOneAsync(TimeSpan.FromSeconds(20)) is FinishTrial f) return (f.Points.Select(p => p.Step).ToList(), f);
         }
     }
 
@@ -202,6 +191,8 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
         var local = Path.Combine(trial, "attempt-1", "checkpoints");
         Directory.CreateDirectory(local);
         File.WriteAllText(Path.Combine(local, "step-0000005.json"), "{\"step\":5}");
+        // Attempt 3 has prepared here already: this attempt 2 is a stale one, and must leave attempt 3's files alone.
+        Directory.CreateDirectory(Path.Combine(trial, "attempt-3", "checkpoints"));
         var (c2, b2) = Checkpoint(2);
 
         var (steps, finish) = await RunAsync([c2], new() { [c2.Sha256] = b2 });
@@ -209,6 +200,6 @@ public sealed class CheckpointFallbackTests : Akka.Hosting.TestKit.TestKit
         Assert.Equal(TrialOutcome.Completed, finish.Outcome);
         Assert.Equal([3L, 4, 5, 6], steps);
         // What attempt 1 left is gone: a node does not keep every attempt's files.
-        Assert.Equal(["attempt-2"], Directory.GetDirectories(trial).Select(Path.GetFileName));
+        Assert.Equal(["attempt-2", "attempt-3"], Directory.GetDirectories(trial).Select(Path.GetFileName).Order());
     }
 }
